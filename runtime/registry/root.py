@@ -1,0 +1,22 @@
+"""The root registries, with the modules that fill them imported lazily on first lookup."""
+from .registry import Registry
+
+RUNNERS = Registry("runner", locations=["runtime.runner"])
+LOOPS = Registry("loop", locations=["runtime.runner.loops"])
+HOOKS = Registry("hook", locations=["runtime.hooks"])
+DATASETS = Registry("dataset", locations=["runtime.dataset"])
+DATA_SAMPLERS = Registry("data sampler", locations=["runtime.dataset"])
+TRANSFORMS = Registry("transform", locations=["runtime.dataset"])
+MODELS = Registry("model", locations=["runtime.model"])
+MODEL_WRAPPERS = Registry("model_wrapper", locations=["runtime.model"])
+WEIGHT_INITIALIZERS = Registry("weight initializer", locations=["runtime.model"])
+OPTIMIZERS = Registry("optimizer", locations=["runtime.optim"])
+OPTIM_WRAPPERS = Registry("optim_wrapper", locations=["runtime.optim"])
+OPTIM_WRAPPER_CONSTRUCTORS = Registry("optimizer wrapper constructor", locations=["runtime.optim"])
+PARAM_SCHEDULERS = Registry("parameter scheduler", locations=["runtime.optim"])
+METRICS = Registry("metric", locations=["runtime.evaluator"])
+EVALUATOR = Registry("evaluator", locations=["runtime.evaluator"])
+VISUALIZERS = Registry("visualizer", locations=["runtime.visualization"])
+VISBACKENDS = Registry("vis_backend", locations=["runtime.visualization"])
+LOG_PROCESSORS = Registry("log_processor", locations=["runtime.runner.log_processor"])
+FUNCTIONS = Registry("function", locations=["runtime.dataset"])

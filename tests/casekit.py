@@ -1,0 +1,67 @@
+"""Fixture pairs: `fixtures/cases/<concern>/<name>.old.py` (an MMCV 1.x config written by hand) and
+`<name>.new.py` (the MMEngine config we expect, written and checked by hand).
+
+Header comments in the old file declare what the report must contain:
+    # expect: warning <field>     a warning on that old field (dotted path)
+    # expect: todo <field>        the field was not converted (TODO comment in the output)
+    # expect: error <field>       conversion fails with a MigrateError naming that field
+                                  (such cases have no .new.py)
+    # rules: schedule,loops       run only these rules (default: the whole ordered list)
+"""
+from __future__ import annotations
+
+import re
+import runpy
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "fixtures" / "cases"
+
+
+@dataclass
+class Case:
+    old: Path
+    new: Optional[Path]
+    expects: List[Tuple[str, str]]
+    rules: Optional[List[str]]
+
+    @property
+    def id(self) -> str:
+        return f"{self.old.parent.name}/{self.old.name[:-len('.old.py')]}"
+
+
+def read_plain(path) -> Dict[str, Any]:
+    """Execute a plain (single-file, no `_base_`) config and return its public names."""
+    ns = runpy.run_path(str(path))
+    return {k: v for k, v in ns.items()
+            if not k.startswith("__") and not isinstance(v, (types.ModuleType, types.FunctionType, type))}
+
+
+def parse_case(old: Path) -> Case:
+    text = old.read_text()
+    expects = re.findall(r"^#\s*expect:\s*(warning|todo|error)\s+(\S+)", text, re.M)
+    m = re.search(r"^#\s*rules:\s*(\S+)", text, re.M)
+    new = old.with_name(old.name.replace(".old.py", ".new.py"))
+    return Case(old, new if new.exists() else None, expects,
+                m.group(1).split(",") if m else None)
+
+
+def all_cases() -> List[Case]:
+    return [parse_case(p) for p in sorted(CASES.rglob("*.old.py"))]
+
+
+def run_rules(cfg: Dict[str, Any], rules: Optional[List[str]] = None, path: str = "<test>"):
+    """Apply the ordered rule list (or the named subset) to a plain dict. Returns (new, report)."""
+    import importlib
+
+    from migrator.report import Report
+    from migrator.rules import RULE_MODULES, Context, RunInfo
+
+    ctx = Context(report=Report(path), path=path)
+    ctx.run = RunInfo.from_old(cfg)
+    for name in (rules or RULE_MODULES):
+        cfg = importlib.import_module(f"migrator.rules.{name}").apply(cfg, ctx)
+    return cfg, ctx.report

@@ -1,0 +1,75 @@
+"""Flat emission: one self-contained MMEngine config (no `_base_`) per converted input.
+
+Top-level keys follow the field order of MMEngine's documented configs (model, data, evaluation,
+schedule, optimisation, runtime); keys we do not know keep their relative input order, after
+`model` and before the dataloaders (dataset variables such as `data_root` and pipelines live
+there in OpenMMLab configs). Report findings become comments above the key they concern:
+`# TODO(migrate): ...` for what was not converted, `# migrate: ...` for approximations, each with
+the original old value commented out below it, so nothing is lost.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List
+
+import libcst as cst
+
+from ..report import MISSING, Finding, Report
+from .values import NO_NAMES, Names, format_value
+
+# MMEngine documentation order (mmdet 3.x / mmengine tutorials). Unknown keys go at UNKNOWN_SLOT.
+FIELD_ORDER: List[str] = [
+    "default_scope", "custom_imports", "model", "model_wrapper_cfg",
+    "<unknown>",
+    "train_dataloader", "val_dataloader", "test_dataloader", "val_evaluator", "test_evaluator",
+    "train_cfg", "val_cfg", "test_cfg",
+    "optim_wrapper", "param_scheduler", "auto_scale_lr",
+    "default_hooks", "custom_hooks", "env_cfg", "vis_backends", "visualizer", "log_processor",
+    "log_level", "load_from", "resume", "randomness", "launcher", "work_dir",
+]
+_RANK = {k: i for i, k in enumerate(FIELD_ORDER)}
+
+
+def ordered_keys(cfg: Dict[str, Any]) -> List[str]:
+    unknown = _RANK["<unknown>"]
+    keyed = [(_RANK.get(k, unknown), i, k) for i, k in enumerate(cfg)]
+    return [k for _, _, k in sorted(keyed)]
+
+
+def finding_comment(f: Finding) -> List[str]:
+    tag = "TODO(migrate)" if f.kind == "todo" else "migrate"
+    lines = [f"# {tag}: {f.field}: {f.message}"]
+    if f.original is not MISSING:
+        body = format_value(f.original, width=75).splitlines()
+        lines.append(f"#   original: {body[0]}")
+        lines.extend(f"#   {ln}" for ln in body[1:])
+    return lines
+
+
+def _comment_lines(texts: Iterable[str]) -> List[cst.EmptyLine]:
+    return [cst.EmptyLine(comment=cst.Comment(t.rstrip())) for t in texts]
+
+
+def assignment(name: str, value: Any, comments: Iterable[str] = (),
+               names: Names = NO_NAMES) -> cst.SimpleStatementLine:
+    code = format_value(value, indent=0, prefix_len=len(name) + 3, names=names)
+    return cst.SimpleStatementLine(
+        body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=cst.parse_expression(code))],
+        leading_lines=_comment_lines(comments))
+
+
+def emit_flat(cfg: Dict[str, Any], report: Report, header: str = "") -> str:
+    """Source of a flat MMEngine config for `cfg`, with the report's findings as comments."""
+    by_anchor: Dict[Any, List[Finding]] = {}
+    for f in report.findings:
+        by_anchor.setdefault(f.anchor if f.anchor in cfg else None, []).append(f)
+    body: List[cst.BaseStatement] = []
+    for key in ordered_keys(cfg):
+        notes = [ln for f in by_anchor.get(key, []) for ln in finding_comment(f)]
+        body.append(assignment(key, cfg[key], notes))
+    footer = [ln for f in by_anchor.get(None, []) for ln in finding_comment(f)]
+    module = cst.Module(
+        body=body,
+        header=_comment_lines(header.splitlines()) if header else [],
+        footer=_comment_lines(footer) if footer else [],
+    )
+    return module.code

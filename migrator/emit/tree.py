@@ -1,0 +1,224 @@
+"""Structure-preserving tree emission: each output file corresponds to its input file.
+
+MMCV and MMEngine share `_base_` inheritance (recursive dict merge, child wins, lists replaced,
+`_delete_=True`, duplicate keys among the bases of one file are an error). For every file F of a
+tree, with bases converted first, we write the file a maintainer would write:
+
+* the flat conversion `want = rules(merge(F))` is the target;
+* `have` = what F's converted bases give once merged (loaded back from the staged output);
+* F's own statements are kept verbatim (comments, user variables, `_base_`) whenever merging them
+  onto `have` still gives `want`; old-style statements are removed and the new fields take their
+  place; any other difference is written as a minimal override dict (`_delete_=True` only where a
+  merge cannot express the change; lists restated only when they changed);
+* the result is loaded back and compared with `want` before it is accepted (the equivalence
+  invariant), so a file is never written wrong.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from ..check import old_fields
+from ..errors import MigrateError
+from ..report import Finding, Report
+from .flat import FIELD_ORDER, assignment, finding_comment
+from .values import Names
+
+MISSING: Any = object()
+
+# Which new top-level fields an old field turns into: new fields are written where the first old
+# field that produces them stood (so they appear where a reader expects them).
+NEW_FROM_OLD: Dict[str, Tuple[str, ...]] = {
+    "lr_config": ("param_scheduler",), "momentum_config": ("param_scheduler",),
+    "optimizer": ("optim_wrapper",), "optimizer_config": ("optim_wrapper",), "fp16": ("optim_wrapper",),
+    "runner": ("train_cfg",), "total_epochs": ("train_cfg",), "workflow": ("train_cfg",),
+    "evaluation": ("val_evaluator", "test_evaluator", "train_cfg", "val_cfg", "test_cfg"),
+    "data": ("train_dataloader", "val_dataloader", "test_dataloader", "val_cfg", "test_cfg"),
+    "checkpoint_config": ("default_hooks",),
+    "log_config": ("default_hooks", "log_processor", "vis_backends", "visualizer"),
+    "dist_params": ("env_cfg",), "cudnn_benchmark": ("env_cfg",), "mp_start_method": ("env_cfg",),
+    "opencv_num_threads": ("env_cfg",), "seed": ("randomness",), "deterministic": ("randomness",),
+    "diff_seed": ("randomness",), "resume_from": ("load_from", "resume"),
+    "auto_resume": ("load_from", "resume"), "find_unused_parameters": ("model_wrapper_cfg",),
+    "train_cfg": ("model",), "test_cfg": ("model",),
+}
+
+
+def normalize(v: Any) -> Any:
+    """Compare configs the way both loaders see them: tuples and lists alike."""
+    if isinstance(v, dict):
+        return {k: normalize(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [normalize(x) for x in v]
+    return v
+
+
+def merge_override(base: Any, child: Any) -> Any:
+    """What MMEngine's `_base_` merge gives for one key: `child` merged onto `base`."""
+    if isinstance(child, dict):
+        child = dict(child)
+        delete = child.pop("_delete_", False)
+        if not delete and isinstance(base, dict):
+            out = copy.deepcopy(base)
+            for k, v in child.items():
+                out[k] = merge_override(out.get(k, MISSING), v)
+            return out
+        return {k: merge_override(MISSING, v) for k, v in child.items()}
+    return copy.deepcopy(child)
+
+
+def override(base: Any, new: Any) -> Any:
+    """The smallest value that, merged onto `base`, gives `new`."""
+    if not isinstance(new, dict):
+        return new
+    if not isinstance(base, dict):
+        return new if base is MISSING or base is None else {"_delete_": True, **new}
+    if any(k not in new for k in base):
+        return {"_delete_": True, **new}
+    out = {}
+    for k, v in new.items():
+        if k not in base:
+            out[k] = v
+        elif normalize(base[k]) != normalize(v):
+            out[k] = override(base[k], v)
+    return out
+
+
+@dataclass
+class Statement:
+    node: cst.BaseStatement
+    name: Optional[str] = None          # single-name assignment target
+    action: str = "keep"                 # keep | drop | replace
+    new_value: Any = MISSING
+    inserted: List[str] = field(default_factory=list)   # new fields written before this statement
+    comments: List[str] = field(default_factory=list)
+
+
+def _assigned_name(stmt: cst.BaseStatement) -> Optional[str]:
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                and isinstance(small.targets[0].target, cst.Name):
+            return small.targets[0].target.value
+    return None
+
+
+def plan_statements(module: cst.Module, own: Dict[str, Any], old_names: Set[str],
+                    have: Dict[str, Any], want: Dict[str, Any]) -> Tuple[List[Statement], Dict[str, Any]]:
+    """Decide keep/drop/replace per top-level statement; return the fields still to insert."""
+    stmts = [Statement(s, _assigned_name(s)) for s in module.body]
+    last: Dict[str, int] = {}
+    for i, s in enumerate(stmts):
+        if s.name:
+            last[s.name] = i
+    covered: Set[str] = set()
+    for i, s in enumerate(stmts):
+        if not s.name or last[s.name] != i or s.name == "_base_":
+            continue
+        name = s.name
+        if name in old_names or name not in want:
+            s.action = "drop"
+            continue
+        covered.add(name)
+        result = merge_override(have.get(name, MISSING), own.get(name, MISSING))
+        if normalize(result) != normalize(want[name]):
+            s.action = "replace"
+            s.new_value = override(have.get(name, MISSING), want[name])
+    missing: Dict[str, Any] = {}
+    for k, v in want.items():
+        if k in covered:
+            continue
+        if k in have and normalize(have[k]) == normalize(v):
+            continue
+        missing[k] = override(have.get(k, MISSING), v)
+    return stmts, missing
+
+
+def place_new_fields(stmts: List[Statement], missing: Dict[str, Any]) -> List[str]:
+    """Attach each missing field to the first dropped old statement that produces it.
+    Returns the fields that go at the end of the file (in MMEngine's field order)."""
+    rest = list(missing)
+    for s in stmts:
+        if s.action != "drop" or not s.name:
+            continue
+        for new in NEW_FROM_OLD.get(s.name, ()):
+            if new in rest:
+                rest.remove(new)
+                s.inserted.append(new)
+    order = {k: i for i, k in enumerate(FIELD_ORDER)}
+    return sorted(rest, key=lambda k: (order.get(k, order["<unknown>"]), list(missing).index(k)))
+
+
+def _names_before(stmts: List[Statement], upto: int, own: Dict[str, Any], exclude: str) -> Names:
+    pairs = []
+    for s in stmts[:upto]:
+        if s.name and s.action == "keep" and s.name != exclude and s.name in own:
+            pairs.append((s.name, own[s.name]))
+    return Names(pairs)
+
+
+def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing: Dict[str, Any],
+           own: Dict[str, Any], findings: List[Finding]) -> str:
+    notes: Dict[Optional[str], List[str]] = {}
+    placed = {k for s in stmts for k in s.inserted} | set(tail) | \
+        {s.name for s in stmts if s.action != "drop" and s.name}
+    for f in findings:
+        key = f.anchor if f.anchor in placed else None
+        notes.setdefault(key, []).extend(finding_comment(f))
+    body: List[cst.BaseStatement] = []
+    pending: List[cst.EmptyLine] = []   # comments of dropped statements move to the next one
+
+    def add(node: cst.BaseStatement) -> None:
+        if pending:
+            node = node.with_changes(leading_lines=pending + list(node.leading_lines))
+            pending.clear()
+        body.append(node)
+
+    for i, s in enumerate(stmts):
+        if s.action == "drop" or s.inserted:
+            pending.extend(getattr(s.node, "leading_lines", []))
+        for k in s.inserted:
+            add(assignment(k, missing[k], notes.pop(k, []), _names_before(stmts, i, own, k)))
+        if s.action == "drop":
+            continue
+        node = s.node if not s.inserted else s.node.with_changes(leading_lines=[])
+        if s.action == "replace":
+            new = assignment(s.name, s.new_value, (), _names_before(stmts, i, own, s.name))
+            node = node.with_changes(body=new.body)
+        if s.name in notes:
+            node = node.with_changes(leading_lines=list(node.leading_lines) + [
+                cst.EmptyLine(comment=cst.Comment(t)) for t in notes.pop(s.name)])
+        add(node)
+    for k in tail:
+        add(assignment(k, missing[k], notes.pop(k, []), _names_before(stmts, len(stmts), own, k)))
+    footer = pending + list(module.footer) + [cst.EmptyLine(comment=cst.Comment(t))
+                                               for ts in notes.values() for t in ts]
+    return module.with_changes(body=body, footer=footer).code
+
+
+def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, Any],
+                   want: Dict[str, Any], report: Report, forced: Set[str] = frozenset()) -> str:
+    """The new source of `src` given its converted bases (`have`) and its flat conversion (`want`).
+    `forced` names fields that must be restated in full (`_delete_`) after a failed self-check."""
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise MigrateError(f"syntax error: {exc.message}", file=str(src), line=exc.raw_line) from None
+    old_names = {f.field for f in old_fields(src, text)}
+    stmts, missing = plan_statements(module, own, old_names, have, want)
+    for k in forced:
+        if k in want:
+            full = want[k]
+            value = {"_delete_": True, **full} if isinstance(full, dict) and isinstance(have.get(k), dict) else full
+            hit = [s for s in stmts if s.name == k and s.action != "drop"]
+            if hit:
+                hit[-1].action, hit[-1].new_value = "replace", value
+            else:
+                missing[k] = value
+    tail = place_new_fields(stmts, missing)
+    mine = [f for f in report.findings if f.location is None or f.location.file in (None, str(src))]
+    return render(module, stmts, tail, missing, own, mine)

@@ -1,0 +1,180 @@
+"""Whole-tree conversion: which files, in which order, staged and self-checked before writing.
+
+`migrate configs/ -o new/` and `migrate configs/x/child.py -o new/` both convert a set of files
+plus everything they inherit from. Files are ordered so every base is emitted before its
+children (levels of the inheritance graph; one level runs in parallel with `--jobs`). Every output
+is written first to a staging directory that mirrors the tree, loaded back from there with the
+static loader and compared with the flat conversion of its input; only then is it accepted.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from .check import old_fields
+from .convert import convert_dict, detect_codebase
+from .emit.tree import emit_tree_file, normalize
+from .errors import MigrateError
+from .load import clear_cache, load_config, load_file
+
+CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
+
+
+@dataclass
+class TreeResult:
+    src: str
+    rel: str
+    status: str = "unchanged"          # converted | unchanged | error
+    text: Optional[str] = None
+    error: Optional[str] = None
+    report: dict = field(default_factory=dict)
+    old_fields: List[str] = field(default_factory=list)
+    root: str = ""
+
+
+def discover(paths: Sequence[Path]) -> Dict[str, List[str]]:
+    """Every config file to convert (absolute path) -> its bases, including inherited files."""
+    todo: List[str] = []
+    for p in paths:
+        if p.is_dir():
+            todo += [str(f.resolve()) for f in sorted(p.rglob("*.py"))
+                     if not any(part.startswith(".") for part in f.relative_to(p).parts)]
+        else:
+            todo.append(str(p.resolve()))
+    graph: Dict[str, List[str]] = {}
+    while todo:
+        f = todo.pop()
+        if f in graph:
+            continue
+        try:
+            bases = list(load_file(f).bases)
+        except MigrateError:
+            bases = []              # reported when the file itself is converted
+        graph[f] = bases
+        todo += [b for b in bases if b not in graph]
+    return graph
+
+
+def levels(graph: Dict[str, List[str]]) -> List[List[str]]:
+    depth: Dict[str, int] = {}
+
+    def d(f: str, seen=()) -> int:
+        if f not in depth:
+            if f in seen:
+                raise MigrateError("circular _base_ inheritance", file=f)
+            depth[f] = 1 + max((d(b, seen + (f,)) for b in graph.get(f, []) if b in graph), default=-1)
+        return depth[f]
+    for f in graph:
+        d(f)
+    out: List[List[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for f in sorted(graph):
+        out[depth[f]].append(f)
+    return out
+
+
+def common_root(files: Sequence[str], paths: Sequence[Path]) -> Path:
+    anchors = [str(p.resolve()) if p.is_dir() else str(p.resolve().parent) for p in paths]
+    return Path(os.path.commonpath(list(files) + anchors))
+
+
+def tree_codebase(files: Sequence[str]) -> Optional[str]:
+    votes = Counter()
+    for f in files:
+        try:
+            cb = detect_codebase(load_config(f).cfg, f)
+        except MigrateError:
+            continue
+        if cb:
+            votes[cb] += 1
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def check_source(src: str, text: str) -> None:
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.startswith(CONFLICT_MARKERS):
+            raise MigrateError("unresolved merge conflict marker", file=src, line=i)
+
+
+def convert_one(src: str, rel: str, stage: str, root: str, codebase: Optional[str],
+                allow_exec: bool) -> TreeResult:
+    """Emit `src` into `stage/rel`, its bases being staged already. Self-checked."""
+    res = TreeResult(src, rel, root=root)
+    out = Path(stage) / rel
+    try:
+        text = Path(src).read_text(encoding="utf-8")
+        check_source(src, text)
+        res.old_fields = [str(f) for f in old_fields(src, text)]
+        fc = load_file(src, allow_exec=allow_exec)
+        loaded = load_config(src, allow_exec=allow_exec)
+        conv = convert_dict(loaded.cfg, src, loaded.sources, codebase)
+        res.report = conv.report.to_dict()
+        have: Dict = {}
+        for b in fc.bases:
+            have.update(load_config(Path(stage) / os.path.relpath(b, root)).cfg)
+        want = conv.new
+        new_text = text
+        if conv.changed or res.old_fields:
+            forced: set = set()
+            for _ in range(2):
+                new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced)
+                _stage(out, new_text)
+                clear_cache()
+                got = load_config(out).cfg
+                bad = {k for k in set(got) | set(want) if normalize(got.get(k)) != normalize(want.get(k))}
+                if not bad:
+                    break
+                forced |= bad
+            else:
+                raise MigrateError(f"internal: tree output differs from the flat conversion in "
+                                   f"{sorted(bad)}; please report this bug", file=src)
+        else:
+            _stage(out, text)
+        res.text = new_text
+        res.status = "converted" if new_text != text else "unchanged"
+    except MigrateError as exc:
+        res.status, res.error = "error", str(exc)
+        _stage(out, Path(src).read_text(encoding="utf-8") if Path(src).exists() else "")
+    return res
+
+
+def _stage(out: Path, text: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+
+
+def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str] = None,
+                 allow_exec: bool = False, progress=None) -> List[TreeResult]:
+    """Convert every file under/inherited by `paths`. Nothing is written outside a temp dir:
+    the caller writes `res.text` for each result (atomically)."""
+    graph = discover(paths)
+    root = common_root(list(graph), paths)
+    codebase = codebase or tree_codebase(list(graph))
+    stage = tempfile.mkdtemp(prefix="mmmigrate-")
+    results: List[TreeResult] = []
+    try:
+        pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(graph) > 16 else None
+        for level in levels(graph):
+            args = [(f, os.path.relpath(f, root), stage, str(root), codebase, allow_exec)
+                    for f in level]
+            if pool:
+                done = list(pool.map(_convert_star, args, chunksize=max(1, len(args) // (4 * jobs))))
+            else:
+                done = [convert_one(*a) for a in args]
+            results += done
+            if progress:
+                progress(len(results), len(graph))
+        if pool:
+            pool.shutdown()
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return sorted(results, key=lambda r: r.rel)
+
+
+def _convert_star(a):
+    return convert_one(*a)

@@ -1,0 +1,243 @@
+"""Loops rule: `runner` / `total_epochs` / `workflow` / `evaluation` -> train/val/test loops and
+evaluators.
+
+MMCV behaviour read (runner/epoch_based_runner.py, iter_based_runner.py, hooks/evaluation.py and
+mmdet 2.x apis/train.py): `runner=dict(type='EpochBasedRunner', max_epochs=N)` or
+`IterBasedRunner(max_iters=N)` (mmdet: `total_epochs=N` implied an EpochBasedRunner); `workflow`
+lists (mode, n) phases, ('val', n) ran a val-*loss* epoch; EvalHook(start=None, interval=1,
+by_epoch (forced from the runner type by mmdet), save_best, rule, greater_keys, less_keys, out_dir,
+**dataset.evaluate kwargs) evaluated after epoch/iter e (1-based) when `e % interval == 0` (start
+None) or `e >= start and (e - start) % interval == 0`, and also before training when
+`start <= resumed epoch/iter`. DistEvalHook added tmpdir/gpu_collect/broadcast_bn_buffer.
+MMEngine behaviour produced: train_cfg=dict(type='EpochBasedTrainLoop', max_epochs, val_interval
+[, val_begin]) / IterBasedTrainLoop(max_iters, val_interval); validation after e when
+`e >= val_begin and (e % val_interval == 0 or e == max)`; val_cfg=dict(type='ValLoop'),
+test_cfg=dict(type='TestLoop'), val_evaluator/test_evaluator metric dicts; save_best/rule/
+greater_keys/less_keys on default_hooks.checkpoint.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Dict, Optional, Tuple
+
+from . import eval_tables
+from .base import Context, merge_into
+from .placement import replace_keys
+
+NAME = "loops"
+
+KNOWN_RUNNERS = {"EpochBasedRunner": True, "IterBasedRunner": False}
+CKPT_KEYS = ("save_best", "rule", "greater_keys", "less_keys")
+DIST_KEYS = ("gpu_collect", "tmpdir", "broadcast_bn_buffer")
+
+
+def _train_cfg(cfg: Dict[str, Any], ctx: Context) -> Optional[Dict[str, Any]]:
+    runner = cfg.get("runner")
+    total = cfg.get("total_epochs")
+    if runner is None and total is None:
+        return None
+    if runner is not None and not isinstance(runner, dict):
+        raise ctx.error("runner", f"expected a dict, got {type(runner).__name__}")
+    runner = dict(runner or {"type": "EpochBasedRunner", "max_epochs": total})
+    rtype = runner.pop("type", "EpochBasedRunner")
+    by_epoch = KNOWN_RUNNERS.get(rtype, "Iter" not in str(rtype))
+    if rtype not in KNOWN_RUNNERS:
+        ctx.todo("runner.type", f"custom runner {rtype!r} has no MMEngine equivalent; wrote the "
+                 f"closest loop ({'EpochBasedTrainLoop' if by_epoch else 'IterBasedTrainLoop'}); "
+                 "port its logic to a custom loop", original=cfg["runner"], anchor="train_cfg")
+    key = "max_epochs" if by_epoch else "max_iters"
+    length = runner.pop(key, None)
+    other = runner.pop("max_iters" if by_epoch else "max_epochs", None)
+    if length is None:
+        if by_epoch and total is not None:
+            length = total
+        else:
+            raise ctx.error("runner", f"{rtype} needs `{key}`")
+    if other is not None:
+        raise ctx.error("runner", "only one of max_epochs and max_iters can be set")
+    if runner and rtype in KNOWN_RUNNERS:
+        ctx.todo("runner", f"runner arguments {sorted(runner)} not converted", original=runner,
+                 anchor="train_cfg")
+    if total is not None and "runner" in cfg and total != length:
+        ctx.warn("total_epochs", f"total_epochs={total} disagrees with runner.max_epochs={length}; "
+                 "MMCV used the runner's value", original=total, anchor="train_cfg")
+    return {"type": "EpochBasedTrainLoop" if by_epoch else "IterBasedTrainLoop", key: length}
+
+
+def _workflow(cfg: Dict[str, Any], ctx: Context) -> None:
+    wf = cfg.get("workflow")
+    if wf is None:
+        return
+    if not isinstance(wf, (list, tuple)):
+        raise ctx.error("workflow", "expected a list of (mode, n) pairs")
+    for i, phase in enumerate(wf):
+        if not (isinstance(phase, (list, tuple)) and len(phase) == 2):
+            raise ctx.error(f"workflow[{i}]", f"expected a (mode, n) pair, got {phase!r}")
+        mode, n = phase
+        if mode == "train":
+            if len(wf) > 1 or n != 1:
+                ctx.warn(f"workflow[{i}]", f"('train', {n}) phase: MMEngine trains continuously "
+                         "(the phase length only mattered with other phases)", original=phase,
+                         anchor="train_cfg")
+        elif mode == "val":
+            ctx.warn(f"workflow[{i}]", "('val', n) ran a validation-loss epoch in MMCV; MMEngine "
+                     "has no val workflow (ValLoop computes metrics, not losses)", original=phase,
+                     anchor="val_cfg")
+        else:
+            ctx.todo(f"workflow[{i}]", f"workflow mode {mode!r} has no MMEngine equivalent",
+                     original=phase, anchor="train_cfg")
+
+
+def _inner_dataset(ds: Any) -> Tuple[Any, bool]:
+    """Unwrap RepeatDataset/ClassBalancedDataset/ConcatDataset; (dataset, was_wrapped)."""
+    wrapped = False
+    while isinstance(ds, dict) and ("dataset" in ds or "datasets" in ds) and "ann_file" not in ds:
+        ds = ds.get("dataset", (ds.get("datasets") or [None])[0])
+        wrapped = True
+    if isinstance(ds, list):
+        ds, wrapped = (ds[0] if ds else None), True
+    return ds, wrapped
+
+
+def _metric(split: str, ev: Dict[str, Any], ds: Any, ctx: Context) -> Optional[Dict[str, Any]]:
+    field = "evaluation" if ev else f"data.{split}"
+    inner, wrapped = _inner_dataset(ds)
+    dtype = inner.get("type") if isinstance(inner, dict) else None
+    entry = eval_tables.TABLE.get(dtype)
+    if entry is None:
+        guess = eval_tables.GUESS.get(ctx.codebase or "")
+        hint = f" (best guess: {guess})" if guess else ""
+        ctx.todo(field, f"no known {split} metric for dataset type {dtype!r}{hint}; write "
+                 f"{split}_evaluator by hand", original=ev or None, anchor=f"{split}_evaluator")
+        return None
+    _codebase, mtype, argmap, needs_ann = entry
+    kwargs = dict(ev)
+    metric: Dict[str, Any] = {"type": mtype}
+    if needs_ann:
+        ann = inner.get("ann_file")
+        if ann is None:
+            ctx.todo(f"data.{split}.ann_file", f"{mtype} needs ann_file", anchor=f"{split}_evaluator")
+        else:
+            metric["ann_file"] = ann
+            if wrapped:
+                ctx.warn(f"data.{split}", f"{split} dataset is wrapped; {mtype} uses the first "
+                         "inner dataset's ann_file", anchor=f"{split}_evaluator")
+    if mtype == "VOCMetric":
+        metric["eval_mode"] = "11points" if "2007" in repr(inner) else "area"
+    if mtype == "IoUMetric":
+        m = kwargs.pop("metric", "mIoU")
+        metric["iou_metrics"] = [m] if isinstance(m, str) else list(m)
+    if mtype == "Accuracy":
+        m = kwargs.pop("metric", "accuracy")
+        opts = kwargs.pop("metric_options", None) or {}
+        if m not in ("accuracy", ["accuracy"]):
+            ctx.todo("evaluation.metric", f"mmcls metric {m!r}: use SingleLabelMetric or another "
+                     "mmpretrain metric", original=m, anchor=f"{split}_evaluator")
+        metric["topk"] = opts.get("topk", (1, 5))
+    for old, new in argmap.items():
+        if old in kwargs:
+            metric[new] = kwargs.pop(old)
+    if kwargs and split == "val":
+        ctx.todo("evaluation", f"evaluation arguments {sorted(kwargs)} have no {mtype} "
+                 "equivalent", original=kwargs, anchor="val_evaluator")
+    return metric
+
+
+def _split_eval(ev: Dict[str, Any], ctx: Context) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """Split EvalHook kwargs into (hook/loop settings, dataset.evaluate kwargs)."""
+    ev = dict(ev)
+    hook = {k: ev.pop(k) for k in ("interval", "start", "by_epoch", "out_dir", "file_client_args",
+                                   *CKPT_KEYS, *DIST_KEYS) if k in ev}
+    return hook, ev
+
+
+def _val_schedule(train: Dict[str, Any], hook: Dict[str, Any], ctx: Context) -> None:
+    interval = hook.get("interval", 1)
+    start = hook.get("start")
+    if not isinstance(interval, int) or interval <= 0:
+        raise ctx.error("evaluation.interval", f"expected a positive int, got {interval!r}")
+    by_epoch = train["type"] != "IterBasedTrainLoop"
+    length = train.get("max_epochs" if by_epoch else "max_iters")
+    unit = "epoch" if by_epoch else "iter"
+    train["val_interval"] = interval
+    if start is not None:
+        if start <= 0:
+            ctx.warn("evaluation.start", f"start={start}: MMCV also evaluated before training; "
+                     "MMEngine's train loop does not (run runner.val() first)", original=start,
+                     anchor="train_cfg")
+        elif start % interval:
+            ctx.warn("evaluation.start", f"MMCV evaluated at {unit}s start+k*interval "
+                     f"({start}, {start + interval}, ...); MMEngine validates at multiples of "
+                     f"val_interval from val_begin ({_first(start, interval)}, ...)",
+                     original=start, anchor="train_cfg")
+        if start > 1:
+            train["val_begin"] = start
+    if isinstance(length, int) and length % interval and (start is None or start <= length):
+        ctx.warn("evaluation.interval", f"MMEngine also validates after the last {unit} "
+                 f"({length}), which MMCV skipped ({length} is not on the interval {interval})",
+                 original=interval, anchor="train_cfg")
+
+
+def _first(start: int, interval: int) -> int:
+    return -(-start // interval) * interval
+
+
+def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
+    owned = [k for k in ("runner", "total_epochs", "workflow", "evaluation") if k in cfg]
+    data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
+    if not owned and not ("val" in data or "test" in data):
+        return cfg
+    new: Dict[str, Any] = {}
+    train = _train_cfg(cfg, ctx)
+    _workflow(cfg, ctx)
+    ev = cfg.get("evaluation")
+    if ev is not None and not isinstance(ev, dict):
+        raise ctx.error("evaluation", f"expected a dict, got {type(ev).__name__}")
+    hook, metric_kwargs = _split_eval(ev or {}, ctx)
+    if "by_epoch" in hook and train is not None:
+        if hook["by_epoch"] != (train["type"] == "EpochBasedTrainLoop"):
+            ctx.warn("evaluation.by_epoch", "mmdet forced evaluation.by_epoch from the runner "
+                     "type; MMEngine validates in the train loop's unit", original=hook["by_epoch"],
+                     anchor="train_cfg")
+    has_val = ev is not None or "val" in data
+    if train is not None:
+        if has_val:
+            _val_schedule(train, hook, ctx)
+        new["train_cfg"] = train
+    elif "interval" in hook or "start" in hook:
+        ctx.todo("evaluation.interval", "no runner in this file: set val_interval/val_begin on "
+                 "train_cfg where the runner is converted",
+                 original={k: hook[k] for k in ("interval", "start") if k in hook},
+                 anchor="val_cfg")
+    for k in DIST_KEYS:
+        if k in hook:
+            ctx.warn(f"evaluation.{k}", f"`{k}` (DistEvalHook) dropped: MMEngine's evaluator "
+                     "collects results itself (collect_device on the metric)", original=hook[k],
+                     anchor="val_cfg")
+    for k in ("out_dir", "file_client_args"):
+        if k in hook:
+            ctx.warn(f"evaluation.{k}", f"best-checkpoint `{k}` follows default_hooks.checkpoint "
+                     "in MMEngine; set it there", original=hook[k], anchor="default_hooks")
+    if has_val:
+        new["val_cfg"] = {"type": "ValLoop"}
+        if "val" in data or ev is not None:
+            metric = _metric("val", metric_kwargs, data.get("val"), ctx) if "val" in data else None
+            if metric is not None:
+                new["val_evaluator"] = metric
+            elif "val" not in data:
+                ctx.todo("evaluation", "evaluation without data.val in this file: the metric "
+                         "depends on the dataset; write val_evaluator where val data is defined",
+                         original=metric_kwargs or None, anchor="val_evaluator")
+    if "test" in data:
+        new["test_cfg"] = {"type": "TestLoop"}
+        metric = _metric("test", metric_kwargs, data.get("test"), ctx)
+        if metric is not None:
+            new["test_evaluator"] = metric
+    out = replace_keys(cfg, owned, new) if owned else {**cfg, **new}
+    ckpt = {k: hook[k] for k in CKPT_KEYS if k in hook}
+    if ckpt.get("save_best") is not None:
+        merge_into(out, "default_hooks", {"checkpoint": {"type": "CheckpointHook", **ckpt}})
+    elif "save_best" in ckpt:
+        ckpt.pop("save_best")
+    ctx.report.applied(NAME)
+    return out

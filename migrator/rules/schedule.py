@@ -1,0 +1,90 @@
+"""Schedule rule: `lr_config` / `momentum_config` -> `param_scheduler`.
+
+MMCV behaviour read (mmcv/runner/hooks/lr_updater.py, momentum_updater.py, base_runner.py
+register_lr_hook/register_momentum_hook): `policy` names an `<Policy>LrUpdaterHook` (all-lowercase
+names are title-cased). With `by_epoch=True` (the default) the regular lr f(epoch) is set before
+every epoch; with `by_epoch=False` it is f(iter) over `runner.max_iters`, set before every
+iteration. Warmup (none/constant/linear/exp) always runs per iteration (`warmup_iters`, or
+`warmup_iters` epochs when `warmup_by_epoch`) and *multiplies* the regular lr by a factor that
+reaches 1 at iteration `warmup_iters`. IterBasedRunner never calls `before_train_epoch`, so a
+`by_epoch=True` updater there changed nothing.
+
+MMEngine behaviour produced (mmengine/optim/scheduler/*.py, registry build_scheduler_from_cfg,
+ParamSchedulerHook): a list of chainable schedulers, each active on [begin, end) and stepped after
+every iteration (`by_epoch=False`) or epoch; active schedulers compose multiplicatively.
+Epoch-relative schedules of an epoch run updated per iteration use `convert_to_iter_based=True`.
+Where MMEngine counts the first/last step differently (LinearLR/PolyLR reach their end value at
+`end - 1`), `end` is shifted by one so every iteration's value equals MMCV's.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Dict, List, Optional
+
+from .base import Context
+from . import schedule_lr, schedule_momentum
+from .schedule_common import Span, scheduler_base_value
+
+NAME = "schedule"
+
+
+def _policy_name(raw: Any) -> Any:
+    if isinstance(raw, str) and raw == raw.lower():
+        return raw.title()
+    return raw
+
+
+def _convert(key: str, conf: Any, cfg: Dict[str, Any], ctx: Context, table, kind: str,
+             warmup_fn) -> List[Dict[str, Any]]:
+    if not isinstance(conf, dict):
+        raise ctx.error(key, f"expected a dict, got {type(conf).__name__}")
+    conf = dict(conf)
+    if "policy" not in conf:
+        raise ctx.error(f"{key}.policy", f"{key} has no `policy` (MMCV requires one)")
+    raw = conf.pop("policy")
+    policy = _policy_name(raw)
+    if policy not in table:
+        known = ", ".join(sorted(table))
+        raise ctx.error(f"{key}.policy", f"unknown {kind} policy {raw!r} (known: {known})")
+    conv, defaults = table[policy]
+    args = dict(defaults)
+    args.update(conf)
+    by_epoch = bool(args.pop("by_epoch", True))
+    warm = {k: args.pop(k) for k in ("warmup", "warmup_iters", "warmup_ratio", "warmup_by_epoch")
+            if k in args}
+    span = Span(ctx.run, by_epoch)
+    if not span.run.by_epoch and by_epoch:
+        ctx.warn(f"{key}.by_epoch", f"{kind} schedule with by_epoch=True in an IterBasedRunner: "
+                 "MMCV never called before_train_epoch there, so it never changed the "
+                 f"{kind}; no scheduler written", original=cfg[key], anchor="param_scheduler")
+        return []
+    if span.length is None:
+        ctx.warn(key, "run length unknown (no runner/total_epochs): `end` left to the train "
+                 "loop's default", original=cfg[key], anchor="param_scheduler")
+    main = conv(args, span, ctx, key, base_value=scheduler_base_value(cfg, kind))
+    return warmup_fn(warm, span, ctx, key, main) + main
+
+
+def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
+    if "lr_config" not in cfg and "momentum_config" not in cfg:
+        return cfg
+    cfg = copy.copy(cfg)
+    scheds: List[Dict[str, Any]] = []
+    present = False
+    for key, table, kind, warm in (
+            ("lr_config", schedule_lr.POLICIES, "lr", schedule_lr.warmup),
+            ("momentum_config", schedule_momentum.POLICIES, "momentum",
+             schedule_momentum.warmup)):
+        if key not in cfg:
+            continue
+        conf = cfg[key]
+        if conf is not None:
+            present = True
+            scheds += _convert(key, conf, cfg, ctx, table, kind, warm)
+    cfg.pop("lr_config", None)
+    cfg.pop("momentum_config", None)
+    if present and scheds:
+        prev: Optional[List[Any]] = cfg.get("param_scheduler")
+        cfg["param_scheduler"] = list(prev or []) + scheds
+    ctx.report.applied(NAME)
+    return cfg

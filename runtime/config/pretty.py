@@ -1,0 +1,74 @@
+"""Python source for a config dict (what MMEngine's `Config.pretty_text` produces with yapf).
+
+The output is `name = value` lines that execute back to an equal dict: dicts with identifier keys
+as `dict(k=v)`, others as `{'k': v}`; short values on one line, long ones split one item per line.
+Classes and functions (a config may hold `type=SomeClass`) become their dotted import path string,
+which `Registry.get` resolves back to the object; inf/nan become `float('inf')`.
+"""
+from __future__ import annotations
+
+import keyword
+import math
+from typing import Any
+
+WIDTH = 96
+_IND = "    "
+
+
+def _is_name(key: Any) -> bool:
+    return isinstance(key, str) and key.isidentifier() and not keyword.iskeyword(key)
+
+
+def _atom(value: Any) -> str:
+    if value is None or isinstance(value, (bool, int, str, bytes)):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else f"float('{value}')"
+    if isinstance(value, complex):
+        return f"complex({value.real!r}, {value.imag!r})"
+    module, qual = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    if module and qual and "<" not in qual:  # classes, functions, partial-free callables
+        return repr(f"{module}.{qual}")
+    raise TypeError(f"cannot write {type(value).__name__} value {value!r} into a Python config")
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, dict):
+        if all(_is_name(k) for k in value):
+            return "dict(" + ", ".join(f"{k}={_flat(v)}" for k, v in value.items()) + ")"
+        return "{" + ", ".join(f"{_flat(k)}: {_flat(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flat(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(_flat(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return _atom(value)
+
+
+def _fmt(value: Any, indent: int, used: int) -> str:
+    """`value` as source; `used` = columns already taken on the first line."""
+    flat = _flat(value)
+    if len(flat) + used + len(_IND) * indent <= WIDTH or not isinstance(value, (dict, list, tuple)) \
+            or not value:
+        return flat
+    pad = _IND * (indent + 1)
+    if isinstance(value, dict):
+        named = all(_is_name(k) for k in value)
+        lines = []
+        for k, v in value.items():
+            head = f"{k}=" if named else f"{_flat(k)}: "
+            lines.append(pad + head + _fmt(v, indent + 1, len(head)) + ",")
+        open_, close = ("dict(", ")") if named else ("{", "}")
+    else:
+        lines = [pad + _fmt(v, indent + 1, 0) + "," for v in value]
+        open_, close = ("[", "]") if isinstance(value, list) else ("(", ")")
+    return open_ + "\n" + "\n".join(lines) + "\n" + _IND * indent + close
+
+
+def format_config(cfg: dict) -> str:
+    out = []
+    for key, value in cfg.items():
+        if not _is_name(key):
+            raise ValueError(f"top-level config key {key!r} is not a valid Python name")
+        out.append(f"{key} = {_fmt(value, 0, len(key) + 3)}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,89 @@
+"""Scalar history with counts (MMEngine's `mmengine.logging.HistoryBuffer`).
+
+Replaces MMCV 1.x's `LogBuffer` (which averaged `val_history` weighted by `n_history` over the last
+`n` entries and cleared itself after each log). MMEngine keeps the whole history (capped at
+`max_length`) and computes statistics on demand: `mean(window)` is sum(values)/sum(counts) over the
+last `window` entries, `current()` the latest value, `max`/`min` over a window, and
+`statistics(name, ...)` dispatches to a registered method (used by LogProcessor's custom_cfg).
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable, Optional, Sequence, Tuple
+
+import numpy as np
+
+
+class HistoryBuffer:
+    """Values and counts of one logged scalar."""
+
+    _statistics_methods: dict = {}
+
+    def __init__(self, log_history: Sequence = (), count_history: Sequence = (),
+                 max_length: int = 1000000):
+        if len(log_history) != len(count_history):
+            raise ValueError("log_history and count_history must have the same length")
+        self.max_length = max_length
+        self._set_default_statistics()
+        if len(log_history) > max_length:
+            warnings.warn(f"history of length {len(log_history)} exceeds max_length "
+                          f"{max_length}; keeping only the newest entries")
+        self._log_history = np.array(list(log_history)[-max_length:])
+        self._count_history = np.array(list(count_history)[-max_length:])
+
+    @classmethod
+    def _set_default_statistics(cls) -> None:
+        for name in ("min", "max", "current", "mean"):
+            cls._statistics_methods.setdefault(name, getattr(HistoryBuffer, name))
+
+    def update(self, log_val, count=1) -> None:
+        if not isinstance(log_val, (int, float)) or not isinstance(count, (int, float)):
+            raise TypeError(f"log_val must be int or float (got {type(log_val)}), "
+                            f"count must be int (got {type(count)})")
+        self._log_history = np.append(self._log_history, log_val)
+        self._count_history = np.append(self._count_history, count)
+        if len(self._log_history) > self.max_length:
+            self._log_history = self._log_history[-self.max_length:]
+            self._count_history = self._count_history[-self.max_length:]
+
+    @property
+    def data(self) -> Tuple[np.ndarray, np.ndarray]:
+        return self._log_history, self._count_history
+
+    @classmethod
+    def register_statistics(cls, method: Callable) -> Callable:
+        """Decorator adding `method` as a statistic usable through `statistics(name)`."""
+        if method.__name__ in cls._statistics_methods:
+            raise KeyError(f"statistics method {method.__name__!r} already registered")
+        cls._statistics_methods[method.__name__] = method
+        return method
+
+    def statistics(self, method_name: str, *args, **kwargs) -> Any:
+        if method_name not in self._statistics_methods:
+            raise KeyError(f"{method_name} is not a registered HistoryBuffer statistic")
+        return self._statistics_methods[method_name](self, *args, **kwargs)
+
+    def _window(self, window_size: Optional[int]) -> int:
+        if window_size is None:
+            return len(self._log_history)
+        if not isinstance(window_size, int):
+            raise TypeError(f"window_size must be an int, got {type(window_size)}")
+        return window_size
+
+    def mean(self, window_size: Optional[int] = None):
+        n = self._window(window_size)
+        return self._log_history[-n:].sum() / self._count_history[-n:].sum()
+
+    def max(self, window_size: Optional[int] = None):
+        return self._log_history[-self._window(window_size):].max()
+
+    def min(self, window_size: Optional[int] = None):
+        return self._log_history[-self._window(window_size):].min()
+
+    def current(self):
+        if len(self._log_history) == 0:
+            raise ValueError("HistoryBuffer is empty; call update() first")
+        return self._log_history[-1]
+
+    def __repr__(self) -> str:
+        return f"HistoryBuffer(len={len(self._log_history)})"

@@ -1,0 +1,54 @@
+"""Real OpenMMLab config trees for integration tests, fetched from PyPI once.
+
+`real_configs('mmdet', '2.28.2')` downloads the wheel with pip into `<repo>/.cache/wheels`,
+unpacks it into `<repo>/.cache/mmdet-2.28.2/` and returns its `.mim/configs` directory. Nothing
+from the wheel is ever committed (`.cache/` is git-ignored); the wheel is not installed.
+"""
+from __future__ import annotations
+
+import fcntl
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache"
+
+
+def real_configs(package: str, version: str) -> Path:
+    """The `.mim/configs` dir of `package==version`'s wheel (downloaded and unpacked once)."""
+    target = CACHE / f"{package}-{version}"
+    done = target / ".unpacked"
+    if not done.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with open(CACHE / f".lock-{package}-{version}", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)    # pytest-xdist workers may race for the download
+            if not done.exists():
+                wheel = _download(package, version)
+                if target.exists():             # an interrupted earlier unpack
+                    shutil.rmtree(target)
+                with zipfile.ZipFile(wheel) as zf:
+                    zf.extractall(target)
+                done.write_text(wheel.name + "\n")
+    found = sorted(target.glob("*/.mim/configs"))
+    if not found:
+        raise FileNotFoundError(f"{package}=={version}: the wheel has no .mim/configs directory")
+    return found[0]
+
+
+def _download(package: str, version: str) -> Path:
+    wheels = CACHE / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    prefix = package.replace("-", "_").lower() + f"-{version}-"
+    existing = [p for p in wheels.glob("*.whl") if p.name.lower().startswith(prefix)]
+    if existing:
+        return existing[0]
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                    "--disable-pip-version-check", "-q", f"{package}=={version}",
+                    "-d", str(wheels)], check=True)
+    existing = [p for p in wheels.glob("*.whl") if p.name.lower().startswith(prefix)]
+    if not existing:
+        raise FileNotFoundError(f"pip did not produce a wheel for {package}=={version}")
+    return existing[0]

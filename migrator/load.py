@@ -274,6 +274,11 @@ def _is_base_assign(stmt: ast.stmt) -> bool:
 
 
 def _top_name(stmt: ast.stmt) -> Optional[str]:
+    """The config key a statement sets (the error's `field`)."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return (stmt.names[0].asname or stmt.names[0].name).split(".")[0]
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return stmt.name
     targets = getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]
     node = targets[0] if targets else None
     while isinstance(node, (ast.Attribute, ast.Subscript)):

@@ -28,6 +28,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 BASE_REF_IN_STR = re.compile(r"\{\{\s*(_base_(?:\.\w+|\[[^\]{}]*\])+)\s*\}\}")
 MAX_SEQ = 10_000_000          # longest str/list a `*` may build
 MAX_EXP = 4096                # largest exponent / shift accepted on ints
+EXEC_HINT = " (the static loader never executes configs; allow_exec=True runs such files)"
 
 
 class Unsupported(Exception):
@@ -139,7 +140,7 @@ class Interpreter:
             for t in s.targets:
                 self.delete(t)
         else:
-            raise Unsupported(f"{_describe_stmt(s)} is not allowed in a config", s)
+            raise Unsupported(f"{_describe_stmt(s)} is not allowed in a config{EXEC_HINT}", s)
 
     def assign(self, target: ast.expr, value: Any, line: int) -> None:
         if isinstance(target, ast.Name):
@@ -389,10 +390,15 @@ class Interpreter:
         raise Unsupported(f"attribute `{_construct(n)}` is outside the static config subset", n)
 
     def _e_Call(self, n: ast.Call):
-        func = self.eval(n.func)
+        try:
+            func = self.eval(n.func)
+        except Unsupported as e:
+            if not isinstance(n.func, ast.Name):
+                raise
+            func = e          # an unknown name: reported as an unsupported call below
         if not (id(func) in _SAFE_CALLABLE_IDS or _is_safe_method(func)):
-            raise Unsupported(f"call to `{_construct(n.func)}` is outside the static config "
-                              f"subset", n)
+            raise Unsupported(f"call to `{_construct(n.func)}()` is outside the static config "
+                              f"subset{EXEC_HINT}", n)
         args = self._elts(n.args)
         kwargs: Dict[str, Any] = {}
         for kw in n.keywords:
@@ -406,7 +412,8 @@ class Interpreter:
         if func in (map, filter) and args and not (
                 id(args[0]) in _SAFE_CALLABLE_IDS or _is_safe_method(args[0]) or args[0] is None):
             raise Unsupported(f"`{_construct(n.func)}` needs a safe builtin as its function", n)
-        if func in (list, tuple, set, sorted, sum, min, max, frozenset) and args:
+        if func in (list, tuple, set, sorted, sum, min, max, frozenset) and args \
+                and (len(args) == 1 or func is sum):
             args[0] = _bounded(args[0], n)
         try:
             result = func(*args, **kwargs)

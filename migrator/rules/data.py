@@ -28,7 +28,7 @@ NAME = "data"
 SPLITS = ("train", "val", "test")
 TOP_LOADER_KEYS = {"samples_per_gpu", "imgs_per_gpu", "workers_per_gpu", "persistent_workers"}
 SAMPLER_KEYS = {"shuffle", "seed"}
-DROPPED_KEYS = {"dist", "num_gpus", "runner_type", "class_aware_sampler"}
+DROPPED_KEYS = {"dist", "num_gpus", "runner_type"}
 
 
 def _int(ctx: Context, field: str, value: Any) -> int:
@@ -76,6 +76,9 @@ def _loader(split: str, data: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
         sampler = {"type": "DefaultSampler", "shuffle": shuffle}
     if seed is not None:
         sampler["seed"] = seed
+    cas = over.pop("class_aware_sampler", None)
+    if cas is not None:        # mmdet ClassAwareSampler(num_sample_class=...) in both versions
+        sampler = {"type": "ClassAwareSampler", **cas}
     for k in sorted(DROPPED_KEYS & set(over)):
         ctx.warn(f"data.{split}_dataloader.{k}", f"`{k}` is decided by MMEngine's runner/launcher; "
                  "dropped", original=over.pop(k), anchor=f"{split}_dataloader")

@@ -20,6 +20,8 @@ TABLE = {
     "LVISV05Dataset": ("mmdet", "LVISMetric", COCO_ARGS, True),
     "LVISV1Dataset": ("mmdet", "LVISMetric", COCO_ARGS, True),
     "LVISDataset": ("mmdet", "LVISMetric", COCO_ARGS, True),
+    "Objects365V1Dataset": ("mmdet", "CocoMetric", COCO_ARGS, True),
+    "Objects365V2Dataset": ("mmdet", "CocoMetric", COCO_ARGS, True),
     "CityscapesDataset": ("mmdet", "CocoMetric", COCO_ARGS, True),
     "DeepFashionDataset": ("mmdet", "CocoMetric", COCO_ARGS, True),
     "ObjectsDataset": ("mmdet", "CocoMetric", COCO_ARGS, True),
@@ -42,6 +44,9 @@ TABLE = {
     "CityscapesSegDataset": ("mmseg", "IoUMetric", {}, False),
     "PascalVOCDataset": ("mmseg", "IoUMetric", {}, False),
 }
+
+# `metric` values that are the only thing the new metric computes (dropped, not a TODO)
+IMPLICIT_METRIC = {"CocoPanopticMetric": ("PQ", ["PQ"]), "OpenImagesMetric": ("mAP", ["mAP"])}
 
 # the metric each codebase would most likely use for an unknown dataset (best guess for a TODO)
 GUESS = {"mmdet": "CocoMetric", "mmcls": "Accuracy", "mmseg": "IoUMetric"}

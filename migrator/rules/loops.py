@@ -75,10 +75,7 @@ def _workflow(cfg: Dict[str, Any], ctx: Context) -> None:
             raise ctx.error(f"workflow[{i}]", f"expected a (mode, n) pair, got {phase!r}")
         mode, n = phase
         if mode == "train":
-            if len(wf) > 1 or n != 1:
-                ctx.warn(f"workflow[{i}]", f"('train', {n}) phase: MMEngine trains continuously "
-                         "(the phase length only mattered with other phases)", original=phase,
-                         anchor="train_cfg")
+            continue   # a train phase alone loops until the run length: MMEngine's train loop
         elif mode == "val":
             ctx.warn(f"workflow[{i}]", "('val', n) ran a validation-loss epoch in MMCV; MMEngine "
                      "has no val workflow (ValLoop computes metrics, not losses)", original=phase,
@@ -134,6 +131,9 @@ def _metric(split: str, ev: Dict[str, Any], ds: Any, ctx: Context) -> Optional[D
             ctx.todo("evaluation.metric", f"mmcls metric {m!r}: use SingleLabelMetric or another "
                      "mmpretrain metric", original=m, anchor=f"{split}_evaluator")
         metric["topk"] = opts.get("topk", (1, 5))
+    implicit = eval_tables.IMPLICIT_METRIC.get(mtype)
+    if implicit and kwargs.get("metric") in implicit:
+        kwargs.pop("metric")
     for old, new in argmap.items():
         if old in kwargs:
             metric[new] = kwargs.pop(old)
@@ -146,7 +146,8 @@ def _metric(split: str, ev: Dict[str, Any], ds: Any, ctx: Context) -> Optional[D
 def _split_eval(ev: Dict[str, Any], ctx: Context) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """Split EvalHook kwargs into (hook/loop settings, dataset.evaluate kwargs)."""
     ev = dict(ev)
-    hook = {k: ev.pop(k) for k in ("interval", "start", "by_epoch", "out_dir", "file_client_args",
+    ev.pop("pre_eval", None)   # mmseg: progressive evaluation, what MMEngine metrics always do
+    hook = {k: ev.pop(k) for k in ("interval", "start", "dynamic_intervals", "by_epoch", "out_dir", "file_client_args",
                                    *CKPT_KEYS, *DIST_KEYS) if k in ev}
     return hook, ev
 
@@ -160,6 +161,9 @@ def _val_schedule(train: Dict[str, Any], hook: Dict[str, Any], ctx: Context) -> 
     length = train.get("max_epochs" if by_epoch else "max_iters")
     unit = "epoch" if by_epoch else "iter"
     train["val_interval"] = interval
+    if hook.get("dynamic_intervals"):
+        # mmdet EvalHook and MMEngine loops read the same [(milestone, interval), ...] list
+        train["dynamic_intervals"] = hook["dynamic_intervals"]
     if start is not None:
         if start <= 0:
             ctx.warn("evaluation.start", f"start={start}: MMCV also evaluated before training; "

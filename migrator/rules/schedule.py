@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional
 
 from .base import Context
 from . import schedule_lr, schedule_momentum
-from .schedule_common import Span, scheduler_base_value
+from .schedule_lr import Span, base_value
 
 NAME = "schedule"
 
@@ -34,8 +34,11 @@ def _policy_name(raw: Any) -> Any:
     return raw
 
 
-def _convert(key: str, conf: Any, cfg: Dict[str, Any], ctx: Context, table, kind: str,
-             warmup_fn) -> List[Dict[str, Any]]:
+_ETA_FREE = {"MultiStepLR", "StepLR", "ExponentialLR", "LinearLR", "ConstantLR"}
+
+
+def _convert(key: str, conf: Any, cfg: Dict[str, Any], ctx: Context, module,
+             kind: str) -> List[Dict[str, Any]]:
     if not isinstance(conf, dict):
         raise ctx.error(key, f"expected a dict, got {type(conf).__name__}")
     conf = dict(conf)
@@ -43,15 +46,26 @@ def _convert(key: str, conf: Any, cfg: Dict[str, Any], ctx: Context, table, kind
         raise ctx.error(f"{key}.policy", f"{key} has no `policy` (MMCV requires one)")
     raw = conf.pop("policy")
     policy = _policy_name(raw)
-    if policy not in table:
-        known = ", ".join(sorted(table))
+    if policy not in module.POLICIES:
+        known = ", ".join(sorted(module.POLICIES))
         raise ctx.error(f"{key}.policy", f"unknown {kind} policy {raw!r} (known: {known})")
-    conv, defaults = table[policy]
+    conv, defaults = module.POLICIES[policy]
+    warm_keys = ("warmup", "warmup_iters", "warmup_ratio") + (
+        ("warmup_by_epoch",) if kind == "lr" else ())
+    for k in conf:
+        if k not in defaults and k not in warm_keys and k != "by_epoch":
+            raise ctx.error(f"{key}.{k}", f"unexpected argument {k!r} for the {policy} {kind} "
+                            "policy (MMCV would fail on it)")
     args = dict(defaults)
     args.update(conf)
+    for k, v in args.items():
+        if v is schedule_lr.REQUIRED:
+            raise ctx.error(f"{key}.{k}", f"the {policy} {kind} policy needs `{k}`")
     by_epoch = bool(args.pop("by_epoch", True))
-    warm = {k: args.pop(k) for k in ("warmup", "warmup_iters", "warmup_ratio", "warmup_by_epoch")
-            if k in args}
+    if by_epoch and policy in module.ITER_ONLY:
+        raise ctx.error(f"{key}.by_epoch", f"the {policy} {kind} policy only supports "
+                        "by_epoch=False (MMCV asserts it)")
+    warm = {k: args.pop(k) for k in warm_keys if k in args}
     span = Span(ctx.run, by_epoch)
     if not span.run.by_epoch and by_epoch:
         ctx.warn(f"{key}.by_epoch", f"{kind} schedule with by_epoch=True in an IterBasedRunner: "
@@ -61,8 +75,16 @@ def _convert(key: str, conf: Any, cfg: Dict[str, Any], ctx: Context, table, kind
     if span.length is None:
         ctx.warn(key, "run length unknown (no runner/total_epochs): `end` left to the train "
                  "loop's default", original=cfg[key], anchor="param_scheduler")
-    main = conv(args, span, ctx, key, base_value=scheduler_base_value(cfg, kind))
-    return warmup_fn(warm, span, ctx, key, main) + main
+    main = conv(args, span, ctx, key, base_value(cfg, kind))
+    warm_scheds = module.warmup(warm, span, ctx, key, main, policy)
+    if warm_scheds and any(s["type"] not in _ETA_FREE and s.get("eta_min", 0) != 0
+                           or s.get("eta_min_ratio") for s in main):
+        ctx.warn(f"{key}.warmup", "while warmup overlaps a schedule with a minimum value, MMEngine "
+                 "warms up (lr - eta_min) chained steps, MMCV scaled the whole lr: values differ "
+                 "slightly during warmup", original=warm, anchor="param_scheduler")
+    if any(s["type"].startswith("CosineRestart") for s in main):
+        return main + warm_scheds   # its first step sets the value absolutely: warm up after it
+    return warm_scheds + main
 
 
 def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
@@ -71,16 +93,14 @@ def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
     cfg = copy.copy(cfg)
     scheds: List[Dict[str, Any]] = []
     present = False
-    for key, table, kind, warm in (
-            ("lr_config", schedule_lr.POLICIES, "lr", schedule_lr.warmup),
-            ("momentum_config", schedule_momentum.POLICIES, "momentum",
-             schedule_momentum.warmup)):
+    for key, module, kind in (("lr_config", schedule_lr, "lr"),
+                              ("momentum_config", schedule_momentum, "momentum")):
         if key not in cfg:
             continue
         conf = cfg[key]
         if conf is not None:
             present = True
-            scheds += _convert(key, conf, cfg, ctx, table, kind, warm)
+            scheds += _convert(key, conf, cfg, ctx, module, kind)
     cfg.pop("lr_config", None)
     cfg.pop("momentum_config", None)
     if present and scheds:

@@ -261,8 +261,8 @@ class CheckpointHook(Hook):
             score_key = "best_score" if single else f"best_score_{key}"
             path_key = "best_ckpt" if single else f"best_ckpt_{key}"
             old_path = self.best_ckpt_path if single else self.best_ckpt_path_dict.get(key)
-            best = hub.get_info(score_key, self.init_value_map[rule]) \
-                if score_key in hub.runtime_info else self.init_value_map[rule]
+            best = hub.get_info(score_key) if score_key in hub.runtime_info \
+                else self.init_value_map[rule]
             if score is None or not self.is_better_than[key](score, best):
                 continue
             updated = True

@@ -1,8 +1,8 @@
 """Logging (MMEngine's `mmengine.logging`): MMLogger/print_log, MessageHub, HistoryBuffer; plus the
-ManagerMixin behind their global instances and a small terminal ProgressBar."""
+ManagerMixin (from runtime.utils) behind their global instances and a terminal ProgressBar."""
 from .history_buffer import HistoryBuffer
 from .logger import MMLogger, print_log
-from .manager import ManagerMixin
+from runtime.utils.manager import ManagerMixin
 from .message_hub import MessageHub
 from .progress import ProgressBar
 

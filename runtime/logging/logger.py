@@ -18,7 +18,7 @@ import os.path as osp
 import sys
 from typing import Optional, Union
 
-from .manager import ManagerMixin
+from runtime.utils.manager import ManagerMixin
 
 
 def _rank_and_world() -> tuple:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .history_buffer import HistoryBuffer
 from .logger import print_log
-from .manager import ManagerMixin
+from runtime.utils.manager import ManagerMixin
 
 
 def _as_number(value):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime
 import re
+import sys
 from collections import OrderedDict
 from itertools import chain
 from typing import List, Optional, Tuple
@@ -37,8 +38,10 @@ def has_train_loop(runner) -> bool:
 
 
 def _is_array(value) -> bool:
-    return hasattr(value, "shape") and hasattr(value, "dtype") and \
-        getattr(value, "ndim", 0) > 0
+    """True for numpy arrays and torch tensors (printed on their own lines)."""
+    import numpy as np
+    torch = sys.modules.get("torch")
+    return isinstance(value, np.ndarray) or (torch is not None and isinstance(value, torch.Tensor))
 
 
 @LOG_PROCESSORS.register_module()
@@ -230,7 +233,6 @@ class LogProcessor:
 
     @staticmethod
     def _get_max_memory(runner) -> Optional[int]:
-        import sys
         torch = sys.modules.get("torch")
         if torch is None or not torch.cuda.is_available():
             return None

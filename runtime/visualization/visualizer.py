@@ -15,7 +15,7 @@ import sys
 import warnings
 from typing import Dict, Optional
 
-from runtime.logging.manager import ManagerMixin
+from runtime.utils.manager import ManagerMixin
 from runtime.registry import VISBACKENDS, VISUALIZERS
 
 from .vis_backend import BaseVisBackend

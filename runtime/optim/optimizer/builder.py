@@ -41,10 +41,11 @@ TORCH_OPTIMIZERS = register_torch_optimizers()
 
 def build_optim_wrapper(model: torch.nn.Module, cfg: dict):
     """Build an OptimWrapper (or OptimWrapperDict) for `model` from an `optim_wrapper` config."""
-    cfg = copy.deepcopy(dict(cfg)) if not hasattr(cfg, "to_dict") else copy.deepcopy(cfg.to_dict())
-    if isinstance(cfg.get("optimizer"), torch.optim.Optimizer):
+    if isinstance(cfg.get("optimizer"), torch.optim.Optimizer):  # keep the object itself
+        cfg = dict(cfg)
         cfg.setdefault("type", "OptimWrapper")
         return OPTIM_WRAPPERS.build(cfg)
+    cfg = copy.deepcopy(dict(cfg))
     constructor_type = cfg.pop("constructor", "DefaultOptimWrapperConstructor")
     paramwise_cfg = cfg.pop("paramwise_cfg", None)
     constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(

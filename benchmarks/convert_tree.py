@@ -1,0 +1,73 @@
+"""Convert the whole mmdet 2.28.2 config tree and compare with a bare libcst parse of it.
+
+    python benchmarks/convert_tree.py [--package mmdet --version 2.28.2] [--tree]
+
+Prints files/s, failures (with reasons) and the ratio of our conversion time to
+`libcst.parse_module` over the same files, measured in the same run (target: <= 2x).
+--tree also times the structure-preserving tree conversion (`migrate configs/ -o new/`).
+"""
+import argparse
+import sys
+from collections import Counter
+
+import libcst
+
+from _common import real_configs, timed
+
+
+def bare_parse(files):
+    for f in files:
+        libcst.parse_module(f.read_text())
+
+
+def convert_flat(files):
+    from migrator.convert import convert_file
+    from migrator.emit.flat import emit_flat
+    from migrator.errors import MigrateError
+    from migrator.load import clear_cache
+
+    clear_cache()
+    failures = []
+    for f in files:
+        try:
+            conv = convert_file(f)
+            emit_flat(conv.new, conv.report)
+        except MigrateError as exc:
+            failures.append((str(f), str(exc)))
+        except Exception as exc:  # a bug of ours: counted, named, and shown
+            failures.append((str(f), f"EXCEPTION {type(exc).__name__}: {exc}"))
+    return failures
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--package", default="mmdet")
+    ap.add_argument("--version", default="2.28.2")
+    ap.add_argument("--tree", action="store_true")
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    root = real_configs(args.package, args.version)
+    files = sorted(root.rglob("*.py"))
+    t_parse, _ = timed(bare_parse, files, repeat=args.repeat)
+    t_ours, failures = timed(convert_flat, files, repeat=args.repeat)
+    print(f"{args.package} {args.version}: {len(files)} config files")
+    print(f"  bare libcst.parse_module : {t_parse:7.3f} s  ({len(files) / t_parse:7.1f} files/s)")
+    print(f"  migrate --flat (in-proc) : {t_ours:7.3f} s  ({len(files) / t_ours:7.1f} files/s)")
+    print(f"  ratio ours / bare parse  : {t_ours / t_parse:7.2f}x   (target <= 2x)")
+    print(f"  converted without exception: {len(files) - len(failures)}/{len(files)}")
+    reasons = Counter(msg.split(": ")[-1][:80] for _, msg in failures)
+    for reason, n in reasons.most_common():
+        print(f"    {n:4d}  {reason}")
+    if args.tree:
+        from migrator.project import convert_tree
+        t_tree, results = timed(convert_tree, [root], jobs=1)
+        errs = [r for r in results if r.status == "error"]
+        print(f"  tree conversion (1 job)  : {t_tree:7.3f} s  ({len(files) / t_tree:7.1f} files/s), "
+              f"{len(errs)} errors")
+        for r in errs[:10]:
+            print(f"    {r.error}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

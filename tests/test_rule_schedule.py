@@ -1,0 +1,246 @@
+"""Schedule rule: every fixtures/cases/schedule pair converts to its hand-written expected config,
+and the expected `param_scheduler`, built and stepped by real MMEngine like its Runner and
+ParamSchedulerHook do, gives the same lr/momentum at every iteration as MMCV's updater hooks
+(re-implemented below from mmcv/runner/hooks/lr_updater.py and momentum_updater.py) for two epoch
+lengths. Cases whose old header says `# tolerance: X` are documented approximations (they also
+declare a warning); all others must agree to 1e-9 relative.
+"""
+import math
+import re
+import warnings
+
+import pytest
+
+from casekit import CASES, parse_case, read_plain, run_rules
+
+SCHEDULE = sorted((CASES / "schedule").glob("*.old.py"))
+BASE_LR, BASE_MOMENTUM = 0.02, 0.9
+
+
+def _ids(paths):
+    return [p.name[:-len(".old.py")] for p in paths]
+
+
+@pytest.mark.parametrize("old", SCHEDULE, ids=_ids(SCHEDULE))
+def test_converts_to_expected(old):
+    from migrator.errors import MigrateError
+
+    case = parse_case(old)
+    cfg = read_plain(old)
+    errors = [f for kind, f in case.expects if kind == "error"]
+    if errors:
+        with pytest.raises(MigrateError) as exc:
+            run_rules(cfg, ["schedule"], str(old))
+        assert exc.value.field == errors[0]
+        return
+    # this rule alone (tests/test_cases.py checks the whole rule list against the same files)
+    new, report = run_rules(cfg, ["schedule"], str(old))
+    assert "lr_config" not in new and "momentum_config" not in new
+    assert new.get("param_scheduler") == read_plain(case.new).get("param_scheduler")
+    assert sorted((f.kind, f.field) for f in report.findings) == sorted(case.expects)
+
+
+# --------------------------------------------------------------------------- MMCV reference
+
+def _cos(start, end, frac, weight=1.0):          # lr_updater.annealing_cos
+    return end + 0.5 * weight * (start - end) * (math.cos(math.pi * frac) + 1)
+
+
+def _lin(start, end, frac):                      # lr_updater.annealing_linear
+    return start + (end - start) * frac
+
+
+def _target(a, base, prefix):
+    return base * a[prefix + "_ratio"] if a.get(prefix + "_ratio") is not None else a[prefix]
+
+
+def _cyclic_phases(a, total, default_ratio):
+    # CyclicLrUpdaterHook.__init__/before_run
+    tr = a.get("target_ratio", default_ratio)
+    if isinstance(tr, float):
+        tr = (tr, tr / 1e5)
+    elif len(tr) == 1:
+        tr = (tr[0], tr[0] / 1e5)
+    per = total // a.get("cyclic_times", 1)
+    up = int(a.get("step_ratio_up", 0.4) * per)
+    return per, [(0, up, 1, tr[0]), (up, per, tr[0], tr[1])]
+
+
+def _regular(policy, a, base, p, P, kind):
+    """get_lr / get_momentum of the MMCV updater `policy` at progress p of P."""
+    floor = "min_lr" if kind == "lr" else "min_momentum"
+    if policy == "Fixed":
+        return base
+    if policy == "Step":                         # StepLrUpdaterHook.get_lr
+        s = a["step"]
+        k = p // s if isinstance(s, int) else next((i for i, m in enumerate(s) if p < m), len(s))
+        v = base * a.get("gamma", 0.1 if kind == "lr" else 0.5) ** k
+        return v if a.get(floor) is None else max(v, a[floor])
+    if policy == "Exp":
+        return base * a["gamma"] ** p
+    if policy == "Poly":
+        m = a.get("min_lr", 0.0)
+        return (base - m) * (1 - p / P) ** a.get("power", 1.0) + m
+    if policy == "Inv":
+        return base * (1 + a["gamma"] * p) ** (-a.get("power", 1.0))
+    if policy == "CosineAnnealing":
+        return _cos(base, _target(a, base, floor), p / P)
+    if policy == "LinearAnnealing":
+        return _lin(base, _target(a, base, floor), p / P)
+    if policy == "FlatCosineAnnealing":
+        start = round(P * a.get("start_percent", 0.75))
+        if p < start:
+            return base
+        return _cos(base, _target(a, base, floor), (p - start) / (P - start))
+    if policy == "CosineRestart":                # CosineRestartLrUpdaterHook.get_lr
+        periods, weights = a["periods"], a.get("restart_weights", [1])
+        cum = [sum(periods[:i + 1]) for i in range(len(periods))]
+        idx = next(i for i, c in enumerate(cum) if p < c)
+        start = 0 if idx == 0 else cum[idx - 1]
+        return _cos(base, _target(a, base, floor), min((p - start) / periods[idx], 1),
+                    weights[idx])
+    if policy == "Cyclic":                       # CyclicLrUpdaterHook.get_lr
+        default = (10, 1e-4) if kind == "lr" else (0.85 / 0.95, 1.0)
+        per, phases = _cyclic_phases(a, P, default)
+        fn = _cos if a.get("anneal_strategy", "cos") == "cos" else _lin
+        cur, scale = p % per, a.get("gamma", 1) ** (p // per)
+        for s, e, r0, r1 in phases:
+            if s <= cur < e:
+                if s == 0:
+                    r1 = 1 - scale + r1 * scale
+                else:
+                    r0 = 1 - scale + r0 * scale
+                return fn(base * r0, base * r1, (cur - s) / (e - s))
+    if policy == "OneCycle" and kind == "lr":    # OneCycleLrUpdaterHook (base = max_lr/div)
+        total, pct = a.get("total_steps", P), a.get("pct_start", 0.3)
+        div, fdiv = a.get("div_factor", 25), a.get("final_div_factor", 1e4)
+        if a.get("three_phase", False):
+            phases = [(pct * total - 1, 1, div), (2 * pct * total - 2, div, 1),
+                      (total - 1, 1, 1 / fdiv)]
+        else:
+            phases = [(pct * total - 1, 1, div), (total - 1, div, 1 / fdiv)]
+        fn = _cos if a.get("anneal_strategy", "cos") == "cos" else _lin
+        start = 0
+        for end, r0, r1 in phases:
+            if p <= end:
+                return fn(base * r0, base * r1, (p - start) / (end - start))
+            start = end
+    if policy == "OneCycle":                     # OneCycleMomentumUpdaterHook (runner.max_iters)
+        lo, hi = a.get("base_momentum", 0.85), a.get("max_momentum", 0.95)
+        pct = a.get("pct_start", 0.3)
+        if a.get("three_phase", False):
+            phases = [(pct * P - 1, hi, lo), (2 * pct * P - 2, lo, hi), (P - 1, hi, hi)]
+        else:
+            phases = [(pct * P - 1, hi, lo), (P - 1, lo, hi)]
+        fn = _cos if a.get("anneal_strategy", "cos") == "cos" else _lin
+        start = 0
+        for i, (end, v0, v1) in enumerate(phases):
+            if p <= end or i == len(phases) - 1:
+                return fn(v0, v1, (p - start) / (end - start))
+            start = end
+    raise AssertionError(f"no reference for {policy}")
+
+
+def mmcv_trace(conf, kind, base, run, L):
+    """Value used by every training iteration under MMCV's updater hook + runner."""
+    a = dict(conf)
+    policy = a.pop("policy")
+    policy = policy.title() if policy == policy.lower() else policy
+    iter_only = policy in ("Cyclic", "OneCycle")
+    by_epoch = a.pop("by_epoch", not iter_only)
+    epoch_run = run["type"] == "EpochBasedRunner"
+    E = run.get("max_epochs")
+    I = E * L if epoch_run else run["max_iters"]
+    if policy == "OneCycle" and kind == "lr":
+        base = a["max_lr"] / a.get("div_factor", 25)
+    warmup, W = a.pop("warmup", None), a.pop("warmup_iters", 0)
+    ratio = a.pop("warmup_ratio", 0.1 if kind == "lr" else 0.9)
+    if a.pop("warmup_by_epoch", False):
+        W *= L
+    out, regular = [], base
+    for g in range(I):
+        if epoch_run and by_epoch and g % L == 0:    # before_train_epoch
+            regular = _regular(policy, a, base, g // L, E, kind)
+        if not epoch_run and by_epoch:               # IterBasedRunner: hook never applied
+            out.append(base)
+            continue
+        if not by_epoch:
+            regular = _regular(policy, a, base, g, I, kind)
+        value = regular
+        if warmup is not None and g < W:             # get_warmup_lr
+            k = {"constant": ratio, "linear": 1 - (1 - g / W) * (1 - ratio),
+                 "exp": ratio ** (1 - g / W)}[warmup]
+            value = regular * k if kind == "lr" else regular / k
+        out.append(value)
+    return out
+
+
+# --------------------------------------------------------------------------- MMEngine execution
+
+def mmengine_trace(scheds, run, L, lr, momentum):
+    """Build like Runner.build_param_scheduler (default end, epoch_length) and step like
+    ParamSchedulerHook (iter-based after each iteration, epoch-based after each epoch)."""
+    torch = pytest.importorskip("torch")
+    import mmengine.optim  # noqa: F401  (registers the schedulers)
+    from mmengine.registry import PARAM_SCHEDULERS
+
+    epoch_run = run["type"] == "EpochBasedRunner"
+    I = run["max_epochs"] * L if epoch_run else run["max_iters"]
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([param], lr=lr, momentum=momentum)
+    built = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for cfg in scheds:
+            cfg = dict(cfg)
+            cfg.setdefault("end", run["max_epochs"] if epoch_run and cfg.get("by_epoch", True)
+                           else I)
+            built.append(PARAM_SCHEDULERS.build(cfg, default_args=dict(optimizer=opt,
+                                                                       epoch_length=L)))
+        lrs, moms = [], []
+        for g in range(I):
+            lrs.append(opt.param_groups[0]["lr"])
+            moms.append(opt.param_groups[0]["momentum"])
+            opt.step()
+            for s in built:
+                if not s.by_epoch:
+                    s.step()
+            if epoch_run and (g + 1) % L == 0:
+                for s in built:
+                    if s.by_epoch:
+                        s.step()
+    return lrs, moms
+
+
+def _tolerance(old):
+    m = re.search(r"^#\s*tolerance:\s*(\S+)", old.read_text(), re.M)
+    return float(m.group(1)) if m else 1e-9
+
+
+def _close(got, want, tol, what, scale):
+    assert len(got) == len(want)
+    for i, (x, y) in enumerate(zip(got, want)):
+        assert abs(x - y) <= tol * max(abs(x), abs(y)) + 1e-15 * scale, \
+            f"{what} at iteration {i}: MMEngine {x!r} vs MMCV {y!r}"
+
+
+EXEC = [p for p in SCHEDULE if parse_case(p).new is not None and "runner" in read_plain(p)]
+
+
+@pytest.mark.parametrize("epoch_len", [7, 5])
+@pytest.mark.parametrize("old", EXEC, ids=_ids(EXEC))
+def test_mmengine_matches_mmcv_every_iteration(old, epoch_len):
+    cfg = read_plain(old)
+    new = read_plain(parse_case(old).new)
+    opt = cfg.get("optimizer", {})
+    lr, mom = opt.get("lr", BASE_LR), opt.get("momentum", BASE_MOMENTUM)
+    lrs, moms = mmengine_trace(new.get("param_scheduler", []), cfg["runner"], epoch_len, lr, mom)
+    tol = _tolerance(old)
+    if cfg.get("lr_config"):
+        _close(lrs, mmcv_trace(cfg["lr_config"], "lr", lr, cfg["runner"], epoch_len), tol, "lr",
+               lr)
+    else:
+        assert set(lrs) == {lr}
+    if cfg.get("momentum_config") and not any(k == "todo" for k, _ in parse_case(old).expects):
+        _close(moms, mmcv_trace(cfg["momentum_config"], "momentum", mom, cfg["runner"],
+                                epoch_len), tol, "momentum", mom)

@@ -348,17 +348,21 @@ def test_ema_hook_math_swap_and_checkpoint(tmp_path):
 
 
 def test_ema_hook_begin_iter_and_other_averages(tmp_path):
+    from mmengine.hooks import EMAHook as MMEMAHook
     model = nn.Linear(1, 1, bias=False)
     runner = FakeRunner(tmp_path, model=model, max_iters=10)
-    hook = EMAHook(momentum=0.5, begin_iter=2)
-    hook.before_run(runner)
+    hooks = [EMAHook(momentum=0.5, begin_iter=2), MMEMAHook(momentum=0.5, begin_iter=2)]
+    for hook in hooks:
+        hook.before_run(runner)
     for it, w in enumerate([1.0, 3.0, 5.0, 7.0]):
         with torch.no_grad():
             model.weight.fill_(w)
         runner.iter = it
-        hook.after_train_iter(runner, batch_idx=it)
-    # iters 0,1 just copy; iter 2 is the first update (copy, steps 0->1); iter 3 averages
-    assert hook.ema_model.module.weight.item() == pytest.approx(0.5 * 5.0 + 0.5 * 7.0)
+        for hook in hooks:
+            hook.after_train_iter(runner, batch_idx=it)
+    # started once iter + 1 >= 2: iter 0 only copies; iter 1 is the first update (a copy, 3.0);
+    # then 0.5 * 3 + 0.5 * 5 = 4.0 and 0.5 * 4 + 0.5 * 7 = 5.5
+    assert [h.ema_model.module.weight.item() for h in hooks] == [5.5, 5.5]
 
     swa_hook = EMAHook(ema_type="StochasticWeightAverage")
     swa_hook.before_run(runner)
@@ -398,7 +402,7 @@ def _stop_epoch(hook_cls, scores, **kw):
     ([0.5, 0.55, 0.58, 0.59], dict(monitor="acc", patience=2), 2),   # min_delta 0.1 not reached
     ([0.5, 0.7, 0.9, 1.1], dict(monitor="acc", patience=2), None),
     ([3.0, 2.0, 1.95, 1.9, 1.0], dict(monitor="loss", patience=3), None),
-    ([3.0, 2.0, 1.95, 1.9, 1.85], dict(monitor="loss", patience=3), 4),
+    ([3.0, 2.0, 1.95, 1.93, 1.91], dict(monitor="loss", patience=3), 4),
     ([0.5, float("nan")], dict(monitor="acc"), 1),
     ([0.5, 0.91], dict(monitor="acc", stopping_threshold=0.9), 1),
     ([5.0, 4.0, 3.0], dict(monitor="score", rule="less", min_delta=0.5, patience=1), None),

@@ -15,12 +15,12 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from .check import old_fields
 from .convert import convert_dict, detect_codebase
-from .emit.tree import emit_tree_file, normalize
-from .errors import MigrateError
+from .emit.tree import NEW_FROM_OLD, emit_tree_file, normalize
+from .errors import Location, MigrateError
 from .load import clear_cache, load_config, load_file
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
@@ -101,8 +101,58 @@ def check_source(src: str, text: str) -> None:
             raise MigrateError("unresolved merge conflict marker", file=src, line=i)
 
 
+# The old field whose file "owns" a new field when two sibling bases would both set it.
+OWNER_OLD: Dict[str, Tuple[str, ...]] = {
+    "env_cfg": ("dist_params",), "default_hooks": ("checkpoint_config", "log_config"),
+    "train_cfg": ("runner", "total_epochs"), "optim_wrapper": ("optimizer",),
+    "param_scheduler": ("lr_config",), "randomness": ("seed", "deterministic"),
+    "val_cfg": ("data",), "test_cfg": ("data",), "val_evaluator": ("evaluation",),
+    "test_evaluator": ("evaluation",), "log_processor": ("log_config",),
+    "vis_backends": ("log_config",), "visualizer": ("log_config",),
+    "load_from": ("load_from", "resume_from"), "resume": ("resume_from", "load_from"),
+}
+
+
+def sibling_conflicts(graph: Dict[str, List[str]], keys_old: Dict[str, Set[str]],
+                      keys_new: Dict[str, Set[str]], own_old: Dict[str, Set[str]]) -> Dict[str, Dict[str, str]]:
+    """New fields that two bases of one file would both set (MMEngine refuses duplicate keys
+    among bases) although their old fields did not collide: e.g. `cudnn_benchmark` in a model
+    base and `dist_params` in the runtime base both become `env_cfg`. The field stays in the base
+    that owns it (OWNER_OLD); in the other, the file writing the old field withholds it, and
+    configs that inherit both restate it. Returns {file: {withheld field: owner file}}."""
+    def closure(f: str) -> List[str]:
+        out, todo = [], [f]
+        while todo:
+            g = todo.pop()
+            if g not in out and g in graph:
+                out.append(g)
+                todo += graph[g]
+        return out
+
+    withheld: Dict[str, Dict[str, str]] = {}
+    for child, bases in graph.items():
+        bases = [b for b in bases if b in keys_new]
+        for k in sorted(set().union(*[keys_new[b] for b in bases]) if bases else ()):
+            setters = [b for b in bases if k in keys_new[b]]
+            if len(setters) < 2 or sum(k in keys_old[b] for b in setters) >= 2:
+                continue
+            owners = [b for b in setters if set(OWNER_OLD.get(k, ())) & keys_old[b]] or setters
+            owner = owners[-1]
+            owned = set(closure(owner))
+            for b in setters:
+                if b == owner:
+                    continue
+                for f in closure(b):
+                    if f in owned:
+                        continue
+                    if any(k in NEW_FROM_OLD.get(o, ()) or k == o for o in own_old.get(f, ())) \
+                            or k in own_old.get(f, ()):
+                        withheld.setdefault(f, {})[k] = owner
+    return withheld
+
+
 def convert_one(src: str, rel: str, stage: str, root: str, codebase: Optional[str],
-                allow_exec: bool) -> TreeResult:
+                allow_exec: bool, withheld: Optional[Dict[str, str]] = None) -> TreeResult:
     """Emit `src` into `stage/rel`, its bases being staged already. Self-checked."""
     res = TreeResult(src, rel, root=root)
     out = Path(stage) / rel
@@ -117,9 +167,15 @@ def convert_one(src: str, rel: str, stage: str, root: str, codebase: Optional[st
         have: Dict = {}
         for b in fc.bases:
             have.update(load_config(Path(stage) / os.path.relpath(b, root)).cfg)
-        want = conv.new
+        want = dict(conv.new)
+        for k, owner in sorted((withheld or {}).items()):
+            want.pop(k, None)
+            conv.report.warn(k, f"not written here: the sibling base {os.path.relpath(owner, root)} "
+                                f"also sets it, and MMEngine refuses duplicate keys among bases; "
+                                f"configs inheriting both restate it", location=Location(src))
+        res.report = conv.report.to_dict()
         new_text = text
-        if conv.changed or res.old_fields:
+        if conv.changed or res.old_fields or withheld:
             forced: set = set()
             for _ in range(2):
                 new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced)
@@ -143,6 +199,23 @@ def convert_one(src: str, rel: str, stage: str, root: str, codebase: Optional[st
     return res
 
 
+def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
+                  allow_exec: bool) -> Dict[str, Dict[str, str]]:
+    """Key sets of every file before and after conversion, for `sibling_conflicts`."""
+    keys_old: Dict[str, Set[str]] = {}
+    keys_new: Dict[str, Set[str]] = {}
+    own_old: Dict[str, Set[str]] = {}
+    for f in graph:
+        try:
+            loaded = load_config(f, allow_exec=allow_exec)
+            keys_old[f] = set(loaded.cfg)
+            keys_new[f] = set(convert_dict(loaded.cfg, f, loaded.sources, codebase).new)
+            own_old[f] = {o.field for o in old_fields(f)}
+        except MigrateError:
+            continue
+    return sibling_conflicts(graph, keys_old, keys_new, own_old)
+
+
 def _stage(out: Path, text: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
@@ -155,13 +228,14 @@ def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str
     graph = discover(paths)
     root = common_root(list(graph), paths)
     codebase = codebase or tree_codebase(list(graph))
+    withheld = plan_withheld(graph, codebase, allow_exec)
     stage = tempfile.mkdtemp(prefix="mmmigrate-")
     results: List[TreeResult] = []
     try:
         pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(graph) > 16 else None
         for level in levels(graph):
-            args = [(f, os.path.relpath(f, root), stage, str(root), codebase, allow_exec)
-                    for f in level]
+            args = [(f, os.path.relpath(f, root), stage, str(root), codebase, allow_exec,
+                     withheld.get(f)) for f in level]
             if pool:
                 done = list(pool.map(_convert_star, args, chunksize=max(1, len(args) // (4 * jobs))))
             else:

@@ -197,6 +197,11 @@ class Interpreter:
                 del container[self.eval(target.slice)]
             except (KeyError, IndexError, TypeError) as e:
                 raise Unsupported(f"cannot delete `{_construct(target)}`: {e}", target) from None
+        elif isinstance(target, ast.Attribute) and not target.attr.startswith("__"):
+            container = self.eval(target.value)   # `del _base_.model` (MMEngine-style configs)
+            if type(container) is not dict or target.attr not in container:
+                raise Unsupported(f"cannot delete `{_construct(target)}`", target)
+            del container[target.attr]
         else:
             raise Unsupported(f"cannot delete `{_construct(target)}`", target)
 

@@ -147,8 +147,9 @@ def mmcv_trace(conf, kind, base, run, L):
     policy = a.pop("policy")
     policy = policy.title() if policy == policy.lower() else policy
     iter_only = policy in ("Cyclic", "OneCycle")
-    by_epoch = a.pop("by_epoch", not iter_only)
     epoch_run = run["type"] == "EpochBasedRunner"
+    # IterBasedRunner.register_training_hooks: lr_config.setdefault('by_epoch', False)
+    by_epoch = a.pop("by_epoch", not iter_only and (epoch_run or kind != "lr"))
     E = run.get("max_epochs")
     I = E * L if epoch_run else run["max_iters"]
     if policy == "OneCycle" and kind == "lr":

@@ -195,10 +195,15 @@ def test_train_then_test_end_to_end(project, capsys):
     # untrained Linear(1,1) on y=3x-1 has mse of several units; 3 SGD epochs get well below 1
     assert mse < 1.0
 
-    # auto-resume continues from epoch_3 up to the new max_epochs
+    # auto-resume continues from epoch_3 up to the new max_epochs: epochs 1-3 are not re-run
+    before = {n: os.path.getmtime(root / "wd" / n) for n in ckpts}
     assert cli.main(["train", str(cfg_path), "--work-dir", "wd", "--resume",
                      "--cfg-options", "train_cfg.max_epochs=4"]) == 0
     assert os.path.exists(root / "wd" / "epoch_4.pth")
+    assert {n: os.path.getmtime(root / "wd" / n) for n in ckpts} == before
+    import torch
+    meta = torch.load(root / "wd" / "epoch_4.pth", map_location="cpu", weights_only=False)["meta"]
+    assert meta["epoch"] == 4
 
 
 def test_console_script_help():

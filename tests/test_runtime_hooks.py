@@ -265,11 +265,6 @@ def test_checkpoint_hook_save_best_auto_and_rules(tmp_path):
         CheckpointHook(save_best="x", rule="bigger")
 
 
-def _mm_runner(tmp, max_epochs):
-    """Same fake runner for real mmengine: it needs mmengine's MessageHub API (same names)."""
-    return FakeRunner(tmp, max_epochs=max_epochs)
-
-
 @pytest.mark.parametrize("kw", [
     dict(interval=1, max_keep_ckpts=2),
     dict(interval=2, save_begin=1),
@@ -285,7 +280,7 @@ def test_checkpoint_hook_matches_mmengine(tmp_path, kw):
     for cls, sub in ((CheckpointHook, "ours"), (MMCheckpointHook, "mm")):
         d = tmp_path / sub
         d.mkdir()
-        runner = _mm_runner(d, 6)
+        runner = FakeRunner(d, max_epochs=6)  # mmengine's hook only needs the same API
         run_epochs(cls(**kw), runner, 6, metrics)
         results.append((ckpt_files(d), [s[0] for s in runner.saved],
                         {k: v for k, v in runner.message_hub.runtime_info.items()
@@ -563,3 +558,61 @@ def test_logger_hook_argument_checks():
         LoggerHook(interval=1.5)
     with pytest.raises(ValueError):
         LoggerHook(file_client_args={})
+
+
+# --- integration with the bundled Runner (helper G1) -----------------------------------------
+def test_default_hooks_inside_runner(tmp_path):
+    runner_mod = pytest.importorskip("runtime.runner.runner")
+    from runtime.evaluator import BaseMetric
+    from runtime.model import BaseModel
+    from runtime.registry import METRICS
+
+    class Toy(BaseModel):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, inputs, labels, mode="tensor"):
+            out = self.fc(torch.stack(inputs) if isinstance(inputs, list) else inputs)
+            labels = torch.stack(labels) if isinstance(labels, list) else labels
+            if mode == "loss":
+                return dict(loss=nn.functional.cross_entropy(out, labels))
+            return list(zip(out.argmax(1), labels))
+
+    metric_name = _name("G2Acc")
+
+    @METRICS.register_module(name=metric_name)
+    class Acc(BaseMetric):
+        def process(self, data_batch, data_samples):
+            self.results.extend(int(p == y) for p, y in data_samples)
+
+        def compute_metrics(self, results):
+            return dict(accuracy=100.0 * sum(results) / len(results))
+
+    gen = torch.Generator().manual_seed(0)
+    xs = torch.randn(24, 2, generator=gen)
+    data = [dict(inputs=x, labels=(x[0] > 0).long()) for x in xs]
+    loader = dict(dataset=data, batch_size=4, collate_fn=dict(type="default_collate"),
+                  sampler=dict(type="DefaultSampler", shuffle=False))
+    runner = runner_mod.Runner(
+        model=Toy(), work_dir=str(tmp_path), train_dataloader=loader, val_dataloader=loader,
+        val_evaluator=dict(type=metric_name), val_cfg=dict(),
+        train_cfg=dict(by_epoch=True, max_epochs=3, val_interval=1),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1)),
+        param_scheduler=dict(type="MultiStepLR", milestones=[2], by_epoch=True),
+        default_hooks=dict(logger=dict(type="LoggerHook", interval=2),
+                           checkpoint=dict(type="CheckpointHook", interval=1, max_keep_ckpts=1,
+                                           save_best="auto")),
+        custom_hooks=[dict(type="EMAHook", momentum=0.1)])
+    runner.train()
+    files = ckpt_files(tmp_path)
+    assert files[-1] == "epoch_3.pth" and len([f for f in files if f.startswith("epoch_")]) == 1
+    assert len([f for f in files if f.startswith("best_accuracy_epoch_")]) == 1
+    assert "ema_state_dict" in torch.load(tmp_path / "epoch_3.pth", weights_only=False)
+    log = open(os.path.join(runner.log_dir, f"{runner.timestamp}.log")).read()
+    assert re.search(r"Epoch\(train\) \[3\]\[4/6\]  lr: 1\.0000e-02  eta: \d:\d\d:\d\d  "
+                     r"time: \d+\.\d{4}  data_time: \d+\.\d{4}  loss: \d+\.\d{4}$", log, re.M)
+    assert re.search(r"Epoch\(val\) \[3\]\[6/6\]    accuracy: \d+\.\d{4}  data_time", log)
+    rows = [json.loads(x) for x in open(os.path.join(runner.log_dir, "vis_data", "scalars.json"))]
+    assert [r["step"] for r in rows if "loss" in r] == [2, 4, 6, 8, 10, 12, 14, 16, 18]
+    assert [r["step"] for r in rows if "accuracy" in r] == [1, 2, 3]

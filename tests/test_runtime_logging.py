@@ -5,7 +5,6 @@ the real mmengine 0.10.7 implementation fed with the same fake runner (different
 """
 import io
 import itertools
-import json
 import logging
 import re
 from types import SimpleNamespace
@@ -128,6 +127,16 @@ def test_mmlogger_file_format_and_duplicate_warnings(tmp_path, capsys):
     assert "hidden" not in out and "dropped" not in out
     with pytest.raises(ValueError):
         print_log("x", logger="never-created-logger")
+
+
+def test_mmlogger_non_zero_rank(tmp_path, monkeypatch):
+    monkeypatch.setattr("runtime.logging.logger._rank_and_world", lambda: (1, 2))
+    quiet = MMLogger(name=_name("r1"), log_file=str(tmp_path / "a.log"))
+    assert quiet.handlers[0].level == logging.ERROR and len(quiet.handlers) == 1  # no file
+    per_rank = MMLogger(name=_name("r1"), log_file=str(tmp_path / "a.log"), distributed=True)
+    assert re.fullmatch(r"a_.+_device\d+_rank1\.log", per_rank.log_file.split("/")[-1])
+    per_rank.info("x")
+    assert (tmp_path / per_rank.log_file.split("/")[-1]).exists()
 
 
 def test_print_log_none_prints(capsys):

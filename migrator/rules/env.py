@@ -123,7 +123,7 @@ def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
     # default_scope belongs with the runtime settings (mmdet 3.x: default_runtime.py); adding it
     # to every fragment of a tree would make sibling `_base_` files collide on it.
     if ctx.codebase and "default_scope" not in cfg and \
-            any(k in cfg for k in ("default_hooks", "env_cfg", "log_level")):
+            any(k in cfg for k in ("default_hooks", "log_level")):
         cfg = dict(cfg)
         cfg["default_scope"] = ctx.codebase
     if cfg is not before:

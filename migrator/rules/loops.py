@@ -152,7 +152,8 @@ def _split_eval(ev: Dict[str, Any], ctx: Context) -> Tuple[Dict[str, Any], Dict[
     return hook, ev
 
 
-def _val_schedule(train: Dict[str, Any], hook: Dict[str, Any], ctx: Context) -> None:
+def _val_schedule(train: Dict[str, Any], hook: Dict[str, Any], ctx: Context,
+                  has_val: bool) -> None:
     interval = hook.get("interval", 1)
     start = hook.get("start")
     if not isinstance(interval, int) or interval <= 0:
@@ -176,7 +177,8 @@ def _val_schedule(train: Dict[str, Any], hook: Dict[str, Any], ctx: Context) -> 
                      original=start, anchor="train_cfg")
         if start > 1:
             train["val_begin"] = start
-    if isinstance(length, int) and length % interval and (start is None or start <= length):
+    if has_val and isinstance(length, int) and length % interval and \
+            (start is None or start <= length):
         ctx.warn("evaluation.interval", f"MMEngine also validates after the last {unit} "
                  f"({length}), which MMCV skipped ({length} is not on the interval {interval})",
                  original=interval, anchor="train_cfg")
@@ -205,8 +207,9 @@ def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
                      anchor="train_cfg")
     has_val = ev is not None or "val" in data
     if train is not None:
-        if has_val:
-            _val_schedule(train, hook, ctx)
+        # MMCV's EvalHook interval defaults to 1 (also for iteration runs, where MMEngine's
+        # IterBasedTrainLoop would default to 1000), so val_interval is always written
+        _val_schedule(train, hook, ctx, has_val)
         new["train_cfg"] = train
     elif "interval" in hook or "start" in hook:
         ctx.todo("evaluation.interval", "no runner in this file: set val_interval/val_begin on "

@@ -6,8 +6,8 @@ names are title-cased). With `by_epoch=True` (the default) the regular lr f(epoc
 every epoch; with `by_epoch=False` it is f(iter) over `runner.max_iters`, set before every
 iteration. Warmup (none/constant/linear/exp) always runs per iteration (`warmup_iters`, or
 `warmup_iters` epochs when `warmup_by_epoch`) and *multiplies* the regular lr by a factor that
-reaches 1 at iteration `warmup_iters`. IterBasedRunner never calls `before_train_epoch`, so a
-`by_epoch=True` updater there changed nothing.
+reaches 1 at iteration `warmup_iters`. IterBasedRunner defaults `lr_config.by_epoch` to False and
+never calls `before_train_epoch`, so an explicit `by_epoch=True` updater there changed nothing.
 
 MMEngine behaviour produced (mmengine/optim/scheduler/*.py, registry build_scheduler_from_cfg,
 ParamSchedulerHook): a list of chainable schedulers, each active on [begin, end) and stepped after
@@ -56,12 +56,13 @@ def _convert(key: str, conf: Any, cfg: Dict[str, Any], ctx: Context, module,
         if k not in defaults and k not in warm_keys and k != "by_epoch":
             raise ctx.error(f"{key}.{k}", f"unexpected argument {k!r} for the {policy} {kind} "
                             "policy (MMCV would fail on it)")
-    args = dict(defaults)
+    args = {k: v for k, v in defaults.items() if v is not schedule_lr.OPTIONAL}
     args.update(conf)
     for k, v in args.items():
         if v is schedule_lr.REQUIRED:
             raise ctx.error(f"{key}.{k}", f"the {policy} {kind} policy needs `{k}`")
-    by_epoch = bool(args.pop("by_epoch", True))
+    # IterBasedRunner.register_training_hooks defaults lr_config (only) to by_epoch=False.
+    by_epoch = bool(args.pop("by_epoch", not (kind == "lr" and not ctx.run.by_epoch)))
     if by_epoch and policy in module.ITER_ONLY:
         raise ctx.error(f"{key}.by_epoch", f"the {policy} {kind} policy only supports "
                         "by_epoch=False (MMCV asserts it)")

@@ -14,12 +14,12 @@ schedulers over [begin, end); what cannot be exact is written closest and report
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Dict, List, Optional
 
 from .base import Context, RunInfo
 
-REQUIRED: Any = object()
+REQUIRED: Any = object()   # argument MMCV requires
+OPTIONAL: Any = object()   # argument passed through only when written
 LR_CONTEXT = {"key": "lr_config", "kind": "lr", "suffix": "LR"}
 
 
@@ -348,7 +348,10 @@ POLICIES = {
     "LinearAnnealing": (linear_annealing, {"min_lr": None, "min_lr_ratio": None}),
     "Cyclic": (cyclic, {"by_epoch": False, "target_ratio": (10, 1e-4), "cyclic_times": 1,
                         "step_ratio_up": 0.4, "anneal_strategy": "cos", "gamma": 1}),
-    "OneCycle": (one_cycle, {"by_epoch": False, "max_lr": REQUIRED}),
+    "OneCycle": (one_cycle, {"by_epoch": False, "max_lr": REQUIRED, "total_steps": OPTIONAL,
+                             "pct_start": OPTIONAL, "anneal_strategy": OPTIONAL,
+                             "div_factor": OPTIONAL, "final_div_factor": OPTIONAL,
+                             "three_phase": OPTIONAL}),
 }
 ITER_ONLY = {"Cyclic", "OneCycle"}
 

@@ -87,3 +87,7 @@ class HistoryBuffer:
 
     def __repr__(self) -> str:
         return f"HistoryBuffer(len={len(self._log_history)})"
+
+
+# Buffers restored from checkpoints are unpickled without __init__: register the defaults now.
+HistoryBuffer._set_default_statistics()

@@ -5,7 +5,8 @@ with a console handler and, on rank 0, a file handler at `work_dir/<timestamp>.l
 MMEngine: `MMLogger.get_instance(name, log_file=..., log_level=..., file_mode=...)` returns a
 named global logger (the Runner passes `<work_dir>/<timestamp>/<timestamp>.log`); console output
 is INFO+ on rank 0 and ERROR-only elsewhere, the file is written on rank 0 (or on every rank with a
-per-rank file name when `distributed=True` or at DEBUG level), repeated warnings are shown once.
+per-rank file name `<stem>_<user@host>_device<local_rank>_rank<rank>.log` when
+`distributed=True` or at DEBUG level), repeated warnings are shown once.
 Line format: `<date time> - <logger name> - <LEVEL> - <message>`.
 `print_log(msg, logger)` routes to print (None), a Logger object, 'silent', 'current' (the
 latest MMLogger) or a named MMLogger.
@@ -27,6 +28,15 @@ def _rank_and_world() -> tuple:
     if tdist is not None and tdist.is_available() and tdist.is_initialized():
         return tdist.get_rank(), tdist.get_world_size()
     return 0, 1
+
+
+def _host() -> str:
+    import getpass
+    import socket
+    try:
+        return f"{getpass.getuser()}@{socket.gethostname()}"
+    except Exception:
+        return "unknown"
 
 
 class _DropRepeatedWarnings(logging.Filter):
@@ -78,7 +88,9 @@ class MMLogger(logging.Logger, ManagerMixin):
             per_rank = (log_level <= logging.DEBUG or distributed) and world_size > 1
             if per_rank:
                 stem, suffix = osp.splitext(osp.basename(log_file))
-                log_file = osp.join(osp.dirname(log_file), f"{stem}_rank{rank}{suffix}")
+                log_file = osp.join(osp.dirname(log_file),
+                                    f"{stem}_{_host()}_device{os.environ.get('LOCAL_RANK', '0')}"
+                                    f"_rank{rank}{suffix}")
             if rank == 0 or per_rank:
                 if osp.dirname(log_file):
                     os.makedirs(osp.dirname(log_file), exist_ok=True)

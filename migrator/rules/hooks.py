@@ -173,7 +173,12 @@ def _custom(cfg: Dict[str, Any], ctx: Context) -> List[Any]:
     for i, h in enumerate(old):
         field = f"custom_hooks[{i}]"
         if not isinstance(h, dict) or "type" not in h:
-            raise ctx.error(field, "expected a dict with `type`")
+            # MMCV could not build this either (often a list override that lost `type`): keep
+            # it for the user to fix rather than refusing the whole file.
+            ctx.todo(field, "a hook without `type` (MMCV could not build it either): fix by hand",
+                     original=h, anchor="custom_hooks")
+            out.append(h)
+            continue
         htype = h["type"]
         if htype in ("EMAHook", "ExpMomentumEMAHook", "LinearMomentumEMAHook") and \
                 "ema_type" not in h:

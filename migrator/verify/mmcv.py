@@ -102,7 +102,7 @@ def base_values(cfg: Dict[str, Any], world_size: int, spg: int):
 
 
 def _schedule(n: int, epoch_len: int, runner_by_epoch: bool, policy, warmup: Warmup, base,
-              warm_fn, values_differ=True) -> List[float]:
+              warm_fn) -> List[float]:
     """Value used at each of the n iterations by one updater hook (lr or momentum)."""
     if policy is None:
         return [base] * n
@@ -114,7 +114,13 @@ def _schedule(n: int, epoch_len: int, runner_by_epoch: bool, policy, warmup: War
     w_kind, w_iters, w_ratio = warmup.kind, warmup.iters, warmup.ratio
     val = policy.value
     if not policy.by_epoch:
-        out = [val(base, i) for i in range(n)]
+        if policy.breaks is not None:              # piecewise constant: one value per piece
+            cuts = sorted(set(policy.breaks(n))) + [n]
+            out = []
+            for a, b in zip(cuts, cuts[1:]):
+                out.extend([val(base, a)] * (b - a))
+        else:
+            out = [val(base, i) for i in range(n)]
         if w_kind is not None:
             for i in range(min(w_iters, n)):
                 out[i] = warm_fn(w_kind, out[i], i, w_iters, w_ratio)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, List, Optional
 
 LR_POLICIES = ("Fixed", "Step", "Exp", "Poly", "Inv", "CosineAnnealing", "FlatCosineAnnealing",
                "CosineRestart", "Cyclic", "OneCycle", "LinearAnnealing")
@@ -55,6 +55,8 @@ class Policy:
     by_epoch: bool
     value: Callable[[float, int], float]        # (base value, progress) -> regular value
     base: Optional[float] = None                # overrides the optimizer's value (OneCycle)
+    # piecewise-constant policies: progress values where the value may change (speed only)
+    breaks: Optional[Callable[[int], List[int]]] = None
 
 
 @dataclass
@@ -105,7 +107,13 @@ def _check_step(step):
 # ---- LR policies: (run, by_epoch, **policy kwargs) -> Policy -------------------------------
 
 def _lr_fixed(run, *, by_epoch=True):
-    return Policy(by_epoch, lambda base, p: base)
+    return Policy(by_epoch, lambda base, p: base, breaks=lambda n: [0])
+
+
+def _step_breaks(step):
+    if isinstance(step, int):
+        return lambda n: list(range(0, n, step))
+    return lambda n: [0] + [s for s in step if s < n]
 
 
 def _lr_step(run, *, by_epoch=True, step, gamma=0.1, min_lr=None):
@@ -114,7 +122,7 @@ def _lr_step(run, *, by_epoch=True, step, gamma=0.1, min_lr=None):
     def value(base, p):
         lr = base * (gamma ** _step_exponent(step, p))
         return max(lr, min_lr) if min_lr is not None else lr
-    return Policy(by_epoch, value)
+    return Policy(by_epoch, value, breaks=_step_breaks(step))
 
 
 def _lr_exp(run, *, by_epoch=True, gamma):
@@ -271,7 +279,7 @@ def _mom_step(run, *, by_epoch=True, step, gamma=0.5, min_momentum=None):
     def value(base, p):
         m = base * (gamma ** _step_exponent(step, p))
         return max(m, min_momentum) if min_momentum is not None else m
-    return Policy(by_epoch, value)
+    return Policy(by_epoch, value, breaks=_step_breaks(step))
 
 
 def _mom_cosine(run, *, by_epoch=True, min_momentum=None, min_momentum_ratio=None):

@@ -1,0 +1,84 @@
+"""Checkpoint compatibility with real MMEngine 0.10.7, both directions: a run stopped after epoch 1
+is resumed by the *other* runner and finishes epoch 2; its final weights, optimizer state, epoch
+and iter must equal those of an uninterrupted 2-epoch run of the first runner (same model, data,
+seed; both DefaultSamplers produce the same order).
+
+MMEngine 0.10.7 calls `torch.load` without `weights_only=False`; on torch >= 2.6 that refuses the
+pickled message hub even in its own checkpoints, so the MMEngine side runs with torch's documented
+`TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1` switch.
+"""
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "fixtures" / "tutorial"))
+
+mmengine_runner = pytest.importorskip("mmengine.runner")
+
+from data import SyntheticCifar  # noqa: E402
+from metric import Accuracy  # noqa: E402,F401
+from model import SmallCNN  # noqa: E402
+
+from runtime.runner import Runner  # noqa: E402
+
+
+def _loader():
+    return dict(dataset=SyntheticCifar(length=96, seed=1), batch_size=16, num_workers=0,
+                sampler=dict(type="DefaultSampler", shuffle=True), collate_fn=dict(type="default_collate"))
+
+
+def _kwargs(work_dir, max_epochs, **extra):
+    return dict(model=SmallCNN(), work_dir=str(work_dir), train_dataloader=_loader(),
+                optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.05, momentum=0.9)),
+                param_scheduler=dict(type="MultiStepLR", by_epoch=True, milestones=[1], gamma=0.1, end=2),
+                train_cfg=dict(by_epoch=True, max_epochs=max_epochs), randomness=dict(seed=2024),
+                default_hooks=dict(logger=dict(type="LoggerHook", interval=3)), **extra)
+
+
+def _run(cls, work_dir, max_epochs, **extra):
+    runner = cls(**_kwargs(work_dir, max_epochs, **extra))
+    runner.train()
+    return runner
+
+
+def _compare(runner, reference_ckpt):
+    ref = torch.load(reference_ckpt, map_location="cpu", weights_only=False)
+    state = runner.model.state_dict()
+    assert state.keys() == ref["state_dict"].keys()
+    for k, v in ref["state_dict"].items():
+        assert torch.allclose(state[k], v, atol=1e-6, rtol=0), k
+    assert (runner.epoch, runner.iter) == (ref["meta"]["epoch"], ref["meta"]["iter"]) == (2, 12)
+    opt = runner.optim_wrapper.state_dict()
+    assert [g["lr"] for g in opt["param_groups"]] == pytest.approx([g["lr"] for g in ref["optimizer"]["param_groups"]])
+    for pid, st in ref["optimizer"]["state"].items():
+        assert torch.allclose(opt["state"][pid]["momentum_buffer"], st["momentum_buffer"], atol=1e-6, rtol=0)
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch):
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_ours_to_mmengine(tmp_path):
+    _run(Runner, tmp_path / "ours", 2)
+    ckpt = torch.load(tmp_path / "ours" / "epoch_1.pth", weights_only=False)
+    assert {"meta", "state_dict", "optimizer", "param_schedulers", "message_hub"} <= set(ckpt)
+    theirs = _run(mmengine_runner.Runner, tmp_path / "theirs", 2,
+                  load_from=str(tmp_path / "ours" / "epoch_1.pth"), resume=True)
+    _compare(theirs, tmp_path / "ours" / "epoch_2.pth")
+
+
+def test_mmengine_to_ours(tmp_path):
+    _run(mmengine_runner.Runner, tmp_path / "theirs", 2)
+    ours = _run(Runner, tmp_path / "ours", 2, load_from=str(tmp_path / "theirs" / "epoch_1.pth"), resume=True)
+    _compare(ours, tmp_path / "theirs" / "epoch_2.pth")
+    # and MMEngine's own run loads into ours as plain weights
+    plain = Runner(**_kwargs(tmp_path / "plain", 2))
+    plain.load_checkpoint(str(tmp_path / "theirs" / "epoch_2.pth"), strict=True)

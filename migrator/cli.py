@@ -67,7 +67,8 @@ def collect_jobs(args) -> List[Job]:
         if not p.exists():
             raise MigrateError("no such file or directory", file=str(p))
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*.py") if not any(part.startswith(".") for part in f.parts))
+            files = sorted(f for f in p.rglob("*.py")
+                           if not any(part.startswith(".") for part in f.relative_to(p).parts))
             pairs = [(f, f.relative_to(p)) for f in files]
         else:
             pairs = [(p, Path(p.name))]

@@ -52,3 +52,22 @@ def _download(package: str, version: str) -> Path:
     if not existing:
         raise FileNotFoundError(f"pip did not produce a wheel for {package}=={version}")
     return existing[0]
+
+
+def converted_tree(package: str, version: str) -> Path:
+    """`migrate <configs> -o <cache>` of a real tree, done once (shared by xdist workers)."""
+    src = real_configs(package, version)
+    out = CACHE / f"{package}-{version}-migrated"
+    done = out / ".done"
+    if not done.exists():
+        with open(CACHE / f".lock-migrated-{package}-{version}", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not done.exists():
+                if out.exists():
+                    shutil.rmtree(out)
+                from migrator.cli import main as migrate
+                rc = migrate([str(src), "-o", str(out), "-q", "--report", str(out / "report.json")])
+                if rc != 0:
+                    raise RuntimeError(f"migrate exited with {rc} on {src}")
+                done.write_text("ok\n")
+    return out

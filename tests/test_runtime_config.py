@@ -201,7 +201,8 @@ def test_copy_pickle(tree):
 def test_dump_round_trip(tree, tmp_path):
     _, child = tree
     cfg = Config.fromfile(child)
-    cfg.merge_from_dict({"odd": {"1x": (1,), "y": float("inf")}, "typ": ConfigDict,
+    cfg.merge_from_dict({"odd": {"1x": (1,), "y": float("inf"), "s": {3, 1}, "e": set()},
+                         "typ": ConfigDict,
                          "long": [dict(type=f"T{i}", value=list(range(i))) for i in range(12)]})
     out = tmp_path / "dumped.py"
     cfg.dump(out)

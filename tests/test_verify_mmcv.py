@@ -207,6 +207,19 @@ def test_one_cycle_momentum_adam_betas():
     assert moms(tr, 0, 29, 64, 99) == A([0.95, 0.85, 0.9, 0.95])
 
 
+def test_yolox_mmdet_policy():
+    # mmdet/core/hook/yolox_lrupdater_hook.py, by iter, 60 iters, W = 1 epoch = 10, last = 20:
+    # warmup base * 1 * ((i + 1) / 10)**2: i=0 -> 1e-4, i=4 -> 0.0025, i=9 -> 0.01
+    # i=10: cos(0.01, 5e-4, (11 - 10) / (60 - 10 - 20) = 1/30)
+    #       = 5e-4 + 0.5 * 0.0095 * (cos(pi/30) + 1) = 5e-4 + 0.00475 * 1.9945218954 = 0.009973979
+    # i=38: factor 29/30 -> 5e-4 + 0.00475 * (1 - 0.9945218954) = 0.000526021; i=39: 40 >= 40 -> 5e-4
+    tr = mmcv_trace(cfg_(dict(policy="YOLOX", warmup="exp", by_epoch=False, warmup_by_epoch=True,
+                              warmup_ratio=1, warmup_iters=1, num_last_epochs=2,
+                              min_lr_ratio=0.05), lr=0.01, epochs=6), N)
+    assert lrs(tr, 0, 4, 9, 10, 38, 39, 59) == A(
+        [1e-4, 0.0025, 0.01, 0.009973979, 0.000526021, 5e-4, 5e-4])
+
+
 def test_linear_annealing():
     # LinearAnnealingLrUpdaterHook.get_lr by iter: 0.1 + (0 - 0.1) * 10/40 = 0.075
     tr = mmcv_trace(cfg_(dict(policy="LinearAnnealing", min_lr=0.0, by_epoch=False), lr=0.1,
@@ -338,6 +351,7 @@ def test_auto_scale_lr_and_total_epochs():
 # ---- oracle: MMCV's own updater hooks, executed on a fake runner when the source is around ----
 
 MMCV_HOOKS = "/tmp/mmsrc/mmcv-1.7.2/mmcv/runner/hooks"
+MMDET_YOLOX = "/tmp/mmsrc/mmdet2/mmdet/core/hook/yolox_lrupdater_hook.py"
 
 
 _ORACLE = {}
@@ -378,6 +392,12 @@ def _exec_mmcv_updaters():
             "from .hook import HOOKS, Hook", "").replace(
             "from .lr_updater import annealing_cos, annealing_linear, format_param", "")
         exec(compile(src, "momentum_updater.py", "exec"), ns)
+        if os.path.isfile(MMDET_YOLOX):
+            src = open(MMDET_YOLOX).read().replace(
+                "from mmcv.runner.hooks import HOOKS", "").replace(
+                "from mmcv.runner.hooks.lr_updater import (CosineAnnealingLrUpdaterHook,\n"
+                "                                          annealing_cos)", "")
+            exec(compile(src, "yolox_lrupdater_hook.py", "exec"), ns)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -437,9 +457,13 @@ def _run_mmcv(ns, cfg, epoch_len, max_epochs):
     (dict(policy="OneCycle", max_lr=0.1, total_steps=50), dict(policy="OneCycle")),
     (dict(policy="exp", gamma=0.8, warmup="linear", warmup_iters=3), None),
     (dict(policy="inv", gamma=0.1, power=0.75, by_epoch=False), None),
+    (dict(policy="YOLOX", warmup="exp", by_epoch=False, warmup_by_epoch=True, warmup_ratio=1,
+          warmup_iters=1, num_last_epochs=1, min_lr_ratio=0.05), None),
 ])
 def test_matches_mmcv_source_executed(lr_config, momentum_config):
     ns = _load_mmcv_updaters()
+    if lr_config["policy"] == "YOLOX" and "YOLOXLrUpdaterHook" not in ns:
+        pytest.skip("mmdet 2.x source not available")
     cfg = cfg_(lr_config, momentum_config, epochs=4, lr=0.05,
                optimizer=dict(type="SGD", lr=0.05, momentum=0.9))
     want_lr, want_mom = _run_mmcv(ns, cfg, epoch_len=10, max_epochs=4)

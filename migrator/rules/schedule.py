@@ -67,6 +67,9 @@ def _convert(key: str, conf: Any, cfg: Dict[str, Any], ctx: Context, module,
         raise ctx.error(f"{key}.by_epoch", f"the {policy} {kind} policy only supports "
                         "by_epoch=False (MMCV asserts it)")
     warm = {k: args.pop(k) for k in warm_keys if k in args}
+    if policy in getattr(module, "OWN_WARMUP", ()):
+        args.update(warm)
+        warm = {}
     span = Span(ctx.run, by_epoch)
     if not span.run.by_epoch and by_epoch:
         ctx.warn(f"{key}.by_epoch", f"{kind} schedule with by_epoch=True in an IterBasedRunner: "

@@ -8,6 +8,8 @@ MMCV behaviour read (mmcv/runner/hooks/lr_updater.py): with progress p (epoch or
   (per period, restart weight) / LinearAnnealing annealing from base to min_lr (or base*ratio) |
   Cyclic (iters only): per cycle of max_iters//cyclic_times, anneal 1 -> target_ratio[0] (scaled by
   gamma**cycle) -> target_ratio[1] | OneCycle (iters only): torch-style one-cycle from max_lr.
+mmdet 2.x registers one more policy, YOLOX (quadratic warmup, cosine, flat last epochs), read
+from mmdet/core/hook/yolox_lrupdater_hook.py; its QuadraticWarmupLR is mmdet 3.x's scheduler.
 MMEngine behaviour produced: the matching `*LR` scheduler (mmengine/optim/scheduler/lr_scheduler.py)
 whose per-step value equals MMCV's; shapes without an MMEngine class are composed from several
 schedulers over [begin, end); what cannot be exact is written closest and reported.
@@ -332,6 +334,78 @@ def one_cycle(a, span, ctx, key, base_value):
     return [{"type": "OneCycleLR", **opts, **span.shaped(0, span.length)}]
 
 
+def yolox(a, span, ctx, key, base_value):
+    """mmdet 2.x YOLOXLrUpdaterHook (mmdet/core/hook/yolox_lrupdater_hook.py), by_epoch=False in an
+    epoch run of E epochs of L iterations, W = warmup epochs * L, N = num_last_epochs, target =
+    base*min_lr_ratio (or min_lr). Iteration i runs at
+      i < W                : base * warmup_ratio * ((i+1)/W)**2   (any warmup type: it overrides
+                             get_warmup_lr and ignores `warmup`)
+      i + 1 >= (E-N)*L     : target
+      otherwise            : annealing_cos(base, target, (i+1-W) / ((E-N)*L - W)).
+    Exact MMEngine form: QuadraticWarmupLR over [0, W); CosineAnnealingLR over [W, (E-N)*L) with
+    its default T_max = end - begin and `last_step=0`, i.e. already one step into the cosine at
+    iteration W (MMCV counts progress+1; it therefore reaches the target at (E-N)*L - 1 exactly as
+    MMCV switches to the fixed lr); a no-op ConstantLR over the last N epochs marks the flat tail.
+    mmdet 3.3.0's hand-migrated yolox config instead uses T_max = E-N epochs from epoch W/L with
+    an absolute eta_min: its cosine never reaches the target and runs one iteration late."""
+    n_last = a.pop("num_last_epochs")
+    val, ratio = _target(a, ctx, key)
+    kind, w = a.pop("warmup", None), a.pop("warmup_iters", 0)
+    r, w_ep = a.pop("warmup_ratio", 0.1), a.pop("warmup_by_epoch", False)
+    orig = {"policy": "YOLOX", "num_last_epochs": n_last, "warmup": kind, "warmup_iters": w,
+            "warmup_ratio": r, "warmup_by_epoch": w_ep}
+    if kind is not None:   # LrUpdaterHook.__init__ checks
+        if kind not in ("constant", "linear", "exp"):
+            raise ctx.error(f"{key}.warmup", f"unknown warmup {kind!r} (known: constant, linear, "
+                            "exp)")
+        if not (isinstance(w, int) and w > 0):
+            raise ctx.error(f"{key}.warmup_iters", f"warmup_iters must be a positive int, got {w!r}")
+        if not 0 < r <= 1:
+            raise ctx.error(f"{key}.warmup_ratio", f"warmup_ratio must be in (0, 1], got {r!r}")
+    if not (isinstance(n_last, int) and not isinstance(n_last, bool) and n_last >= 0):
+        raise ctx.error(f"{key}.num_last_epochs", f"num_last_epochs must be an int >= 0, got "
+                        f"{n_last!r}")
+
+    def todo(why):
+        ctx.todo(f"{key}.policy", f"YOLOX lr {why}: not converted", original=orig,
+                 anchor="param_scheduler")
+        return []
+
+    if span.mode != "convert":
+        return todo("counts num_last_epochs in iterations of an epoch (len(data_loader)); only "
+                    "by_epoch=False in an EpochBasedRunner maps onto epochs")
+    if span.length is None:
+        return todo("needs the run length (no runner/total_epochs)")
+    if kind is not None and not w_ep:
+        return todo("warmup counted in iterations ends inside an epoch while the cosine's length "
+                    "is counted in epochs: no epoch-convertible form")
+    warm = w if kind is not None else 0
+    flat = span.length - n_last
+    if flat <= warm:
+        return todo(f"cosine phase is empty (warmup {warm} + last {n_last} epochs >= "
+                    f"{span.length})")
+    out: List[Dict[str, Any]] = []
+    if kind is not None:
+        if r != 1:
+            ctx.warn(f"{key}.warmup_ratio", f"YOLOX warmup scaled by warmup_ratio={r} and jumped "
+                     "to the full lr after it; QuadraticWarmupLR has no ratio: written with 1",
+                     original=orig, anchor="param_scheduler")
+        out.append({"type": "QuadraticWarmupLR", **span.shaped(0, warm)})
+    cosine = {"type": "CosineAnnealingLR", **_eta(val, ratio), "last_step": 0,
+              **span.shaped(warm, flat)}
+    tail = [{"type": "ConstantLR", "factor": 1, **span.shaped(flat, span.length)}] \
+        if n_last else []
+    if out:
+        return out + [cosine] + tail
+    if tail:   # a scheduler given last_step >= 0 needs initial_lr set by one built before it
+        return tail + [cosine]
+    del cosine["last_step"]
+    ctx.warn(f"{key}.policy", "YOLOX lr without warmup nor flat tail: the cosine is written one "
+             "iteration late (MMCV started it at progress 1/T)", original=orig,
+             anchor="param_scheduler")
+    return [cosine]
+
+
 ABSOLUTE = {"OneCycle", "Cyclic"}   # absolute every step: a multiplicative warmup cannot apply
 
 POLICIES = {
@@ -352,8 +426,11 @@ POLICIES = {
                              "pct_start": OPTIONAL, "anneal_strategy": OPTIONAL,
                              "div_factor": OPTIONAL, "final_div_factor": OPTIONAL,
                              "three_phase": OPTIONAL}),
+    # mmdet 2.x hook (registered by mmdet, recognised whatever the codebase)
+    "YOLOX": (yolox, {"num_last_epochs": REQUIRED, "min_lr": None, "min_lr_ratio": None}),
 }
 ITER_ONLY = {"Cyclic", "OneCycle"}
+OWN_WARMUP = {"YOLOX"}   # the converter reads the warmup keys itself (overridden get_warmup_lr)
 
 
 # ----------------------------------------------------------------------------- warmup

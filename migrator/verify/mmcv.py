@@ -106,12 +106,13 @@ def _schedule(n: int, epoch_len: int, runner_by_epoch: bool, policy, warmup: War
     """Value used at each of the n iterations by one updater hook (lr or momentum)."""
     if policy is None:
         return [base] * n
-    if warmup.iters is None:                       # warmup_by_epoch: set at first epoch start
-        if not runner_by_epoch:
-            raise ValueError("warmup_by_epoch under IterBasedRunner: MMCV never resolves "
-                             "warmup_iters (before_train_epoch is not called) and fails")
-        warmup.iters = warmup.epochs * epoch_len
+    if warmup.iters is None:                       # warmup_by_epoch under IterBasedRunner
+        raise ValueError("warmup_by_epoch under IterBasedRunner: MMCV never resolves "
+                         "warmup_iters (before_train_epoch is not called) and fails")
     w_kind, w_iters, w_ratio = warmup.kind, warmup.iters, warmup.ratio
+    if w_kind == "yolox":                          # YOLOX warms up from the base lr itself
+        def warm_fn(kind, _regular, i, iters, ratio, _f=warm_fn):
+            return _f(kind, base, i, iters, ratio)
     val = policy.value
     if not policy.by_epoch:
         if policy.breaks is not None:              # piecewise constant: one value per piece
@@ -147,7 +148,7 @@ def mmcv_columns(cfg: Dict[str, Any], dataset_len: int, world_size: int = 1, bas
     if elen <= 0:
         raise ValueError("empty train loader")
     runner_by_epoch, max_epochs, max_iters = run_shape(cfg, elen)
-    run = RunShape(max_epochs, max_iters)
+    run = RunShape(max_epochs, max_iters, elen, runner_by_epoch)
     lr0, mom0 = base_values(cfg, world_size, spg)
     if base_lr is not None:
         lr0 = base_lr

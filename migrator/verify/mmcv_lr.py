@@ -6,6 +6,8 @@ MMCV behaviour modelled: `mmcv/runner/hooks/lr_updater.py` (LrUpdaterHook and it
 LinearAnnealing, Cyclic and OneCycle policies). `BaseRunner.register_lr_hook` turns
 `lr_config=dict(policy='step', ...)` into `StepLrUpdaterHook(...)`: an all-lower-case policy name
 is title-cased, any other name is used as written, then `LrUpdaterHook` is appended.
+mmdet 2.x adds `YOLOXLrUpdaterHook` (mmdet/core/hook/yolox_lrupdater_hook.py): cosine with a flat
+tail of `num_last_epochs` and its own warmup `base * ratio * ((i + 1) / warmup_iters) ** 2`.
 
 MMEngine counterpart: the `param_scheduler` list (`LinearLR`, `MultiStepLR`, `CosineAnnealingLR`,
 ...), whose behaviour the runtime side records in the same trace format.
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional
 
 LR_POLICIES = ("Fixed", "Step", "Exp", "Poly", "Inv", "CosineAnnealing", "FlatCosineAnnealing",
-               "CosineRestart", "Cyclic", "OneCycle", "LinearAnnealing")
+               "CosineRestart", "Cyclic", "OneCycle", "LinearAnnealing", "YOLOX")
 MOMENTUM_POLICIES = ("Step", "CosineAnnealing", "LinearAnnealing", "Cyclic", "OneCycle")
 
 
@@ -44,10 +46,12 @@ def _anneal_func(strategy: str) -> Callable[[float, float, float], float]:
 
 @dataclass
 class RunShape:
-    """What the hooks read from the runner: run length in epochs (None for IterBasedRunner) and
-    iterations (EpochBasedRunner: max_epochs * len(train loader))."""
+    """What the hooks read from the runner: run length in epochs (None for IterBasedRunner),
+    iterations (EpochBasedRunner: max_epochs * len(train loader)) and len(train loader)."""
     max_epochs: Optional[int]
     max_iters: int
+    epoch_len: int = 1
+    by_epoch: bool = True           # EpochBasedRunner (before_train_epoch is called)
 
 
 @dataclass
@@ -265,7 +269,21 @@ def _lr_linear(run, *, by_epoch=True, min_lr=None, min_lr_ratio=None):
         base, _target(base, min_lr, min_lr_ratio), p / mx))
 
 
-_LR = {"Fixed": _lr_fixed, "Step": _lr_step, "Exp": _lr_exp, "Poly": _lr_poly, "Inv": _lr_inv,
+def _lr_yolox(run, *, num_last_epochs, warmup_iters, by_epoch=True, min_lr=None,
+              min_lr_ratio=None):
+    _check_min(min_lr, min_lr_ratio)
+    mx = _progress(by_epoch, run)
+    last = run.epoch_len * num_last_epochs
+
+    def value(base, p):
+        target = _target(base, min_lr, min_lr_ratio)
+        if p + 1 >= mx - last:
+            return target
+        return anneal_cos(base, target, (p + 1 - warmup_iters) / (mx - warmup_iters - last))
+    return Policy(by_epoch, value)
+
+
+_LR = {"YOLOX": _lr_yolox, "Fixed": _lr_fixed, "Step": _lr_step, "Exp": _lr_exp, "Poly": _lr_poly, "Inv": _lr_inv,
        "CosineAnnealing": _lr_cosine, "FlatCosineAnnealing": _lr_flat_cosine,
        "CosineRestart": _lr_cosine_restart, "Cyclic": _lr_cyclic, "OneCycle": _lr_one_cycle,
        "LinearAnnealing": _lr_linear}
@@ -349,8 +367,16 @@ def _build(table, kind, cfg, run, warmup_ratio_default, allow_warmup_by_epoch):
             raise ValueError(f"unsupported warmup {warm!r}")
         if not w_iters > 0 or not 0 < w_ratio <= 1.0:
             raise ValueError("warmup needs warmup_iters > 0 and 0 < warmup_ratio <= 1")
+    # warmup_by_epoch: LrUpdaterHook.before_train_epoch sets warmup_epochs * len(data_loader);
+    # IterBasedRunner never calls it, so the iteration count stays unknown (None)
+    resolved = (w_iters * run.epoch_len if run.by_epoch else None) if w_by_epoch else w_iters
+    if name == "YOLOX":
+        if resolved is None:
+            raise ValueError("YOLOX lr with warmup_by_epoch under IterBasedRunner fails in MMCV")
+        cfg["warmup_iters"] = resolved
+        warm = "yolox" if warm is not None else None
     policy = table[name](run, **cfg)   # by_epoch defaults: True, except Cyclic/OneCycle
-    warmup = Warmup(warm, None if w_by_epoch else w_iters, w_iters if w_by_epoch else None, w_ratio)
+    warmup = Warmup(warm, resolved, w_iters if w_by_epoch else None, w_ratio)
     return name, policy, warmup
 
 
@@ -369,7 +395,10 @@ def build_momentum(momentum_config: dict, run: RunShape):
 
 
 def warmup_lr(kind: str, regular: float, it: int, iters: int, ratio: float) -> float:
-    """LrUpdaterHook.get_warmup_lr for one group."""
+    """LrUpdaterHook.get_warmup_lr for one group ('yolox': YOLOXLrUpdaterHook's, where `regular`
+    must be the base lr)."""
+    if kind == "yolox":
+        return regular * (ratio * ((it + 1) / float(iters)) ** 2)
     if kind == "constant":
         return regular * ratio
     if kind == "linear":

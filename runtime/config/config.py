@@ -23,8 +23,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Optional, Tuple, Union
 
-from .utils import (DictAction, _pre_substitute_base_vars, _substitute_base_vars,  # noqa: F401
-                    _substitute_env,
+from .utils import DictAction  # noqa: F401  (re-exported: MMEngine has it in config.py)
+from .utils import (_pre_substitute_base_vars, _substitute_base_vars, _substitute_env,
                     _substitute_predefined)
 
 BASE_KEY = "_base_"

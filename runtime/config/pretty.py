@@ -42,6 +42,12 @@ def _flat(value: Any) -> str:
     if isinstance(value, tuple):
         inner = ", ".join(_flat(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, (set, frozenset)):
+        items = ", ".join(sorted((_flat(v) for v in value)))
+        kind = "set" if isinstance(value, set) else "frozenset"
+        if not value:
+            return f"{kind}()"
+        return "{" + items + "}" if kind == "set" else f"frozenset({{{items}}})"
     return _atom(value)
 
 

@@ -112,11 +112,6 @@ class Registry:
         self.import_from_location()
         return self._module_dict
 
-    def _build_func_compat(self):  # bootstrap attribute name
-        return self.build_func
-
-    _build_func = property(_build_func_compat)
-
     def __len__(self) -> int:
         return len(self.module_dict)
 

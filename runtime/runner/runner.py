@@ -222,11 +222,11 @@ class Runner:
             if model_wrapper_cfg is not None:
                 raise TypeError("model has been wrapped and \"model_wrapper_cfg\" should be None")
             return model
+        on_gpu = torch.cuda.is_available()
+        if on_gpu:   # MMEngine moves the model to the current device before wrapping
+            model = model.to(torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))))
         if not self._distributed:
             return model
-        on_gpu = torch.cuda.is_available()
-        if on_gpu:
-            model = model.to(torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))))
         device_ids = [int(os.environ.get("LOCAL_RANK", 0))] if on_gpu else None
         if model_wrapper_cfg is None:
             cfg = dict(type="MMDistributedDataParallel", broadcast_buffers=False,

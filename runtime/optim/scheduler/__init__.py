@@ -1,6 +1,7 @@
 """Parameter schedulers (MMEngine's `mmengine.optim.scheduler`), replacing MMCV 1.x lr/momentum
 updater hooks. See param_scheduler.py for the shared semantics."""
 from .builder import build_scheduler_from_cfg
+from . import codebase  # noqa: F401  (registers codebase schedulers, e.g. QuadraticWarmupLR)
 from .lr_scheduler import (ConstantLR, CosineAnnealingLR, CosineRestartLR, ExponentialLR, LinearLR,
                            MultiStepLR, OneCycleLR, PolyLR, ReduceOnPlateauLR, StepLR)
 from .momentum_scheduler import (ConstantMomentum, CosineAnnealingMomentum, CosineRestartMomentum,

@@ -4,6 +4,11 @@ ParamSchedulerHook do, gives the same lr/momentum at every iteration as MMCV's u
 (re-implemented below from mmcv/runner/hooks/lr_updater.py and momentum_updater.py) for two epoch
 lengths. Cases whose old header says `# tolerance: X` are documented approximations (they also
 declare a warning); all others must agree to 1e-9 relative.
+
+mmdet 2.x's `policy='YOLOX'` converts to mmdet 3.x's QuadraticWarmupLR, which real MMEngine does not
+have (mmdet is not installed): those cases are built and stepped on our runtime's schedulers
+(runtime.registry.PARAM_SCHEDULERS) instead, with two param groups, and compared with an independent
+re-implementation of mmdet's YOLOXLrUpdaterHook.
 """
 import math
 import re
@@ -176,19 +181,50 @@ def mmcv_trace(conf, kind, base, run, L):
     return out
 
 
+def yolox_trace(conf, base, run, L):
+    """lr of every iteration under mmdet 2.28.2's YOLOXLrUpdaterHook (mmdet/core/hook/
+    yolox_lrupdater_hook.py) driven by MMCV's LrUpdaterHook.before_train_epoch/before_train_iter
+    in an EpochBasedRunner (max_iters = max_epochs * len(data_loader))."""
+    a = dict(conf)
+    assert a.pop("policy") == "YOLOX" and run["type"] == "EpochBasedRunner"
+    assert a.pop("by_epoch", True) is False     # the only mode the rule converts
+    I = run["max_epochs"] * L
+    warmup, W = a.get("warmup"), a.get("warmup_iters", 0)
+    ratio = a.get("warmup_ratio", 0.1)
+    if a.get("warmup_by_epoch", False):         # LrUpdaterHook.before_train_epoch
+        W *= L
+    last_iter = L * a["num_last_epochs"]        # YOLOXLrUpdaterHook.get_lr
+    target = base * a["min_lr_ratio"] if a.get("min_lr_ratio") is not None else a["min_lr"]
+    out = []
+    for i in range(I):
+        if warmup is not None and i < W:         # YOLOXLrUpdaterHook.get_warmup_lr (any type)
+            out.append(base * ratio * ((i + 1) / W) ** 2)
+        elif i + 1 >= I - last_iter:             # get_lr: progress = runner.iter + 1
+            out.append(target)
+        else:
+            out.append(_cos(base, target, (i + 1 - W) / (I - W - last_iter)))
+    return out
+
+
 # --------------------------------------------------------------------------- MMEngine execution
 
-def mmengine_trace(scheds, run, L, lr, momentum):
+def mmengine_trace(scheds, run, L, lr, momentum, ours=False, lr_scales=(1.0,)):
     """Build like Runner.build_param_scheduler (default end, epoch_length) and step like
-    ParamSchedulerHook (iter-based after each iteration, epoch-based after each epoch)."""
+    ParamSchedulerHook (iter-based after each iteration, epoch-based after each epoch). With
+    `ours`, our runtime's registry/schedulers replace MMEngine's. One param group per lr scale;
+    returns the traces of the first group, or of every group when several."""
     torch = pytest.importorskip("torch")
-    import mmengine.optim  # noqa: F401  (registers the schedulers)
-    from mmengine.registry import PARAM_SCHEDULERS
+    if ours:
+        import runtime.optim  # noqa: F401  (registers the schedulers)
+        from runtime.registry import PARAM_SCHEDULERS
+    else:
+        import mmengine.optim  # noqa: F401  (registers the schedulers)
+        from mmengine.registry import PARAM_SCHEDULERS
 
     epoch_run = run["type"] == "EpochBasedRunner"
     I = run["max_epochs"] * L if epoch_run else run["max_iters"]
-    param = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([param], lr=lr, momentum=momentum)
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr * k} for k in lr_scales]
+    opt = torch.optim.SGD(groups, lr=lr, momentum=momentum)
     built = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -198,10 +234,11 @@ def mmengine_trace(scheds, run, L, lr, momentum):
                            else I)
             built.append(PARAM_SCHEDULERS.build(cfg, default_args=dict(optimizer=opt,
                                                                        epoch_length=L)))
-        lrs, moms = [], []
+        lrs, moms = [[] for _ in groups], [[] for _ in groups]
         for g in range(I):
-            lrs.append(opt.param_groups[0]["lr"])
-            moms.append(opt.param_groups[0]["momentum"])
+            for j, group in enumerate(opt.param_groups):
+                lrs[j].append(group["lr"])
+                moms[j].append(group["momentum"])
             opt.step()
             for s in built:
                 if not s.by_epoch:
@@ -210,7 +247,7 @@ def mmengine_trace(scheds, run, L, lr, momentum):
                 for s in built:
                     if s.by_epoch:
                         s.step()
-    return lrs, moms
+    return (lrs, moms) if len(groups) > 1 else (lrs[0], moms[0])
 
 
 def _tolerance(old):
@@ -235,6 +272,8 @@ def test_mmengine_matches_mmcv_every_iteration(old, epoch_len):
     new = read_plain(parse_case(old).new)
     opt = cfg.get("optimizer", {})
     lr, mom = opt.get("lr", BASE_LR), opt.get("momentum", BASE_MOMENTUM)
+    if (cfg.get("lr_config") or {}).get("policy") == "YOLOX":
+        return _check_yolox(old, cfg, new, epoch_len, lr, mom)
     lrs, moms = mmengine_trace(new.get("param_scheduler", []), cfg["runner"], epoch_len, lr, mom)
     tol = _tolerance(old)
     if cfg.get("lr_config"):
@@ -245,3 +284,73 @@ def test_mmengine_matches_mmcv_every_iteration(old, epoch_len):
     if cfg.get("momentum_config") and not any(k == "todo" for k, _ in parse_case(old).expects):
         _close(moms, mmcv_trace(cfg["momentum_config"], "momentum", mom, cfg["runner"],
                                 epoch_len), tol, "momentum", mom)
+
+
+def _check_yolox(old, cfg, new, L, lr, mom):
+    scales = (1.0, 0.25)                          # per-group base lr: min_lr_ratio is per group
+    lrs, _ = mmengine_trace(new.get("param_scheduler", []), cfg["runner"], L, lr, mom, ours=True,
+                            lr_scales=scales)
+    if any(kind == "todo" for kind, _ in parse_case(old).expects):
+        assert all(set(g) == {lr * k} for g, k in zip(lrs, scales))   # nothing written
+        return
+    for got, k in zip(lrs, scales):
+        _close(got, yolox_trace(cfg["lr_config"], lr * k, cfg["runner"], L), _tolerance(old),
+               "lr", lr)
+
+
+# --------------------------------------------------------------------------- QuadraticWarmup*
+
+def _step_iters(scheds, opt, n, key="lr"):
+    out = []
+    for _ in range(n):
+        out.append([g[key] for g in opt.param_groups])
+        opt.step()
+        for s in scheds:
+            s.step()
+    return out
+
+
+def _sgd(*lrs, momentum=0.9):
+    torch = pytest.importorskip("torch")
+    return torch.optim.SGD([{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": v}
+                            for v in lrs], lr=lrs[0], momentum=momentum)
+
+
+def test_quadratic_warmup_lr_hand_computed():
+    from runtime.optim.scheduler.codebase import QuadraticWarmupLR
+
+    # n = 4 steps: base * (k+1)**2 / 16, then untouched
+    opt = _sgd(0.1, 0.02)
+    got = _step_iters([QuadraticWarmupLR(opt, begin=0, end=4, by_epoch=False)], opt, 6)
+    want = [[0.00625, 0.00125], [0.025, 0.005], [0.05625, 0.01125], [0.1, 0.02], [0.1, 0.02],
+            [0.1, 0.02]]
+    for g, w in zip(got, want):
+        assert g == pytest.approx(w, rel=1e-12)
+    # window [2, 5): untouched before begin, then 1/9, 4/9, 9/9 of the base
+    opt = _sgd(0.09)
+    got = [v[0] for v in _step_iters([QuadraticWarmupLR(opt, begin=2, end=5, by_epoch=False)],
+                                     opt, 6)]
+    assert got == pytest.approx([0.09, 0.09, 0.01, 0.04, 0.09, 0.09], rel=1e-12)
+
+
+def test_quadratic_warmup_epoch_config_and_momentum():
+    from runtime.registry import PARAM_SCHEDULERS
+
+    import runtime.optim  # noqa: F401
+
+    # 2 epochs of 3 iterations: window [0, 6) in iterations, base * (k+1)**2 / 36
+    opt = _sgd(0.36)
+    sched = PARAM_SCHEDULERS.build(dict(type="QuadraticWarmupLR", by_epoch=True, begin=0, end=2,
+                                        convert_to_iter_based=True),
+                                   default_args=dict(optimizer=opt, epoch_length=3))
+    assert (sched.begin, sched.end, sched.by_epoch) == (0, 6, False)
+    got = [v[0] for v in _step_iters([sched], opt, 7)]
+    assert got == pytest.approx([0.01, 0.04, 0.09, 0.16, 0.25, 0.36, 0.36], rel=1e-12)
+    opt = _sgd(0.1, momentum=0.9)
+    sched = PARAM_SCHEDULERS.build(dict(type="QuadraticWarmupMomentum", by_epoch=False, begin=0,
+                                        end=3), default_args=dict(optimizer=opt))
+    got = [v[0] for v in _step_iters([sched], opt, 4, key="momentum")]
+    assert got == pytest.approx([0.1, 0.4, 0.9, 0.9], rel=1e-12)
+    with pytest.raises(ValueError):
+        PARAM_SCHEDULERS.build(dict(type="QuadraticWarmupLR", by_epoch=False),
+                               default_args=dict(optimizer=_sgd(0.1)))

@@ -212,7 +212,8 @@ def test_yolox_mmdet_policy():
     # warmup base * 1 * ((i + 1) / 10)**2: i=0 -> 1e-4, i=4 -> 0.0025, i=9 -> 0.01
     # i=10: cos(0.01, 5e-4, (11 - 10) / (60 - 10 - 20) = 1/30)
     #       = 5e-4 + 0.5 * 0.0095 * (cos(pi/30) + 1) = 5e-4 + 0.00475 * 1.9945218954 = 0.009973979
-    # i=38: factor 29/30 -> 5e-4 + 0.00475 * (1 - 0.9945218954) = 0.000526021; i=39: 40 >= 40 -> 5e-4
+    # i=38: factor 29/30 -> 5e-4 + 0.00475 * (1 - 0.9945218954) = 0.000526021
+    # i=39: 39 + 1 >= 60 - 20 -> the flat tail 5e-4
     tr = mmcv_trace(cfg_(dict(policy="YOLOX", warmup="exp", by_epoch=False, warmup_by_epoch=True,
                               warmup_ratio=1, warmup_iters=1, num_last_epochs=2,
                               min_lr_ratio=0.05), lr=0.01, epochs=6), N)

@@ -30,7 +30,6 @@ MMEngine counterpart: the same trace recorded by the runtime (`mmrun dry-run`) f
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Dict, List, Optional
 
 from .mmcv_events import checkpoint_events, kept_after, val_events

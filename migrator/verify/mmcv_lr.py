@@ -154,7 +154,7 @@ def _lr_flat_cosine(run, *, by_epoch=True, start_percent=0.75, min_lr=None, min_
     if not isinstance(start_percent, float) or not 0 <= start_percent <= 1:
         raise ValueError(f"start_percent must be a float in [0, 1], got {start_percent!r}")
     mx = _progress(by_epoch, run)
-    start = round(mx * start_percent)
+    start = None if mx is None else round(mx * start_percent)    # Python round: half to even
 
     def value(base, p):
         if p - start < 0:
@@ -283,7 +283,8 @@ def _lr_yolox(run, *, num_last_epochs, warmup_iters, by_epoch=True, min_lr=None,
     return Policy(by_epoch, value)
 
 
-_LR = {"YOLOX": _lr_yolox, "Fixed": _lr_fixed, "Step": _lr_step, "Exp": _lr_exp, "Poly": _lr_poly, "Inv": _lr_inv,
+_LR = {"YOLOX": _lr_yolox, "Fixed": _lr_fixed, "Step": _lr_step, "Exp": _lr_exp,
+       "Poly": _lr_poly, "Inv": _lr_inv,
        "CosineAnnealing": _lr_cosine, "FlatCosineAnnealing": _lr_flat_cosine,
        "CosineRestart": _lr_cosine_restart, "Cyclic": _lr_cyclic, "OneCycle": _lr_one_cycle,
        "LinearAnnealing": _lr_linear}

@@ -33,7 +33,7 @@ EVENT_KINDS = ("val_at", "ckpt_at")
 @dataclass
 class Verdict:
     ok: bool
-    kind: Optional[str] = None        # 'max_iters' | 'lr' | 'momentum' | 'epoch' | 'val_at' | 'ckpt_at'
+    kind: Optional[str] = None        # max_iters | lr | momentum | epoch | val_at | ckpt_at
     iter: Optional[int] = None        # first differing iteration (per-iteration kinds)
     old: Any = None
     new: Any = None

@@ -26,6 +26,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 SUBCOMMANDS: Dict[str, Tuple[str, str]] = {
     "train": ("train a model from a config", "runtime.cli:setup_train"),
     "test": ("evaluate a checkpoint with a config's test loop", "runtime.cli:setup_test"),
+    "dry-run": ("trace lr/momentum/validation/checkpoints of a config without data or model",
+                "runtime.dryrun:setup_dryrun"),
 }
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 STAND_INS_NOTE = "stand-ins: one-parameter model, dataset of {n} indices, no metrics"
 
@@ -34,14 +34,24 @@ def _get(cfg: Dict[str, Any], key: str, default=None):
 
 
 def loop_info(cfg: Dict[str, Any]) -> Dict[str, Any]:
-    """by_epoch, max_epochs/max_iters, val_begin, val_interval of `train_cfg` (MMEngine defaults)."""
-    tc = dict(_get(cfg, "train_cfg", {}))
-    ltype = tc.pop("type", None)
+    """by_epoch, max_epochs/max_iters, val_begin, val_interval of `train_cfg` (MMEngine defaults:
+    an IterBasedTrainLoop is one "epoch" long, so max_epochs = 1 there)."""
+    tc = dict(_get(cfg, "train_cfg", {}) or {})
+    if not tc:
+        raise ValueError("config has no train_cfg (nothing is trained)")
+    ltype = str(tc.pop("type", "") or "")
     by_epoch = tc.pop("by_epoch", None)
     if by_epoch is None:
-        by_epoch = ltype != "IterBasedTrainLoop" if ltype else "max_iters" not in tc
+        by_epoch = not ltype.endswith("IterBasedTrainLoop") if ltype else "max_iters" not in tc
+    if ltype and not ltype.endswith(("EpochBasedTrainLoop", "IterBasedTrainLoop")):
+        raise ValueError(f"train loop {ltype!r} is not modelled")
     default_interval = 1 if by_epoch else 1000
-    return dict(by_epoch=bool(by_epoch), max_epochs=tc.get("max_epochs"), max_iters=tc.get("max_iters"),
+    max_epochs = tc.get("max_epochs") if by_epoch else 1
+    if by_epoch and max_epochs is None:
+        raise ValueError("EpochBasedTrainLoop without max_epochs")
+    if not by_epoch and tc.get("max_iters") is None:
+        raise ValueError("IterBasedTrainLoop without max_iters")
+    return dict(by_epoch=bool(by_epoch), max_epochs=max_epochs, max_iters=tc.get("max_iters"),
                 val_begin=tc.get("val_begin", 1), val_interval=tc.get("val_interval", default_interval),
                 dynamic_intervals=tc.get("dynamic_intervals"))
 
@@ -83,6 +93,12 @@ def _interval_at(progress: int, base: int, dynamic) -> int:
     return intervals[step - 1]
 
 
+def val_interval_after(done: int, info: Dict[str, Any]) -> int:
+    """The interval the train loop checks after `done` epochs/iterations: MMEngine's loops call
+    `_decide_current_val_interval` after incrementing the counter and bisect `counter + 1`."""
+    return _interval_at(done + 1, info["val_interval"], info["dynamic_intervals"])
+
+
 def build_schedulers(cfg: Dict[str, Any], optim_wrapper, info: Dict[str, Any], epoch_len: int) -> List:
     from runtime.registry import PARAM_SCHEDULERS
 
@@ -92,35 +108,45 @@ def build_schedulers(cfg: Dict[str, Any], optim_wrapper, info: Dict[str, Any], e
     out = []
     for s in scheds:
         s = copy.deepcopy(dict(s))
-        default_end = info["max_epochs"] if s.get("by_epoch", True) else info["max_iters"]
-        if default_end is None:
-            default_end = info["max_iters"] if info["max_iters"] is not None else None
-        if default_end is not None:
-            s.setdefault("end", default_end)
+        s.setdefault("end", info["max_epochs"] if s.get("by_epoch", True) else info["max_iters"])
         out.append(PARAM_SCHEDULERS.build(s, default_args=dict(optimizer=optim_wrapper,
                                                                epoch_length=epoch_len)))
     return out
 
 
+def first_optimizer_cfg(ow_cfg: Dict[str, Any]) -> Dict[str, Any]:
+    """The optimizer config of the wrapper that owns parameter group 0: the `optimizer` of a
+    plain wrapper, or that of the first wrapper of an OptimWrapperDict-style mapping."""
+    if isinstance(ow_cfg.get("optimizer"), dict):
+        return dict(ow_cfg["optimizer"])
+    for value in ow_cfg.values():
+        if isinstance(value, dict) and isinstance(value.get("optimizer"), dict):
+            return dict(value["optimizer"])
+    raise ValueError("optim_wrapper has no optimizer config")
+
+
 def build_standin_optim(cfg: Dict[str, Any], world_size: int):
+    """The real optimizer on one stand-in parameter, in a real OptimWrapper, lr scaled like
+    `Runner.scale_lr` (auto_scale_lr: x world_size * batch_size / base_batch_size)."""
     import torch
 
     from runtime.optim import OptimWrapper
     from runtime.registry import OPTIMIZERS
 
-    ow_cfg = dict(_get(cfg, "optim_wrapper", {}))
-    opt_cfg = dict(ow_cfg.get("optimizer") or dict(type="SGD", lr=0.01))
+    opt_cfg = first_optimizer_cfg(dict(_get(cfg, "optim_wrapper", {}) or {}))
     param = torch.nn.Parameter(torch.zeros(1))
     optimizer = OPTIMIZERS.build(opt_cfg, default_args=dict(params=[param]))
     scale = _get(cfg, "auto_scale_lr", {})
-    if isinstance(scale, dict) and scale.get("enable") and scale.get("base_batch_size"):
+    if isinstance(scale, dict) and scale.get("enable") and "base_batch_size" in scale:
         real = world_size * int(_get(_get(cfg, "train_dataloader", {}), "batch_size", 1))
-        for g in optimizer.param_groups:          # Runner.scale_lr
-            g["lr"] = g["lr"] * real / scale["base_batch_size"]
+        ratio = float(real) / float(scale["base_batch_size"])
+        for g in optimizer.param_groups:
+            g["lr"] = g["lr"] * ratio
     return OptimWrapper(optimizer)
 
 
 def schedule_trace(cfg: Dict[str, Any], dataset_len: int, world_size: int = 1) -> Dict[str, Any]:
+    """The trace of `cfg` (a plain new-style config dict) on `dataset_len` training samples."""
     info = loop_info(cfg)
     epoch_len = epoch_length(_get(cfg, "train_dataloader", {}), dataset_len, world_size)
     if epoch_len <= 0:
@@ -136,53 +162,63 @@ def schedule_trace(cfg: Dict[str, Any], dataset_len: int, world_size: int = 1) -
         return _replay(cfg, info, ow, scheds, epoch_len, max_iters)
 
 
+def checkpoint_cfg(cfg: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The CheckpointHook config `Runner.register_default_hooks` ends up with (a user entry
+    replaces the default `CheckpointHook(interval=1)` whole; None disables it)."""
+    hooks = _get(cfg, "default_hooks", {}) or {}
+    ck = hooks["checkpoint"] if "checkpoint" in hooks else dict(type="CheckpointHook", interval=1)
+    if not ck:
+        return None
+    ck = dict(ck)
+    return ck if str(ck.get("type", "CheckpointHook")).endswith("CheckpointHook") else None
+
+
 def _replay(cfg, info, ow, scheds, epoch_len: int, max_iters: int) -> Dict[str, Any]:
     by_epoch = info["by_epoch"]
     iter_scheds = [s for s in scheds if not s.by_epoch]
     epoch_scheds = [s for s in scheds if s.by_epoch]
     group = ow.optimizer.param_groups[0]
-    # Runner.register_default_hooks: a user entry replaces the default one whole; None disables it.
-    hooks = _get(cfg, "default_hooks", {})
-    ck = hooks["checkpoint"] if "checkpoint" in hooks else dict(type="CheckpointHook", interval=1)
-    ck = dict(ck or {})
-    has_ckpt = bool(ck) and str(ck.get("type", "CheckpointHook")).endswith("CheckpointHook")
-    ck_by_epoch = ck.get("by_epoch", True)
-    ck_interval, ck_begin, ck_last = ck.get("interval", -1), ck.get("save_begin", 0), ck.get("save_last", True)
-    has_val = cfg.get("val_dataloader") is not None and cfg.get("val_cfg") is not None
+    ck = checkpoint_cfg(cfg)
+    ck_by_epoch = bool(ck.get("by_epoch", True)) if ck else by_epoch
+    ck_interval = ck.get("interval", -1) if ck else -1
+    ck_begin, ck_last = (ck.get("save_begin", 0), ck.get("save_last", True)) if ck else (0, False)
+    has_val = cfg.get("val_dataloader") is not None and cfg.get("val_cfg") is not None \
+        and cfg.get("val_evaluator") is not None
+    mom_key = "momentum" if "momentum" in group else ("betas" if "betas" in group else None)
 
     iters: List[Dict[str, Any]] = []
     val_at: List[int] = []
     ckpt_at: List[int] = []
-    if by_epoch:
-        it = 0
-        for epoch in range(info["max_epochs"]):
-            for _ in range(epoch_len):
-                iters.append({"iter": it, "epoch": epoch, "lr": group["lr"], "momentum": _momentum(group)})
-                for s in iter_scheds:
-                    s.step()
-                it += 1
-            done = epoch + 1
-            if has_ckpt and ck_by_epoch and _saves(done, ck_interval, ck_begin, ck_last, info["max_epochs"]):
-                ckpt_at.append(done)
-            for s in epoch_scheds:
-                s.step()
-            interval = _interval_at(done, info["val_interval"], info["dynamic_intervals"])
-            if has_val and done >= info["val_begin"] and (done % interval == 0 or done == info["max_epochs"]):
-                val_at.append(done)
-    else:
-        epoch = 0
-        for it in range(max_iters):
-            iters.append({"iter": it, "epoch": epoch, "lr": group["lr"], "momentum": _momentum(group)})
+    it = 0
+    for epoch in range(info["max_epochs"]):
+        for _ in range(epoch_len if by_epoch else max_iters):
+            mom = None if mom_key is None else (group["momentum"] if mom_key == "momentum"
+                                                else group["betas"][0])
+            iters.append({"iter": it, "epoch": epoch, "lr": group["lr"], "momentum": mom})
+            # after_train_iter: CheckpointHook (by iteration) then ParamSchedulerHook order does
+            # not matter for the trace; the loop's validation comes after the hooks
+            if ck and not ck_by_epoch and _saves(it + 1, ck_interval, ck_begin, ck_last, max_iters):
+                ckpt_at.append(it + 1)
             for s in iter_scheds:
                 s.step()
-            done = it + 1
-            if has_ckpt and not ck_by_epoch and _saves(done, ck_interval, ck_begin, ck_last, max_iters):
-                ckpt_at.append(done)
-            interval = _interval_at(done, info["val_interval"], info["dynamic_intervals"])
-            if has_val and done >= info["val_begin"] and (done % interval == 0 or done == max_iters):
-                val_at.append(done)
-    return {"max_iters": max_iters, "by_epoch": by_epoch, "epoch_len": epoch_len,
-            "iters": iters, "val_at": val_at, "ckpt_at": ckpt_at}
+            it += 1
+            if not by_epoch and has_val and it >= info["val_begin"] and \
+                    (it % val_interval_after(it, info) == 0 or it == max_iters):
+                val_at.append(it)
+        # after_train_epoch (the one "epoch" of an IterBasedTrainLoop included)
+        done = epoch + 1
+        if ck and ck_by_epoch and _saves(done, ck_interval, ck_begin, ck_last, info["max_epochs"]):
+            ckpt_at.append(done)
+        for s in epoch_scheds:
+            s.step()
+        if by_epoch and has_val and done >= info["val_begin"] and \
+                (done % val_interval_after(done, info) == 0 or done == info["max_epochs"]):
+            val_at.append(done)
+    out = {"max_iters": max_iters, "by_epoch": by_epoch, "epoch_len": epoch_len,
+           "iters": iters, "val_at": val_at, "ckpt_at": ckpt_at}
+    if ck and ck_by_epoch != by_epoch and ckpt_at:
+        out["ckpt_by_epoch"] = ck_by_epoch
+    return out
 
 
 def _saves(done: int, interval: int, begin: int, save_last: bool, last: int) -> bool:
@@ -190,3 +226,106 @@ def _saves(done: int, interval: int, begin: int, save_last: bool, last: int) -> 
     dividend = done - begin
     every = dividend % interval == 0 if dividend >= 0 and interval > 0 else False
     return every or (save_last and done == last)
+
+
+# --- `mmrun dry-run` ---------------------------------------------------------------------------
+def parse_lengths(text: str) -> List[int]:
+    out = [int(x) for x in str(text).replace(" ", "").split(",") if x]
+    if not out or any(n <= 0 for n in out):
+        raise ValueError(f"--dataset-len wants positive integers, got {text!r}")
+    return out
+
+
+def setup_dryrun(parser) -> Callable:
+    """Arguments of `mmrun dry-run` (cheap: nothing heavy is imported here)."""
+    parser.add_argument("config", nargs="?", help="converted (MMEngine-style) config file")
+    parser.add_argument("--dataset-len", default=None,
+                        help="training samples; several comma-separated values give a list of traces")
+    parser.add_argument("--world-size", type=int, default=1, help="GPUs the run is modelled on")
+    parser.add_argument("--trace", help="write the trace(s) as JSON here ('-': stdout)")
+    parser.add_argument("--full", action="store_true",
+                        help="run the real Runner with stand-ins instead of the schedule-only path")
+    parser.add_argument("--batch", action="store_true",
+                        help="read a JSON list of {config | cfg, dataset_lens, world_size, full} "
+                             "from stdin, write a JSON list of results to stdout (used by migrate)")
+    return run_dryrun
+
+
+def trace_many(cfg: Dict[str, Any], lengths: List[int], world_size: int = 1,
+               full: bool = False, config_path: Optional[str] = None) -> List[Dict[str, Any]]:
+    if full:
+        from runtime.dryrun_full import full_trace
+        return [full_trace(cfg, n, world_size, config_path=config_path) for n in lengths]
+    return [schedule_trace(cfg, n, world_size) for n in lengths]
+
+
+def _load_cfg(path: str) -> Dict[str, Any]:
+    from runtime.config import Config
+    return Config.fromfile(path).to_dict()
+
+
+def _batch_item(item: Dict[str, Any]) -> Dict[str, Any]:
+    try:
+        cfg = item["cfg"] if item.get("cfg") is not None else _load_cfg(item["config"])
+        traces = trace_many(cfg, [int(n) for n in item["dataset_lens"]],
+                            int(item.get("world_size", 1)), bool(item.get("full", False)),
+                            item.get("config"))
+        return {"traces": [_compact(t) for t in traces]}
+    except Exception as exc:   # one bad config must not stop the others
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+COMPACT = "mmmigrate-trace-rle/1"
+
+
+def _rle(values: List[Any]) -> List[List[Any]]:
+    out: List[List[Any]] = []
+    for v in values:
+        if out and out[-1][0] == v and type(out[-1][0]) is type(v):
+            out[-1][1] += 1
+        else:
+            out.append([v, 1])
+    return out
+
+
+def _compact(trace: Dict[str, Any]) -> Dict[str, Any]:
+    """The trace in the shared compact form (`migrator/verify/trace.py`, format COMPACT):
+    run-length encoded lr/momentum/epoch columns instead of one dict per iteration."""
+    its = trace["iters"]
+    out = {k: v for k, v in trace.items() if k != "iters"}
+    moms = [d["momentum"] for d in its]
+    out.update(format=COMPACT, lr=_rle([d["lr"] for d in its]),
+               momentum=None if all(m is None for m in moms) else _rle(moms),
+               epoch=_rle([d["epoch"] for d in its]))
+    return out
+
+
+def run_dryrun(args) -> int:
+    import json
+    import sys
+
+    if args.batch:
+        items = json.load(sys.stdin)
+        json.dump([_batch_item(it) for it in items], sys.stdout, separators=(",", ":"))
+        sys.stdout.write("\n")
+        return 0
+    if not args.config or not args.dataset_len:
+        print("mmrun dry-run: give CONFIG and --dataset-len N[,N2,...] (or --batch)", file=sys.stderr)
+        return 2
+    lengths = parse_lengths(args.dataset_len)
+    traces = trace_many(_load_cfg(args.config), lengths, args.world_size, args.full, args.config)
+    data: Any = traces[0] if len(lengths) == 1 else traces
+    text = json.dumps(data, separators=(",", ":"))
+    if args.trace == "-":
+        print(text)
+    elif args.trace:
+        with open(args.trace, "w") as f:
+            f.write(text + "\n")
+    for n, t in zip(lengths, traces):
+        print(f"dry-run: dataset_len={n} max_iters={t['max_iters']} epoch_len={t['epoch_len']} "
+              f"val_at={_short(t['val_at'])} ckpt_at={_short(t['ckpt_at'])}", file=sys.stderr)
+    return 0
+
+
+def _short(v: List[int]) -> str:
+    return str(v) if len(v) <= 12 else f"[{v[0]}, {v[1]}, ..., {v[-1]}] ({len(v)})"

@@ -4,6 +4,8 @@
 restored; the seeded DefaultSampler reshuffles per epoch from seed + epoch)."""
 import os
 import sys
+import time
+import types
 from pathlib import Path
 
 import pytest
@@ -66,8 +68,6 @@ def _assert_same(a, b):
 def uninterrupted(tmp_path_factory):
     runner = build_runner(str(tmp_path_factory.mktemp("full")), max_epochs=4, **SMALL)
     runner.train()
-    # read now: runners created within the same second share a MessageHub instance (MMEngine
-    # names it after the timestamp-based experiment name)
     return _state(runner), runner, runner.message_hub.get_info("epoch")
 
 
@@ -135,3 +135,53 @@ def test_iter_based_resume_is_exact(tmp_path):
     resumed.train()
     assert resumed.iter == 14 and resumed.epoch == 0
     _assert_same(_state(resumed), _state(full))
+
+
+def test_resume_after_best_checkpoint_resave_continues_at_the_right_epoch(tmp_path, uninterrupted):
+    """With save_best, CheckpointHook re-saves epoch_N.pth after validation (the loop has already
+    advanced to epoch N) passing meta epoch=N explicitly; the runner must keep it (MMEngine's
+    `meta.setdefault`), otherwise the resumed run would skip an epoch."""
+    hooks = dict(logger=dict(type="LoggerHook", interval=8),
+                 checkpoint=dict(type="CheckpointHook", interval=1, save_best="accuracy", rule="greater"))
+    first = build_runner(str(tmp_path), max_epochs=4, default_hooks=hooks,
+                         custom_hooks=[StopAt(epoch=1)], **SMALL)
+    first.train()
+    assert list(tmp_path.glob("best_accuracy_epoch_1.pth"))   # the first validation is always best
+    ckpt = torch.load(tmp_path / "epoch_1.pth", map_location="cpu", weights_only=False)
+    assert (ckpt["meta"]["epoch"], ckpt["meta"]["iter"]) == (1, 6)
+    assert ckpt["message_hub"]["runtime_info"]["best_ckpt"].endswith("best_accuracy_epoch_1.pth")
+    resumed = build_runner(str(tmp_path / "resumed"), max_epochs=4, default_hooks=hooks,
+                           load_from=str(tmp_path / "epoch_1.pth"), resume=True, **SMALL)
+    seen = []
+    resumed.register_hook(_EpochRecorder(seen))
+    resumed.train()
+    assert seen == [1, 2, 3]
+    assert (resumed.epoch, resumed.iter) == (4, 24)
+    _assert_same(_state(resumed), uninterrupted[0])
+
+
+class _EpochRecorder(Hook):
+    def __init__(self, seen):
+        self.seen = seen
+
+    def before_train_epoch(self, runner):
+        self.seen.append(runner.epoch)
+
+
+def test_runners_created_in_the_same_second_do_not_share_state(tmp_path, monkeypatch):
+    """MMEngine names the MessageHub/MMLogger/Visualizer/DefaultScope after `<cfg>_<timestamp>`
+    (1 s resolution); a second runner created in the same second gets a suffixed name instead of
+    silently sharing the first runner's instances and log file."""
+    frozen = types.SimpleNamespace(time=lambda: 1_700_000_000.0, strftime=time.strftime,
+                                   localtime=time.localtime)
+    import runtime.runner.runner as runner_module
+    monkeypatch.setattr(runner_module, "time", frozen)
+    a = build_runner(str(tmp_path / "a"), max_epochs=1, **SMALL)
+    b = build_runner(str(tmp_path / "b"), max_epochs=1, **SMALL)
+    assert a.timestamp == b.timestamp
+    assert a.experiment_name != b.experiment_name
+    assert b.experiment_name == a.experiment_name + "_1"
+    assert a.message_hub is not b.message_hub and a.logger is not b.logger
+    assert a.visualizer is not b.visualizer
+    for r in (a, b):
+        assert os.path.isfile(os.path.join(r.log_dir, f"{r.timestamp}.log"))

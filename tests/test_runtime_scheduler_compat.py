@@ -38,14 +38,13 @@ def _libs(lib):
                                                                  epoch_length=EPOCH_LEN))
         return OptimWrapper, build
     from runtime.optim import OptimWrapper
-    from runtime.optim.scheduler import build_scheduler_from_cfg
-    if lib == "runtime-registry":  # the path the Runner takes
-        from runtime.registry import PARAM_SCHEDULERS
-        build_scheduler_from_cfg = PARAM_SCHEDULERS.build
+    from runtime.registry import PARAM_SCHEDULERS, build_scheduler_from_cfg
 
     def build(cfg, wrapper):
-        return build_scheduler_from_cfg(cfg, default_args=dict(optimizer=wrapper,
-                                                               epoch_length=EPOCH_LEN))
+        args = dict(optimizer=wrapper, epoch_length=EPOCH_LEN)
+        if lib == "runtime-registry":  # the path the Runner takes
+            return PARAM_SCHEDULERS.build(cfg, default_args=args)
+        return build_scheduler_from_cfg(cfg, PARAM_SCHEDULERS, default_args=args)
     return OptimWrapper, build
 
 
@@ -246,18 +245,18 @@ def test_adam_momentum_scheduler_writes_betas():
 
 def test_scheduler_state_dict_resume_continues_identically():
     from runtime.optim import OptimWrapper
-    from runtime.optim.scheduler import build_scheduler_from_cfg
+    from runtime.registry import PARAM_SCHEDULERS, build_scheduler_from_cfg
     cfg = dict(type="CosineAnnealingLR", T_max=10, eta_min=0.01, by_epoch=False, end=10)
 
     full = OptimWrapper(_optimizer("sgd", _model(), False))
-    s_full = build_scheduler_from_cfg(cfg, default_args=dict(optimizer=full))
+    s_full = build_scheduler_from_cfg(cfg, PARAM_SCHEDULERS, default_args=dict(optimizer=full))
     values = []
     for _ in range(9):
         s_full.step()
         values.append(full.get_lr()["lr"][0])
 
     first = OptimWrapper(_optimizer("sgd", _model(), False))
-    s1 = build_scheduler_from_cfg(cfg, default_args=dict(optimizer=first))
+    s1 = build_scheduler_from_cfg(cfg, PARAM_SCHEDULERS, default_args=dict(optimizer=first))
     for _ in range(4):
         s1.step()
     opt_state, sched_state = first.state_dict(), s1.state_dict()
@@ -265,7 +264,7 @@ def test_scheduler_state_dict_resume_continues_identically():
 
     second = OptimWrapper(_optimizer("sgd", _model(), False))
     second.load_state_dict(opt_state)
-    s2 = build_scheduler_from_cfg(cfg, default_args=dict(optimizer=second))
+    s2 = build_scheduler_from_cfg(cfg, PARAM_SCHEDULERS, default_args=dict(optimizer=second))
     s2.load_state_dict(sched_state)
     resumed = []
     for _ in range(5):
@@ -300,7 +299,7 @@ def test_scheduler_state_survives_torch_save(name):
     import io
 
     from runtime.optim import OptimWrapper
-    from runtime.optim.scheduler import build_scheduler_from_cfg
+    from runtime.registry import PARAM_SCHEDULERS, build_scheduler_from_cfg
 
     def build():
         wrapper = OptimWrapper(_optimizer("adam", _model(), False))
@@ -309,7 +308,7 @@ def test_scheduler_state_survives_torch_save(name):
             cfg = dict(cfg, by_epoch=False) if not cfg.get("convert_to_iter_based") else cfg
             cfg.setdefault("end", 30)
             scheds.append(build_scheduler_from_cfg(
-                cfg, default_args=dict(optimizer=wrapper, epoch_length=EPOCH_LEN)))
+                cfg, PARAM_SCHEDULERS, default_args=dict(optimizer=wrapper, epoch_length=EPOCH_LEN)))
         return wrapper, scheds
 
     def run(wrapper, scheds, n):

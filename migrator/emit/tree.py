@@ -166,9 +166,13 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
     notes: Dict[Optional[str], List[str]] = {}
     placed = {k for s in stmts for k in s.inserted} | set(tail) | \
         {s.name for s in stmts if s.action != "drop" and s.name}
+    existing = {ln.strip() for ln in module.code.splitlines() if ln.strip().startswith("#")}
     for f in findings:
+        block = finding_comment(f)
+        if block[0] in existing:        # already noted by an earlier run: stay idempotent
+            continue
         key = f.anchor if f.anchor in placed else None
-        notes.setdefault(key, []).extend(finding_comment(f))
+        notes.setdefault(key, []).extend(block)
     body: List[cst.BaseStatement] = []
     pending: List[cst.EmptyLine] = []   # comments of dropped statements move to the next one
 

@@ -43,6 +43,22 @@ def _all_or_none(stage: str, **items) -> None:
                          + ", ".join(f"{k}={v!r:.40}" for k, v in items.items()))
 
 
+def _unused_instance_name(name: str) -> str:
+    """MMEngine's experiment name (`<cfg stem>_<timestamp>`, 1 s resolution) names the runner's
+    MessageHub, MMLogger, Visualizer and DefaultScope instances, so two runners created in the
+    same second of one process would share them (and the second would log into the first's
+    file). Keep the name when unused, otherwise append `_1`, `_2`, ... (an MMEngine extension)."""
+    from runtime.logging import MessageHub, MMLogger
+    from runtime.registry.default_scope import DefaultScope
+    from runtime.visualization import Visualizer
+    tables = (MessageHub, MMLogger, Visualizer, DefaultScope)
+    candidate, n = name, 0
+    while any(cls.check_instance_created(candidate) for cls in tables):
+        n += 1
+        candidate = f"{name}_{n}"
+    return candidate
+
+
 @RUNNERS.register_module()
 class Runner:
     def __init__(self, model, work_dir: str, train_dataloader=None, val_dataloader=None,
@@ -83,12 +99,13 @@ class Runner:
         self._randomness_cfg = dict(randomness if randomness is not None else dict(seed=None))
         self.set_randomness(**self._randomness_cfg)
         if experiment_name is not None:
-            self._experiment_name = f"{experiment_name}_{self._timestamp}"
+            name = f"{experiment_name}_{self._timestamp}"
         elif self.cfg.filename is not None:
             stem = osp.splitext(osp.basename(self.cfg.filename))[0]
-            self._experiment_name = f"{stem}_{self._timestamp}"
+            name = f"{stem}_{self._timestamp}"
         else:
-            self._experiment_name = self._timestamp
+            name = self._timestamp
+        self._experiment_name = _unused_instance_name(name)
         self._log_dir = osp.join(self._work_dir, self._timestamp)
         os.makedirs(self._log_dir, exist_ok=True)
         from runtime.registry.default_scope import DefaultScope
@@ -501,10 +518,14 @@ class Runner:
             meta = {}
         elif not isinstance(meta, dict):
             raise TypeError(f"meta should be a dict or None, but got {type(meta)}")
+        # defaults only: CheckpointHook passes explicit epoch/iter (e.g. the re-save after a new
+        # best checkpoint in after_val_epoch, when the loop has already advanced the epoch)
         if by_epoch:   # hooks save inside after_train_epoch, before the loop increments epoch
-            meta.update(epoch=self.epoch + 1, iter=self.iter)
+            meta.setdefault("epoch", self.epoch + 1)
+            meta.setdefault("iter", self.iter)
         else:
-            meta.update(epoch=self.epoch, iter=self.iter + 1)
+            meta.setdefault("epoch", self.epoch)
+            meta.setdefault("iter", self.iter + 1)
         filepath = osp.join(out_dir, filename)
         meta.update(cfg=self.cfg.pretty_text if self.cfg else "", seed=self.seed,
                     experiment_name=self.experiment_name,

@@ -1,0 +1,218 @@
+"""Verify a conversion: MMCV 1.x's trace of the old config vs the runtime's trace of the new one.
+
+Old side: `mmcv_trace` (mmcv.py) models what MMCV 1.7.2's EpochBasedRunner/IterBasedRunner,
+LrUpdaterHook, MomentumUpdaterHook, EvalHook and CheckpointHook did with the old config.
+New side: what MMEngine 0.10's Runner (train loop, ParamSchedulerHook, CheckpointHook) does with
+the converted config, recorded by `mmrun dry-run --batch` (runtime/dryrun.py) in a SUBPROCESS:
+migrate never imports torch nor `runtime`. Every config and every dataset length of one call
+goes to a single subprocess, so torch is imported once.
+
+Dataset lengths are chosen so that epochs of 1, 3 and 7 iterations and epochs around half the
+warmup (warmups crossing epoch boundaries) are all exercised, in units of
+samples_per_gpu x world_size; lengths whose epoch-based run would exceed MAX_ITERS iterations
+are skipped (the shortest is always kept).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+from .mmcv import mmcv_trace, samples_per_gpu
+from .trace import Verdict, compare
+
+MAX_ITERS = 250_000
+EPOCH_LENGTHS = (1, 3, 7)
+
+
+@dataclass
+class Check:
+    """One dataset length of one pair."""
+    dataset_len: int
+    old_trace: Optional[Dict[str, Any]] = None
+    new_trace: Optional[Dict[str, Any]] = None
+    verdict: Optional[Verdict] = None
+    error: Optional[str] = None            # "old: ..." / "new: ..." when a side could not run
+
+
+@dataclass
+class PairResult:
+    name: str
+    old: str
+    new: str
+    checks: List[Check] = field(default_factory=list)
+    error: Optional[str] = None            # the pair could not be set up at all
+
+    @property
+    def status(self) -> str:
+        """VERIFIED | DIFFERS | ERROR (the first check that differs or fails decides)."""
+        if self.error or not self.checks:
+            return "ERROR"
+        for c in self.checks:
+            if c.error:
+                return "ERROR"
+            if not c.verdict.ok:
+                return "DIFFERS"
+        return "VERIFIED"
+
+    @property
+    def first(self) -> Optional[Check]:
+        return next((c for c in self.checks if c.error or not c.verdict.ok), None)
+
+    def line(self) -> str:
+        st = self.status
+        if st == "VERIFIED":
+            lens = ",".join(str(c.dataset_len) for c in self.checks)
+            return f"VERIFIED {self.name} (dataset lengths {lens})"
+        if self.error:
+            return f"ERROR    {self.name}: {self.error}"
+        c = self.first
+        if c.error:
+            return f"ERROR    {self.name}: {c.error} (dataset_len={c.dataset_len})"
+        return f"DIFFERS  {self.name}: {c.verdict.message} (dataset_len={c.dataset_len})"
+
+
+def choose_lengths(old_cfg: Dict[str, Any], world_size: int = 1) -> List[int]:
+    """Training-set sizes to verify at (see the module docstring)."""
+    per_step = int(samples_per_gpu(old_cfg)) * world_size
+    elens = set(EPOCH_LENGTHS)
+    for key in ("lr_config", "momentum_config"):
+        hook = old_cfg.get(key) or {}
+        w = hook.get("warmup_iters") if hook.get("warmup") else None
+        if isinstance(w, int) and w > 0 and not hook.get("warmup_by_epoch", False):
+            elens.update({max(1, w // 2), max(1, (w + 1) // 2 + 1)})
+    runner = old_cfg.get("runner") or {}
+    if runner.get("type") == "IterBasedRunner":
+        elens = {3, 7}                       # epoch length only matters for converted schedulers
+        return [e * per_step for e in sorted(elens)]
+    epochs = runner.get("max_epochs", old_cfg.get("total_epochs")) or 1
+    keep = [e for e in sorted(elens) if e * epochs <= MAX_ITERS] or [min(elens)]
+    return [e * per_step for e in keep]
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return repr(v)
+
+
+def run_new_side(items: Sequence[Dict[str, Any]], timeout: float = 1800) -> List[Dict[str, Any]]:
+    """`mmrun dry-run --batch` on [{cfg, dataset_lens, world_size, full}] -> [{traces}|{error}]."""
+    if not items:
+        return []
+    payload = json.dumps([_jsonable(it) for it in items])
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.run([sys.executable, "-m", "runtime.cli", "dry-run", "--batch"],
+                          input=payload, capture_output=True, text=True, timeout=timeout, env=env)
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+        return [{"error": f"mmrun dry-run failed: {tail[0]}"}] * len(items)
+    return json.loads(proc.stdout)
+
+
+def _old_traces(old_cfg, lengths, world_size) -> List[Any]:
+    out = []
+    for n in lengths:
+        try:
+            out.append(mmcv_trace(old_cfg, n, world_size))
+        except Exception as exc:             # MMCV itself would have failed on this config
+            out.append(f"old: {type(exc).__name__}: {exc}")
+    return out
+
+
+def verify_configs(pairs: Sequence[Dict[str, Any]], lengths: Optional[List[int]] = None,
+                   world_size: int = 1, full: bool = False) -> List[PairResult]:
+    """pairs: [{name, old, new, old_cfg, new_cfg}] (loaded dicts) -> one PairResult each."""
+    results, items, pending = [], [], []
+    for p in pairs:
+        r = PairResult(p["name"], str(p.get("old", "")), str(p.get("new", "")))
+        results.append(r)
+        if p.get("error"):
+            r.error = p["error"]
+            continue
+        try:
+            lens = list(lengths) if lengths else choose_lengths(p["old_cfg"], world_size)
+        except Exception as exc:
+            r.error = f"old: {type(exc).__name__}: {exc}"
+            continue
+        olds = _old_traces(p["old_cfg"], lens, world_size)
+        r.checks = [Check(n, old_trace=o if isinstance(o, dict) else None,
+                          error=o if isinstance(o, str) else None) for n, o in zip(lens, olds)]
+        items.append(dict(cfg=p["new_cfg"], dataset_lens=lens, world_size=world_size, full=full))
+        pending.append(r)
+    for r, out in zip(pending, run_new_side(items)):
+        if "error" in out:
+            for c in r.checks:
+                c.error = c.error or f"new: {out['error']}"
+            continue
+        for c, t in zip(r.checks, out["traces"]):
+            c.new_trace = t
+            if c.error is None:
+                c.verdict = compare(c.old_trace, t)
+    return results
+
+
+def load_pair(name: str, old_path, new_path, old_cfg=None) -> Dict[str, Any]:
+    """Load both configs statically (`_base_` resolved) for verify_configs()."""
+    from ..load import load_config
+    p: Dict[str, Any] = {"name": name, "old": str(old_path), "new": str(new_path)}
+    try:
+        p["old_cfg"] = old_cfg if old_cfg is not None else load_config(old_path).cfg
+    except Exception as exc:
+        p["error"] = f"old: cannot load: {exc}"
+        return p
+    try:
+        p["new_cfg"] = load_config(new_path).cfg
+    except Exception as exc:
+        p["error"] = f"new: cannot load: {exc}"
+    return p
+
+
+def write_traces(results: List[PairResult], trace_dir) -> None:
+    """Both traces of every check as compact JSON: <dir>/<name>.len<N>.{old,new}.json."""
+    from .trace import write_trace
+    d = Path(trace_dir)
+    for r in results:
+        stem = r.name.replace(os.sep, "__").replace("/", "__")
+        for c in r.checks:
+            for side, t in (("old", c.old_trace), ("new", c.new_trace)):
+                if t is not None:
+                    out = d / f"{stem}.len{c.dataset_len}.{side}.json"
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    write_trace(t, out)
+
+
+def write_html(results: List[PairResult], path) -> None:
+    """H's report page: for each pair, the first differing check (else the first check)."""
+    from . import render_html
+    rows = []
+    for r in results:
+        c = r.first or (r.checks[0] if r.checks else None)
+        if c is None or c.old_trace is None or c.new_trace is None:
+            continue
+        rows.append({"name": f"{r.name} (dataset_len={c.dataset_len})", "old_trace": c.old_trace,
+                     "new_trace": c.new_trace, "verdict": c.verdict})
+    Path(path).write_text(render_html(rows), encoding="utf-8")
+
+
+def report(results: List[PairResult], out=None, trace_dir=None, html=None) -> int:
+    """Print one line per pair, write the optional artefacts; exit status 1 on any difference or
+    error, else 0."""
+    out = out or sys.stdout
+    for r in results:
+        print(r.line(), file=out)
+    if trace_dir:
+        write_traces(results, trace_dir)
+    if html:
+        write_html(results, html)
+    return 0 if all(r.status == "VERIFIED" for r in results) else 1

@@ -58,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codebase", help="mmdet, mmcls, mmseg, ... (default: detected)")
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("-q", "--quiet", action="store_true")
+    # --- verification (migrator/verify/run.py) ---
+    from .verify.cli import add_verify_options
+    g = p.add_argument_group("verification")
+    g.add_argument("--verify", action="store_true",
+                   help="after writing, compare each trainable config's lr/momentum/validation/"
+                        "checkpoint trace under MMCV 1.x and the new one under MMEngine; exit 1 "
+                        "on any difference")
+    add_verify_options(g)
     return p
 
 
@@ -206,6 +214,9 @@ def finish(results: List[Result], jobs: List[Job], args) -> int:
         return 2
     if (args.check or args.diff) and changed:
         return 1
+    if getattr(args, "verify", False):          # --- verification ---
+        from .verify.run import verify_written
+        return verify_written(results, args)
     return 0
 
 

@@ -208,7 +208,8 @@ def _replay(cfg, info, ow, scheds, epoch_len: int, max_iters: int) -> Dict[str, 
         # after_train_epoch (the one "epoch" of an IterBasedTrainLoop included)
         done = epoch + 1
         if ck and ck_by_epoch and _saves(done, ck_interval, ck_begin, ck_last, info["max_epochs"]):
-            ckpt_at.append(done)
+            # an IterBasedTrainLoop's single after_train_epoch comes after iteration max_iters
+            ckpt_at.append(done if by_epoch else max_iters)
         for s in epoch_scheds:
             s.step()
         if by_epoch and has_val and done >= info["val_begin"] and \
@@ -216,8 +217,8 @@ def _replay(cfg, info, ow, scheds, epoch_len: int, max_iters: int) -> Dict[str, 
             val_at.append(done)
     out = {"max_iters": max_iters, "by_epoch": by_epoch, "epoch_len": epoch_len,
            "iters": iters, "val_at": val_at, "ckpt_at": ckpt_at}
-    if ck and ck_by_epoch != by_epoch and ckpt_at:
-        out["ckpt_by_epoch"] = ck_by_epoch
+    if ck and by_epoch and not ck_by_epoch and ckpt_at:
+        out["ckpt_by_epoch"] = False
     return out
 
 

@@ -5,7 +5,9 @@ seed; both DefaultSamplers produce the same order).
 
 MMEngine 0.10.7 calls `torch.load` without `weights_only=False`; on torch >= 2.6 that refuses the
 pickled message hub even in its own checkpoints, so the MMEngine side runs with torch's documented
-`TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1` switch.
+`TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1` switch. Our loader maps MMEngine's pickled classes to
+ours, which a subprocess that cannot import mmengine checks; real MMEngine loads our checkpoints
+when `runtime` is importable (they pickle runtime.logging.history_buffer.HistoryBuffer).
 """
 import sys
 from pathlib import Path
@@ -75,10 +77,89 @@ def test_ours_to_mmengine(tmp_path):
     _compare(theirs, tmp_path / "ours" / "epoch_2.pth")
 
 
-def test_mmengine_to_ours(tmp_path):
-    _run(mmengine_runner.Runner, tmp_path / "theirs", 2)
-    ours = _run(Runner, tmp_path / "ours", 2, load_from=str(tmp_path / "theirs" / "epoch_1.pth"), resume=True)
-    _compare(ours, tmp_path / "theirs" / "epoch_2.pth")
+@pytest.fixture(scope="module")
+def theirs(tmp_path_factory):
+    """A 2-epoch run of real MMEngine (checkpoints epoch_1.pth and epoch_2.pth)."""
+    work_dir = tmp_path_factory.mktemp("theirs")
+    import os
+    old = os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
+    os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = "1"
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _run(mmengine_runner.Runner, work_dir, 2)
+    finally:
+        torch.set_num_threads(before)
+        if old is None:
+            os.environ.pop("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
+    return work_dir
+
+
+def test_mmengine_to_ours(tmp_path, theirs):
+    ours = _run(Runner, tmp_path / "ours", 2, load_from=str(theirs / "epoch_1.pth"), resume=True)
+    _compare(ours, theirs / "epoch_2.pth")
+    # the resumed message hub holds our HistoryBuffer, not MMEngine's
+    from runtime.logging.history_buffer import HistoryBuffer
+    assert type(ours.message_hub.get_scalar("train/lr")) is HistoryBuffer
     # and MMEngine's own run loads into ours as plain weights
     plain = Runner(**_kwargs(tmp_path / "plain", 2))
-    plain.load_checkpoint(str(tmp_path / "theirs" / "epoch_2.pth"), strict=True)
+    plain.load_checkpoint(str(theirs / "epoch_2.pth"), strict=True)
+
+
+_NO_MMENGINE = r"""
+import importlib.abc, json, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "mmengine" or name.startswith("mmengine."):
+            raise ImportError("mmengine is blocked in this test")
+        return None
+sys.meta_path.insert(0, Block())
+sys.path.insert(0, sys.argv[1])
+import torch
+torch.set_num_threads(1)
+try:
+    import mmengine  # noqa: F401
+    sys.exit("mmengine still importable")
+except ImportError:
+    pass
+from data import SyntheticCifar
+from metric import Accuracy  # noqa: F401
+from model import SmallCNN
+from runtime.runner import Runner
+from runtime.runner.checkpoint import load_raw
+from runtime.logging.history_buffer import HistoryBuffer
+theirs, work_dir = sys.argv[2], sys.argv[3]
+raw = load_raw(theirs + "/epoch_1.pth")
+assert type(raw["message_hub"]["log_scalars"]["train/loss"]) is HistoryBuffer
+loader = dict(dataset=SyntheticCifar(length=96, seed=1), batch_size=16, num_workers=0,
+              sampler=dict(type="DefaultSampler", shuffle=True), collate_fn=dict(type="default_collate"))
+runner = Runner(model=SmallCNN(), work_dir=work_dir, train_dataloader=loader,
+                optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.05, momentum=0.9)),
+                param_scheduler=dict(type="MultiStepLR", by_epoch=True, milestones=[1], gamma=0.1, end=2),
+                train_cfg=dict(by_epoch=True, max_epochs=2), randomness=dict(seed=2024),
+                default_hooks=dict(logger=dict(type="LoggerHook", interval=3)),
+                load_from=theirs + "/epoch_1.pth", resume=True)
+runner.train()
+ref = load_raw(theirs + "/epoch_2.pth")
+diff = max((runner.model.state_dict()[k] - v).abs().max().item() for k, v in ref["state_dict"].items())
+print(json.dumps(dict(epoch=runner.epoch, iter=runner.iter, max_weight_diff=diff,
+                      mmengine_loaded=any(m.startswith("mmengine") for m in sys.modules))))
+"""
+
+
+def test_mmengine_checkpoint_resumes_without_mmengine_installed(tmp_path, theirs):
+    """A subprocess where `import mmengine` fails resumes real MMEngine's epoch_1.pth (its message
+    hub pickles mmengine.logging.history_buffer.HistoryBuffer) and reaches MMEngine's epoch 2."""
+    import json
+    import os
+    import subprocess
+    env = dict(os.environ)
+    env.pop("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", None)
+    out = subprocess.run([sys.executable, "-c", _NO_MMENGINE, str(ROOT / "fixtures" / "tutorial"),
+                          str(theirs), str(tmp_path)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (result["epoch"], result["iter"]) == (2, 12)
+    assert result["max_weight_diff"] < 1e-6
+    assert result["mmengine_loaded"] is False

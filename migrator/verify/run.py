@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -120,8 +121,24 @@ def run_new_side(items: Sequence[Dict[str, Any]], timeout: float = 1800) -> List
     return json.loads(proc.stdout)
 
 
+def mmcv_runner_defaults(old_cfg: Dict[str, Any]) -> Dict[str, Any]:
+    """MMCV's `IterBasedRunner.register_training_hooks` defaults `by_epoch` to False in
+    `lr_config` and `checkpoint_config` (not in momentum_config) before building the hooks.
+    Applied here on a copy (workaround: mmcv.py reads those dicts as written)."""
+    runner = old_cfg.get("runner") or {}
+    if runner.get("type") != "IterBasedRunner":
+        return old_cfg
+    cfg = dict(old_cfg)
+    for key in ("lr_config", "checkpoint_config"):
+        if isinstance(cfg.get(key), dict):
+            cfg[key] = dict(cfg[key])
+            cfg[key].setdefault("by_epoch", False)
+    return cfg
+
+
 def _old_traces(old_cfg, lengths, world_size) -> List[Any]:
     out = []
+    old_cfg = mmcv_runner_defaults(old_cfg)
     for n in lengths:
         try:
             out.append(mmcv_trace(old_cfg, n, world_size))
@@ -183,7 +200,7 @@ def write_traces(results: List[PairResult], trace_dir) -> None:
     from .trace import write_trace
     d = Path(trace_dir)
     for r in results:
-        stem = r.name.replace(os.sep, "__").replace("/", "__")
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", r.name).strip("_")
         for c in r.checks:
             for side, t in (("old", c.old_trace), ("new", c.new_trace)):
                 if t is not None:
@@ -216,3 +233,36 @@ def report(results: List[PairResult], out=None, trace_dir=None, html=None) -> in
     if html:
         write_html(results, html)
     return 0 if all(r.status == "VERIFIED" for r in results) else 1
+
+
+def trainable(old_cfg: Dict[str, Any]) -> bool:
+    """A config MMCV could train: an optimizer and a run length (bases and partial files are
+    not verified on their own)."""
+    return isinstance(old_cfg.get("optimizer"), dict) and \
+        (isinstance(old_cfg.get("runner"), dict) or old_cfg.get("total_epochs") is not None)
+
+
+def verify_written(results, args) -> int:
+    """`migrate ... -o OUT --verify`: verify every converted, trainable file just written.
+    `results` are migrator.cli.Result objects (src, out, status)."""
+    from ..load import load_config
+    if getattr(args, "in_place", False):
+        print("migrate: error: --verify needs the old files: use -o OUT_DIR, not --in-place",
+              file=sys.stderr)
+        return 2
+    pairs = []
+    for r in results:
+        if r.status != "converted" or not r.out or not Path(r.out).is_file():
+            continue
+        try:
+            old_cfg = load_config(r.src).cfg
+        except Exception:
+            continue                            # reported by the conversion already
+        if not trainable(old_cfg):
+            continue
+        pairs.append(load_pair(r.out, r.src, r.out, old_cfg=old_cfg))
+    if not pairs:
+        print("migrate: --verify: no trainable config among the outputs", file=sys.stderr)
+        return 0
+    res = verify_configs(pairs, args.dataset_len, args.world_size, args.full)
+    return report(res, sys.stdout, args.trace_dir, args.html)

@@ -289,7 +289,8 @@ class CheckpointHook(Hook):
         if not _is_main_process():
             return
         import torch
-        checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        from runtime.runner.checkpoint import load_raw
+        checkpoint = load_raw(ckpt_path, map_location="cpu")
         removed = [k for k in list(checkpoint) if k not in self.published_keys]
         for key in removed:
             checkpoint.pop(key)

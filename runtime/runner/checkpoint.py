@@ -8,12 +8,20 @@ pickled HistoryBuffer objects that torch>=2.6's default safe unpickler rejects (
 checkpoints you trust). Weight loading applies `revise_keys` regexes (default strips a 'module.'
 prefix) and, like MMEngine, reports missing/unexpected/mis-shaped keys instead of failing unless
 `strict`.
+
+Interchange with real MMEngine: MMEngine pickles `mmengine.logging.history_buffer.HistoryBuffer`
+objects in the message hub state; `load_raw` maps those (and other `mmengine.*` classes with a
+runtime counterpart) to ours, so MMEngine checkpoints load here with or without mmengine
+installed. Our checkpoints pickle `runtime.logging.history_buffer.HistoryBuffer` (same attributes
+as MMEngine's), so real MMEngine loads them wherever this package is importable; the weights,
+optimizer and scheduler states are plain tensors/dicts and need nothing.
 """
 from __future__ import annotations
 
 import logging
 import os
 import os.path as osp
+import pickle
 import re
 import tempfile
 from collections import OrderedDict
@@ -50,13 +58,78 @@ def save_checkpoint(checkpoint: dict, filename: str) -> None:
         raise
 
 
+# MMEngine classes that real MMEngine checkpoints pickle (the message hub's HistoryBuffers; a
+# ConfigDict may appear in user meta) -> our equivalents, so those files load without mmengine.
+_MMENGINE_CLASSES = {
+    ("mmengine.logging.history_buffer", "HistoryBuffer"): ("runtime.logging.history_buffer", "HistoryBuffer"),
+    ("mmengine.logging", "HistoryBuffer"): ("runtime.logging.history_buffer", "HistoryBuffer"),
+    ("mmengine.config.config", "ConfigDict"): ("runtime.config.config", "ConfigDict"),
+    ("mmengine.config", "ConfigDict"): ("runtime.config.config", "ConfigDict"),
+}
+
+
+def _find_runtime_class(module: str, name: str):
+    """Our counterpart of MMEngine's `module.name`, or None. Tries the table, then the same
+    module path under `runtime`, then the top-level `runtime.<package>`."""
+    import importlib
+    target = _MMENGINE_CLASSES.get((module, name))
+    candidates = [target] if target else []
+    rest = module.split(".", 1)[1] if "." in module else ""
+    if rest:
+        candidates += [(f"runtime.{rest}", name), (f"runtime.{rest.split('.')[0]}", name)]
+    for mod, attr in candidates:
+        try:
+            found = getattr(importlib.import_module(mod), attr, None)
+        except ImportError:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+class _CompatUnpickler(pickle.Unpickler):
+    """Resolves `mmengine.*` globals to runtime classes (always, so a resumed message hub holds
+    our HistoryBuffer even when mmengine is installed); anything else loads normally."""
+
+    def find_class(self, module, name):
+        if module == "mmengine" or module.startswith("mmengine."):
+            found = _find_runtime_class(module, name)
+            if found is not None:
+                return found
+            try:
+                return super().find_class(module, name)
+            except ImportError as e:
+                raise pickle.UnpicklingError(
+                    f"the checkpoint pickles {module}.{name}, which has no runtime equivalent "
+                    f"and mmengine is not installed") from e
+        return super().find_class(module, name)
+
+
+class _CompatPickleModule:
+    """A `pickle_module` for torch.load: the pickle module with our Unpickler."""
+    Unpickler = _CompatUnpickler
+    __name__ = "runtime.runner.checkpoint._CompatPickleModule"
+
+    def __getattr__(self, item):
+        return getattr(pickle, item)
+
+    @staticmethod
+    def load(file, **kwargs):
+        return _CompatUnpickler(file, **kwargs).load()
+
+
+_compat_pickle = _CompatPickleModule()
+
+
 def load_raw(filename: str, map_location: Union[str, Callable, None] = "cpu") -> dict:
-    """Read a checkpoint file (local path or `file://` URL) into memory."""
+    """Read a checkpoint file (local path or `file://` URL) into memory; MMEngine-pickled classes
+    are mapped to ours (see `_CompatUnpickler`)."""
     if filename.startswith("file://"):
         filename = filename[len("file://"):]
     if not osp.isfile(filename):
         raise FileNotFoundError(f"{filename} can not be found.")
-    return torch.load(filename, map_location=map_location, weights_only=False)
+    return torch.load(filename, map_location=map_location, weights_only=False,
+                      pickle_module=_compat_pickle)
 
 
 def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,

@@ -1,0 +1,170 @@
+"""End-to-end verification (`migrate --verify`, `migrate verify`): MMCV 1.x behaviour of the old
+config (migrator/verify/mmcv.py) against MMEngine behaviour of the new config executed by the
+runtime (`mmrun dry-run`, spawned as a subprocess by migrate).
+
+* every schedule fixture (lr policy x warmup kind x by_epoch setting), completed by a common
+  prelude (optimizer, data, evaluation, checkpoints), converts and VERIFIES, except the ones whose
+  report flags them as approximate/unconverted: those show the listed first difference;
+* hand-written wrong MMEngine configs under fixtures/verify/ are caught with the first difference
+  computed by hand (values in the comments).
+All conversions of a test go to ONE mmrun subprocess (torch is imported once).
+"""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from casekit import ROOT, all_cases
+from migrator.cli import main
+
+VERIFY = ROOT / "fixtures" / "verify"
+
+PRELUDE = """\
+optimizer = dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001)
+optimizer_config = dict(grad_clip=None)
+_ds = dict(type='CocoDataset', ann_file='a.json', img_prefix='x/', pipeline=[])
+data = dict(samples_per_gpu=2, workers_per_gpu=2, train=_ds, val=_ds, test=_ds)
+log_config = dict(interval=50, hooks=[dict(type='TextLoggerHook')])
+"""
+EPOCH_EVENTS = "evaluation = dict(interval=2, metric='bbox')\ncheckpoint_config = dict(interval=3)\n"
+ITER_EVENTS = ("evaluation = dict(interval=10, metric='bbox')\n"
+               "checkpoint_config = dict(interval=25, by_epoch=False)\n")
+
+# fixtures whose conversion is flagged approximate (warning) or incomplete (todo): the first
+# difference kind they must show at the chosen dataset lengths
+APPROXIMATE = {
+    "cosine_ratio_warmup_iter_runner": "lr",   # warning: warmup over a ratio-based cosine
+    "inv_epoch": "lr",                         # warning: Inv has no exact MMEngine scheduler
+    "momentum_warmup": "momentum",             # todo: momentum warmup not converted
+    "poly_by_iter_epoch_runner": "lr",         # warning: poly + warmup composition
+    "poly_iter_runner": "lr",                  # warning: same
+    "step_linear_warmup_by_epoch": "lr",       # warning: warmup_by_epoch approximated
+    "yolox_iter_runner": "lr",                 # todo: YOLOX in an IterBasedRunner
+    "yolox_warmup_in_iters": "lr",             # todo: warmup in iterations + epoch cosine
+    "yolox_warmup_ratio": "lr",                # warning: warmup_ratio != 1
+}
+LINE = re.compile(r"^(VERIFIED|DIFFERS|ERROR)\s+(\S+?)(?::| \()\s*(.*)$")
+
+
+def _schedule_cases():
+    return [c for c in all_cases() if c.old.parent.name == "schedule" and c.new is not None]
+
+
+@pytest.fixture(scope="module")
+def schedule_run(tmp_path_factory):
+    src = tmp_path_factory.mktemp("old")
+    out = tmp_path_factory.mktemp("new")
+    for c in _schedule_cases():
+        text = c.old.read_text()
+        events = ITER_EVENTS if "IterBasedRunner" in text else EPOCH_EVENTS
+        (src / c.old.name.replace(".old.py", ".py")).write_text(PRELUDE + events + text)
+    rep = out / "report.json"
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = main([str(src), "-o", str(out / "cfg"), "--flat", "--verify", "--report", str(rep),
+                   "-q", "-j", "1", "--trace-dir", str(out / "traces"),
+                   "--html", str(out / "report.html")])
+    lines = {}
+    for line in buf.getvalue().splitlines():
+        m = LINE.match(line)
+        if m:
+            lines[Path(m.group(2)).stem] = (m.group(1), m.group(3))
+    findings = {Path(f["path"]).stem: f.get("warnings", []) + f.get("not_converted", [])
+                for f in json.loads(rep.read_text())["files"]}
+    return rc, lines, findings, out
+
+
+@pytest.mark.parametrize("case", _schedule_cases(), ids=lambda c: c.id)
+def test_schedule_fixture_verifies(schedule_run, case):
+    rc, lines, findings, _ = schedule_run
+    name = case.old.name[:-len(".old.py")]
+    if name == "no_runner":
+        # neither runner nor total_epochs: MMCV could not train it; the conversion says so
+        assert name not in lines
+        assert any(f["field"] == "lr_config" for f in findings[name])
+        return
+    status, detail = lines[name]
+    if name in APPROXIMATE:
+        assert findings[name], f"{name} differs but its report has no warning/todo"
+        assert status == "DIFFERS", detail
+        assert re.match(rf"iter \d+: {APPROXIMATE[name]} old=\S+ new=\S+", detail), detail
+    else:
+        assert status == "VERIFIED", f"{name}: {detail}"
+    assert rc == 1                       # some approximate fixtures differ
+
+
+def test_verify_artefacts_written(schedule_run):
+    _, lines, _, out = schedule_run
+    traces = list((out / "traces").glob("*.json"))
+    assert len(traces) >= 2 * len(lines)
+    data = json.loads(traces[0].read_text())
+    assert data["format"] == "mmmigrate-trace-rle/1" and data["max_iters"] > 0
+    html = (out / "report.html").read_text()
+    assert "<svg" in html and "step_linear_warmup_by_epoch" in html and "<script src" not in html
+
+
+def test_iter_runner_epoch_fixture_lengths(schedule_run):
+    """By-epoch runs are checked at several epoch lengths, warmups at ~warmup/2 too."""
+    _, lines, _, _ = schedule_run
+    status, detail = lines["step_linear_warmup"]   # warmup_iters=10, samples_per_gpu=2
+    assert status == "VERIFIED"
+    assert "(dataset lengths 2,6,10,12,14)" in f"({detail}" or detail.startswith("dataset lengths 2,6,10,12,14")
+
+
+WRONG = [  # (old, new, expected line) with the hand-computed first difference at dataset_len=4:
+    # 2 samples per GPU -> 2 iterations per epoch, 24 iterations
+    ("old_1x.py", "new_1x.py", None),
+    # epoch 8 starts at iteration 16: MMCV 0.02 * 0.1, the wrong config still 0.02
+    ("old_1x.py", "new_wrong_milestone.py", "iter 16: lr old=0.0020 new=0.0200"),
+    # MMCV linear warmup at i=0: 0.02 * (1 - (1 - 0/5) * (1 - 0.001)) = 2e-5
+    ("old_1x.py", "new_no_warmup.py", "iter 0: lr old=2.0000e-05 new=2.0000e-02"),
+    ("old_1x.py", "new_wrong_val_interval.py",
+     "val_at: old=[2,4,6,8,10,12] new=[1,2,3,4,5,6,7,8,9,10,11,12]"),
+    ("old_1x.py", "new_wrong_ckpt_interval.py",
+     "ckpt_at: old=[3,6,9,12] new=[1,2,3,4,5,6,7,8,9,10,11,12]"),
+    ("old_cosine_epoch.py", "new_cosine_epoch.py", None),
+    # per-iteration cosine over 24 iterations at i=1: 0.01 * (1 + cos(pi / 24)) = 0.019914
+    ("old_cosine_epoch.py", "new_cosine_iter_based.py", "iter 1: lr old=0.0200 new=0.0199"),
+]
+
+
+def test_wrong_configs_caught(capsys):
+    argv = ["verify"]
+    for old, new, _ in WRONG:
+        argv += [str(VERIFY / old), str(VERIFY / new)]
+    rc = main(argv + ["--dataset-len", "4"])
+    out = capsys.readouterr().out.splitlines()
+    assert rc == 1
+    assert len(out) == len(WRONG)
+    for line, (old, new, expected) in zip(out, WRONG):
+        if expected is None:
+            assert line.startswith("VERIFIED ") and new in line, line
+        else:
+            assert line.startswith("DIFFERS ") and new in line, line
+            assert line.endswith(f": {expected} (dataset_len=4)"), line
+
+
+def test_correct_pair_exit_zero_default_lengths(capsys):
+    rc = main(["verify", str(VERIFY / "old_1x.py"), str(VERIFY / "new_1x.py")])
+    out = capsys.readouterr().out
+    # epochs of 1, 3, 7 iterations and around warmup_iters/2 (5 -> 2 and 4), 2 samples per GPU
+    assert rc == 0 and "VERIFIED" in out and "(dataset lengths 2,4,6,8,14)" in out
+
+
+def test_verify_usage_errors(capsys):
+    assert main(["verify", str(VERIFY / "old_1x.py")]) == 2
+    assert main(["verify", str(VERIFY / "old_1x.py"), str(VERIFY / "missing.py")]) == 2
+
+
+@pytest.mark.xfail(strict=True, reason="converter bug (hooks rule): under IterBasedRunner MMCV "
+                   "defaults checkpoint_config.by_epoch to False; the converted CheckpointHook "
+                   "keeps MMEngine's by_epoch=True and saves once at the end")
+def test_iter_runner_default_checkpoint_by_epoch(tmp_path, capsys):
+    old = tmp_path / "iter.py"
+    old.write_text(PRELUDE + "evaluation = dict(interval=20)\ncheckpoint_config = dict(interval=25)\n"
+                   "lr_config = dict(policy='fixed')\nrunner = dict(type='IterBasedRunner', max_iters=50)\n")
+    rc = main([str(old), "-o", str(tmp_path / "out"), "--flat", "--verify", "-q", "-j", "1"])
+    assert rc == 0, capsys.readouterr().out

@@ -43,7 +43,7 @@ class ParamSchedulerHook(Hook):
         self._step(runner, lambda s: not s.by_epoch)
 
     def after_train_epoch(self, runner) -> None:
-        self._step(runner, lambda s: s.by_epoch and not getattr(s, "need_val_args", False) and s.last_step < 2)
+        self._step(runner, lambda s: s.by_epoch)
 
     def after_val_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
         if metrics is None:

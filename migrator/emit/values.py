@@ -82,15 +82,22 @@ class Names:
 NO_NAMES = Names()
 
 
+def _leaf(v: Any, names: Names):
+    """The text of `v` when it is a variable reference or a scalar, else None (a container)."""
+    ref = names.lookup(v) if names.pairs else None
+    if ref is not None:
+        return ref
+    if not isinstance(v, (dict, list, tuple, set)):
+        return scalar(v)
+    return None
+
+
 def format_value(v: Any, indent: int = 0, width: int = 79, prefix_len: int = 0,
                  names: Names = NO_NAMES) -> str:
     """Source text of `v` starting at column `indent*4 + prefix_len` (continuation lines indented)."""
-    if names.pairs:
-        ref = names.lookup(v)
-        if ref is not None:
-            return ref
-    if not isinstance(v, (dict, list, tuple, set)):
-        return scalar(v)
+    leaf = _leaf(v, names)
+    if leaf is not None:
+        return leaf
     one = _one_line(v, names)
     if len(one) + indent * len(INDENT) + prefix_len <= width:
         return one
@@ -105,12 +112,9 @@ def format_value(v: Any, indent: int = 0, width: int = 79, prefix_len: int = 0,
 
 
 def _one_line(v: Any, names: Names = NO_NAMES) -> str:
-    if names.pairs:
-        ref = names.lookup(v)
-        if ref is not None:
-            return ref
-    if not isinstance(v, (dict, list, tuple, set)):
-        return scalar(v)
+    leaf = _leaf(v, names)
+    if leaf is not None:
+        return leaf
     if isinstance(v, set) and not v:
         return "set()"
     opening, closing, items = _items(v)

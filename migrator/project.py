@@ -21,7 +21,7 @@ from .check import old_fields
 from .convert import convert_dict, detect_codebase
 from .emit.tree import NEW_FROM_OLD, emit_tree_file, normalize
 from .errors import Location, MigrateError
-from .load import clear_cache, load_config, load_file
+from .load import load_config, load_file
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 
@@ -179,8 +179,7 @@ def convert_one(src: str, rel: str, stage: str, root: str, codebase: Optional[st
             forced: set = set()
             for _ in range(2):
                 new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced)
-                _stage(out, new_text)
-                clear_cache()
+                _stage(out, new_text)      # the loader's cache checks mtime and content
                 got = load_config(out).cfg
                 bad = {k for k in set(got) | set(want) if normalize(got.get(k)) != normalize(want.get(k))}
                 if not bad:

@@ -84,7 +84,7 @@ def _variant(**changes):
 VARIANTS = {
     "base": _variant(),
     "adam_paramwise": _variant(optim_wrapper=dict(
-        type="OptimWrapper", optimizer=dict(type="AdamW", lr=1e-3, betas=(0.8, 0.99)),
+        type="OptimWrapper", optimizer=dict(type="AdamW", lr=1e-3, betas=(0.8, 0.99), weight_decay=0.01),
         paramwise_cfg=dict(custom_keys={"backbone": dict(lr_mult=0.1)}, norm_decay_mult=0.0))),
     "ckpt_by_iter_in_epoch_loop": _variant(default_hooks=dict(
         checkpoint=dict(type="CheckpointHook", interval=5, by_epoch=False))),
@@ -112,7 +112,7 @@ def test_full_equals_schedule_path_on_variants(name):
 
 def test_known_trace_hand_computed():
     """BASE on 7 samples: ceil(7/2) = 4 iterations per epoch, 6 epochs = 24 iterations.
-    LinearLR (by iteration, end=4): factor 0.25 + 0.75 * i / 4 for i < 4, then 1.
+    LinearLR (by iteration, end=4): factor 0.25 + 0.75 * i / (end - 1) for i < 3, then 1.
     MultiStepLR (by epoch, milestones 2, 4, gamma 0.5): x0.5 from epoch 2, x0.25 from epoch 4.
     Validation every 2 epochs (and at the last), checkpoints every 2 epochs (+ last)."""
     t = schedule_trace(BASE, 7)
@@ -120,7 +120,7 @@ def test_known_trace_hand_computed():
     lrs = [d["lr"] for d in t["iters"]]
     expect = []
     for i in range(24):
-        warm = 0.25 + 0.75 * i / 4 if i < 4 else 1.0
+        warm = 0.25 + 0.75 * i / 3 if i < 3 else 1.0   # total_iters = end - begin - 1
         decay = 0.5 ** sum(i // 4 >= m for m in (2, 4))
         expect.append(0.1 * warm * decay)
     assert lrs == pytest.approx(expect, rel=1e-12)

@@ -161,12 +161,20 @@ def _names_before(stmts: List[Statement], upto: int, own: Dict[str, Any], exclud
     return Names(pairs)
 
 
+def _comments(module: cst.Module) -> List[cst.Comment]:
+    """Comments on their own lines at module level (where notes are written)."""
+    out = [ln.comment for ln in module.header if ln.comment]
+    for stmt in module.body:
+        out += [ln.comment for ln in getattr(stmt, "leading_lines", ()) if ln.comment]
+    return out + [ln.comment for ln in module.footer if ln.comment]
+
+
 def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing: Dict[str, Any],
            own: Dict[str, Any], findings: List[Finding]) -> str:
     notes: Dict[Optional[str], List[str]] = {}
     placed = {k for s in stmts for k in s.inserted} | set(tail) | \
         {s.name for s in stmts if s.action != "drop" and s.name}
-    existing = {ln.strip() for ln in module.code.splitlines() if ln.strip().startswith("#")}
+    existing = {c.value.strip() for c in _comments(module)}
     for f in findings:
         block = finding_comment(f)
         if block[0] in existing:        # already noted by an earlier run: stay idempotent

@@ -7,9 +7,11 @@ Every number comes from fresh subprocesses (one thread, CPU) on the same tiny mo
 num_workers=0) and the same settings: IterBasedTrainLoop, SGD with momentum, an iter-based
 MultiStepLR, the default hooks (logger every 10 iterations; checkpoints off).
 
-* per-iteration overhead: (time per iteration of the runner's train loop, measured by a hook
-  between iteration `warmup` and the last one) minus (time per iteration of a bare PyTorch loop
-  doing the same dataloading, forward, backward and step). Target: ours <= half of MMEngine's.
+* per-iteration overhead: time per iteration of the runner's train loop (stamped by a hook at
+  every iteration after `WARMUP`) minus that of a bare PyTorch loop doing the same dataloading,
+  forward, backward and step, run right after in the same process. Both are the median over
+  chunks of CHUNK iterations (robust to other load on a shared machine; each chunk contains its
+  share of logging iterations). Target: ours <= half of MMEngine's.
 * import time: `import runtime.runner` / `import mmengine.runner` after `import torch` in the
   same fresh interpreter (median of `--repeat` processes). Target: ours adds <= 0.1 s.
 * peak memory: ru_maxrss of a process that imports its framework, builds the runner and trains
@@ -28,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WARMUP = 50
+CHUNK = 50
 
 
 # ------------------------------------------------------------------------------------ children
@@ -48,19 +51,26 @@ def child_import(module: str) -> dict:
     return dict(torch=t1 - t0, added=t2 - t1)
 
 
-def child_bare(iters: int) -> dict:
+def _chunked(stamps: list) -> float:
+    """Per-iteration time robust to other load on the machine: the median over chunks of
+    CHUNK consecutive iterations (each chunk includes its share of log iterations)."""
+    chunks = [(stamps[i + CHUNK] - stamps[i]) / CHUNK for i in range(0, len(stamps) - CHUNK, CHUNK)]
+    return statistics.median(chunks)
+
+
+def bare_loop(iters: int) -> float:
+    """The same data/forward/backward/step without a framework; per-iteration seconds."""
     import torch
-    torch.set_num_threads(1)
     torch.manual_seed(0)
     data = _data()
     model = torch.nn.Linear(4, 1)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loader = torch.utils.data.DataLoader(data, batch_size=8, shuffle=True, num_workers=0)
-    done, start = 0, None
+    stamps, done = [], 0
     while done < iters:
         for batch in loader:
-            if done == WARMUP:
-                start = time.perf_counter()
+            if done >= WARMUP:
+                stamps.append(time.perf_counter())
             loss = torch.nn.functional.mse_loss(model(batch["inputs"]), batch["targets"])
             opt.zero_grad()
             loss.backward()
@@ -68,7 +78,14 @@ def child_bare(iters: int) -> dict:
             done += 1
             if done == iters:
                 break
-    per_iter = (time.perf_counter() - start) / (iters - WARMUP)
+    stamps.append(time.perf_counter())
+    return _chunked(stamps)
+
+
+def child_bare(iters: int) -> dict:
+    import torch
+    torch.set_num_threads(1)
+    per_iter = bare_loop(iters)
     return dict(per_iter=per_iter, maxrss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
@@ -96,17 +113,17 @@ def child_runner(lib: str, iters: int) -> dict:
             return out
 
     class Clock(Hook):
-        priority = "VERY_HIGH"
+        priority = "HIGHEST"
 
         def __init__(self):
-            self.start = self.end = None
+            self.stamps = []
 
         def before_train_iter(self, runner, batch_idx, data_batch=None):
-            if runner.iter == WARMUP:
-                self.start = time.perf_counter()
+            if runner.iter >= WARMUP:
+                self.stamps.append(time.perf_counter())
 
         def after_train(self, runner):
-            self.end = time.perf_counter()
+            self.stamps.append(time.perf_counter())
 
     clock = Clock()
     work_dir = tempfile.mkdtemp(prefix=f"bench_{lib}_")
@@ -121,8 +138,9 @@ def child_runner(lib: str, iters: int) -> dict:
         default_hooks=dict(checkpoint=None, logger=dict(type="LoggerHook", interval=10)),
         custom_hooks=[clock], randomness=dict(seed=0))
     runner.train()
-    per_iter = (clock.end - clock.start) / (iters - WARMUP)
-    return dict(per_iter=per_iter, maxrss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the bare loop in the same process right after: same allocator/thread state and load
+    return dict(per_iter=_chunked(clock.stamps), bare_per_iter=bare_loop(iters), maxrss_mb=rss)
 
 
 # ---------------------------------------------------------------------------------------- parent
@@ -163,12 +181,14 @@ def main(argv=None) -> dict:
         train["bare"].append(_spawn("bare", n))
         train["ours"].append(_spawn("runner", "runtime", n))
         train["mmengine"].append(_spawn("runner", "mmengine", n))
-    bare = _median(train["bare"], "per_iter")
+    bare = _median(train["ours"] + train["mmengine"], "bare_per_iter")
     ours = _median(train["ours"], "per_iter")
     theirs = _median(train["mmengine"], "per_iter")
+    over_ours = statistics.median(r["per_iter"] - r["bare_per_iter"] for r in train["ours"])
+    over_theirs = statistics.median(r["per_iter"] - r["bare_per_iter"] for r in train["mmengine"])
     res = dict(
         bare_us=bare * 1e6, ours_us=ours * 1e6, mmengine_us=theirs * 1e6,
-        ours_overhead_us=(ours - bare) * 1e6, mmengine_overhead_us=(theirs - bare) * 1e6,
+        ours_overhead_us=over_ours * 1e6, mmengine_overhead_us=over_theirs * 1e6,
         import_torch_s=_median(imports["runtime.runner"], "torch"),
         import_ours_s=_median(imports["runtime.runner"], "added"),
         import_mmengine_s=_median(imports["mmengine.runner"], "added"),

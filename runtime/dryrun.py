@@ -1,6 +1,8 @@
 """Dry runs of a converted config: what the schedule and the events do, without real data.
 
-`mmrun dry-run CONFIG --dataset-len N [--world-size W] [--trace OUT.json] [--full]`
+`mmrun dry-run CONFIG --dataset-len N[,N2,...] [--world-size W] [--trace OUT.json] [--full]`
+`mmrun dry-run --batch` (stdin: JSON list of {cfg|config, dataset_lens, world_size, full};
+stdout: list of {"traces": [compact traces]} | {"error"}), used by `migrate --verify`.
 
 Two paths give the same trace (migrator/verify's format):
 * `schedule_trace` (default, fast): builds the real optimizer (torch, on one stand-in parameter),
@@ -9,7 +11,8 @@ Two paths give the same trace (migrator/verify's format):
   dataloader length), then replays MMEngine's control flow: `ParamSchedulerHook` steps
   iteration-based schedulers after every train iteration and epoch-based ones after every epoch;
   `EpochBasedTrainLoop`/`IterBasedTrainLoop` validate when `progress >= val_begin and
-  (progress % val_interval == 0 or progress == max)`; `CheckpointHook` saves when
+  (progress % val_interval == 0 or progress == max)`, the dynamic interval being looked up at
+  `progress + 1` (MMEngine bisects after incrementing the counter; MMCV/mmdet 2.x at progress); `CheckpointHook` saves when
   `(progress - save_begin) % interval == 0` (progress 1-based) or, with `save_last`, at the end.
 * `full_trace` (`--full`): the real `Runner` with real loops and hooks (runtime.runner), where
   only the model, dataset and metrics are stand-ins; tests assert both paths agree.
@@ -99,6 +102,21 @@ def val_interval_after(done: int, info: Dict[str, Any]) -> int:
     return _interval_at(done + 1, info["val_interval"], info["dynamic_intervals"])
 
 
+def root_type(registry, type_):
+    """A codebase-scoped name (`mmdet.QuadraticWarmupLR`) whose codebase is not installed ->
+    the plain name when the root registry has it (the dry run replaces codebase scopes by the
+    root registry)."""
+    if isinstance(type_, str) and "." in type_:
+        bare = type_.rsplit(".", 1)[1]
+        try:
+            found = registry.get(type_)
+        except Exception:
+            found = None
+        if found is None and registry.get(bare) is not None:
+            return bare
+    return type_
+
+
 def build_schedulers(cfg: Dict[str, Any], optim_wrapper, info: Dict[str, Any], epoch_len: int) -> List:
     from runtime.registry import PARAM_SCHEDULERS
 
@@ -108,6 +126,7 @@ def build_schedulers(cfg: Dict[str, Any], optim_wrapper, info: Dict[str, Any], e
     out = []
     for s in scheds:
         s = copy.deepcopy(dict(s))
+        s["type"] = root_type(PARAM_SCHEDULERS, s.get("type"))
         s.setdefault("end", info["max_epochs"] if s.get("by_epoch", True) else info["max_iters"])
         out.append(PARAM_SCHEDULERS.build(s, default_args=dict(optimizer=optim_wrapper,
                                                                epoch_length=epoch_len)))
@@ -125,6 +144,22 @@ def first_optimizer_cfg(ow_cfg: Dict[str, Any]) -> Dict[str, Any]:
     raise ValueError("optim_wrapper has no optimizer config")
 
 
+def _skip_dynamo_import() -> None:
+    """torch wraps some `Optimizer` methods (add_param_group, zero_grad, ...) in
+    `_disable_dynamo`, which imports torch._dynamo (~1 s) on the first call. A dry run never
+    compiles anything, so when dynamo is not loaded yet, pre-fill each wrapper's cache with the
+    plain function (same behaviour, no import)."""
+    import sys
+
+    import torch
+    if "torch._dynamo" in sys.modules:
+        return
+    for attr in vars(torch.optim.Optimizer).values():
+        fn = getattr(attr, "__wrapped__", None)
+        if callable(fn) and getattr(fn, "__dynamo_disable", None) is None:
+            setattr(fn, "__dynamo_disable", fn)
+
+
 def build_standin_optim(cfg: Dict[str, Any], world_size: int):
     """The real optimizer on one stand-in parameter, in a real OptimWrapper, lr scaled like
     `Runner.scale_lr` (auto_scale_lr: x world_size * batch_size / base_batch_size)."""
@@ -134,6 +169,8 @@ def build_standin_optim(cfg: Dict[str, Any], world_size: int):
     from runtime.registry import OPTIMIZERS
 
     opt_cfg = first_optimizer_cfg(dict(_get(cfg, "optim_wrapper", {}) or {}))
+    opt_cfg["type"] = root_type(OPTIMIZERS, opt_cfg.get("type"))
+    _skip_dynamo_import()
     param = torch.nn.Parameter(torch.zeros(1))
     optimizer = OPTIMIZERS.build(opt_cfg, default_args=dict(params=[param]))
     scale = _get(cfg, "auto_scale_lr", {})

@@ -40,7 +40,7 @@ from runtime.registry import (DATA_SAMPLERS, DATASETS, FUNCTIONS, HOOKS, METRICS
                               OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, PARAM_SCHEDULERS)
 from runtime.runner import Runner
 
-from .dryrun import _get, loop_info
+from .dryrun import _get, loop_info, root_type
 
 
 @DATASETS.register_module(force=True)
@@ -226,7 +226,11 @@ def prepare(cfg: Dict[str, Any], dataset_len: int, world_size: int, work_dir: st
         ow.pop("constructor")
         ow.pop("paramwise_cfg", None)
     cfg["optim_wrapper"] = ow
-    for s in _listify(cfg.get("param_scheduler")):
+    scheds = [dict(s, type=root_type(PARAM_SCHEDULERS, s.get("type"))) if isinstance(s, dict)
+              else s for s in _listify(cfg.get("param_scheduler"))]
+    if cfg.get("param_scheduler") is not None:
+        cfg["param_scheduler"] = scheds
+    for s in scheds:
         if isinstance(s, dict) and not _known(PARAM_SCHEDULERS, s.get("type")):
             raise ValueError(f"parameter scheduler {s['type']} is unknown to the runtime")
     cfg["work_dir"] = work_dir

@@ -322,3 +322,25 @@ def test_progress_bar_silent_off_tty_and_drawn_when_forced():
     bar.update()
     text = loud.getvalue()
     assert "[>>  ] 1/2" in text and "[>>>>] 2/2" in text and text.endswith("\n")
+
+
+def test_history_buffer_matches_mmengine_values_and_pickled_state():
+    """The amortised storage behaves like MMEngine's np.append one (values, dtypes, max_length
+    trimming) and pickles MMEngine's exact state dict, so checkpoints interchange."""
+    mm = pytest.importorskip("mmengine.logging")
+    import numpy as np
+    from runtime.logging.history_buffer import HistoryBuffer
+    ours, theirs = HistoryBuffer([1], [1], max_length=5), mm.HistoryBuffer([1], [1], max_length=5)
+    for i, (v, c) in enumerate([(2, 1), (2.5, 2), (3, 1)] + [(float(k), 1) for k in range(7)]):
+        ours.update(v, c)
+        theirs.update(v, c)
+        for a, b in zip(ours.data, theirs.data):
+            assert a.dtype == b.dtype and np.array_equal(a, b), i
+        assert ours.mean(3) == theirs.mean(3) and ours.current() == theirs.current()
+    state = ours.__getstate__()
+    assert set(state) == set(vars(theirs)) == {"max_length", "_log_history", "_count_history"}
+    back = HistoryBuffer.__new__(HistoryBuffer)
+    back.__setstate__(vars(theirs))
+    assert np.array_equal(back.data[0], theirs.data[0]) and back.max_length == 5
+    back.update(9.0)
+    assert back.current() == 9.0 and len(back.data[0]) == 5

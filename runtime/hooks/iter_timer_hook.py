@@ -40,9 +40,10 @@ class IterTimerHook(Hook):
     def _after_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
                     outputs=None, mode: str = "train") -> None:
         hub = runner.message_hub
-        hub.update_scalar(f"{mode}/time", time.time() - self.t)
-        self.t = time.time()
-        iter_time = float(hub.get_scalar(f"{mode}/time").current())
+        now = time.time()
+        iter_time = now - self.t   # the value MMEngine reads back from the hub right after
+        hub.update_scalar(f"{mode}/time", iter_time)
+        self.t = now
         if mode == "train":
             self.time_sec_tot += iter_time
             avg = self.time_sec_tot / (runner.iter - self.start_iter + 1)

@@ -28,8 +28,45 @@ class HistoryBuffer:
         if len(log_history) > max_length:
             warnings.warn(f"history of length {len(log_history)} exceeds max_length "
                           f"{max_length}; keeping only the newest entries")
-        self._log_history = np.array(list(log_history)[-max_length:])
-        self._count_history = np.array(list(count_history)[-max_length:])
+        self._set_arrays(np.array(list(log_history)[-max_length:]),
+                         np.array(list(count_history)[-max_length:]))
+
+    # Storage: the values live in over-allocated arrays (`_log_buf`, `_count_buf`, `_len` used)
+    # so `update` is O(1) instead of MMEngine's np.append copy; `_log_history`/`_count_history`
+    # are views. Pickling writes MMEngine's exact state ({'max_length', '_log_history',
+    # '_count_history'}), so checkpoints stay interchangeable both ways.
+    def _set_arrays(self, logs: np.ndarray, counts: np.ndarray) -> None:
+        self._log_buf, self._count_buf, self._len = logs, counts, len(logs)
+
+    @property
+    def _log_history(self) -> np.ndarray:
+        return self._log_buf[:self._len]
+
+    @property
+    def _count_history(self) -> np.ndarray:
+        return self._count_buf[:self._len]
+
+    def __getstate__(self) -> dict:
+        return dict(max_length=self.max_length, _log_history=self._log_history.copy(),
+                    _count_history=self._count_history.copy())
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        logs, counts = state.pop("_log_history"), state.pop("_count_history")
+        self.__dict__.update(state)
+        self._set_arrays(np.asarray(logs), np.asarray(counts))
+
+    @staticmethod
+    def _put(buf: np.ndarray, n: int, value) -> np.ndarray:
+        """`buf` with `value` at index n, grown (x2) or up-cast (int -> float, like np.append)."""
+        dtype = np.result_type(buf.dtype, type(value)) if buf.dtype.kind != "f" or \
+            not isinstance(value, (int, float)) else buf.dtype
+        if n >= len(buf) or dtype != buf.dtype:
+            new = np.empty(max(2 * len(buf), n + 1, 16), dtype=dtype)
+            new[:n] = buf[:n]
+            buf = new
+        buf[n] = value
+        return buf
 
     @classmethod
     def _set_default_statistics(cls) -> None:
@@ -40,11 +77,14 @@ class HistoryBuffer:
         if not isinstance(log_val, (int, float)) or not isinstance(count, (int, float)):
             raise TypeError(f"log_val must be int or float (got {type(log_val)}), "
                             f"count must be int (got {type(count)})")
-        self._log_history = np.append(self._log_history, log_val)
-        self._count_history = np.append(self._count_history, count)
-        if len(self._log_history) > self.max_length:
-            self._log_history = self._log_history[-self.max_length:]
-            self._count_history = self._count_history[-self.max_length:]
+        n = self._len
+        self._log_buf = self._put(self._log_buf, n, log_val)
+        self._count_buf = self._put(self._count_buf, n, count)
+        self._len = n + 1
+        if self._len > self.max_length:
+            keep = self.max_length
+            self._set_arrays(self._log_buf[self._len - keep:self._len].copy(),
+                             self._count_buf[self._len - keep:self._len].copy())
 
     @property
     def data(self) -> Tuple[np.ndarray, np.ndarray]:
@@ -81,9 +121,9 @@ class HistoryBuffer:
         return self._log_history[-self._window(window_size):].min()
 
     def current(self):
-        if len(self._log_history) == 0:
+        if self._len == 0:
             raise ValueError("HistoryBuffer is empty; call update() first")
-        return self._log_history[-1]
+        return self._log_buf[self._len - 1]
 
     def __repr__(self) -> str:
         return f"HistoryBuffer(len={len(self._log_history)})"

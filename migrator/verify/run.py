@@ -121,24 +121,8 @@ def run_new_side(items: Sequence[Dict[str, Any]], timeout: float = 1800) -> List
     return json.loads(proc.stdout)
 
 
-def mmcv_runner_defaults(old_cfg: Dict[str, Any]) -> Dict[str, Any]:
-    """MMCV's `IterBasedRunner.register_training_hooks` defaults `by_epoch` to False in
-    `lr_config` and `checkpoint_config` (not in momentum_config) before building the hooks.
-    Applied here on a copy (workaround: mmcv.py reads those dicts as written)."""
-    runner = old_cfg.get("runner") or {}
-    if runner.get("type") != "IterBasedRunner":
-        return old_cfg
-    cfg = dict(old_cfg)
-    for key in ("lr_config", "checkpoint_config"):
-        if isinstance(cfg.get(key), dict):
-            cfg[key] = dict(cfg[key])
-            cfg[key].setdefault("by_epoch", False)
-    return cfg
-
-
 def _old_traces(old_cfg, lengths, world_size) -> List[Any]:
     out = []
-    old_cfg = mmcv_runner_defaults(old_cfg)
     for n in lengths:
         try:
             out.append(mmcv_trace(old_cfg, n, world_size))

@@ -165,3 +165,17 @@ def test_iter_runner_default_checkpoint_by_epoch(tmp_path, capsys):
                    "lr_config = dict(policy='fixed')\nrunner = dict(type='IterBasedRunner', max_iters=50)\n")
     rc = main([str(old), "-o", str(tmp_path / "out"), "--flat", "--verify", "-q", "-j", "1"])
     assert rc == 0, capsys.readouterr().out
+
+
+def test_dynamic_intervals_verify_after_the_milestone_shift(tmp_path, capsys):
+    """mmdet 2.x EvalHook dynamic_intervals=[(9, 1)] with interval 4 validated at epochs 4, 8, 9,
+    10, 11, 12; the converted loop (milestone 10 in MMEngine's convention) does the same."""
+    old = tmp_path / "dyn.py"
+    old.write_text(PRELUDE + "evaluation = dict(interval=4, metric='bbox', dynamic_intervals=[(9, 1)])\n"
+                   "checkpoint_config = dict(interval=4)\nlr_config = dict(policy='fixed')\n"
+                   "runner = dict(type='EpochBasedRunner', max_epochs=12)\n")
+    rc = main([str(old), "-o", str(tmp_path / "out"), "--flat", "--verify", "-q", "-j", "1",
+               "--trace-dir", str(tmp_path / "traces")])
+    assert rc == 0, capsys.readouterr().out
+    trace = json.loads(next((tmp_path / "traces").glob("*new*.json")).read_text())
+    assert trace["val_at"] == [4, 8, 9, 10, 11, 12]

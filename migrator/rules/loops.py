@@ -163,8 +163,12 @@ def _val_schedule(train: Dict[str, Any], hook: Dict[str, Any], ctx: Context,
     unit = "epoch" if by_epoch else "iter"
     train["val_interval"] = interval
     if hook.get("dynamic_intervals"):
-        # mmdet EvalHook and MMEngine loops read the same [(milestone, interval), ...] list
-        train["dynamic_intervals"] = hook["dynamic_intervals"]
+        # mmdet 2.x EvalHook._decide_interval picks the interval for the epoch/iter being
+        # completed (progress P, 1-based) with bisect(milestones, P); MMEngine's loops decide it
+        # after the progress counter moved on, with bisect(milestones, P + 1). Shifting every
+        # milestone by one keeps validation where MMCV ran it (mmdet 3.x configs kept the
+        # milestone and validate one epoch early).
+        train["dynamic_intervals"] = [(m + 1, i) for m, i in hook["dynamic_intervals"]]
     if start is not None:
         if start <= 0:
             ctx.warn("evaluation.start", f"start={start}: MMCV also evaluated before training; "

@@ -59,15 +59,25 @@ def converted_tree(package: str, version: str) -> Path:
     src = real_configs(package, version)
     out = CACHE / f"{package}-{version}-migrated"
     done = out / ".done"
-    if not done.exists():
+    stamp = _migrator_stamp()
+    if not done.exists() or done.read_text() != stamp:
         with open(CACHE / f".lock-migrated-{package}-{version}", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not done.exists():
+            if not done.exists() or done.read_text() != stamp:
                 if out.exists():
                     shutil.rmtree(out)
                 from migrator.cli import main as migrate
                 rc = migrate([str(src), "-o", str(out), "-q", "--report", str(out / "report.json")])
                 if rc != 0:
                     raise RuntimeError(f"migrate exited with {rc} on {src}")
-                done.write_text("ok\n")
+                done.write_text(stamp)
     return out
+
+
+def _migrator_stamp() -> str:
+    """A hash of the compiler's source: the cached conversion is redone whenever it changes."""
+    import hashlib
+    h = hashlib.sha256()
+    for f in sorted((ROOT / "migrator").rglob("*.py")):
+        h.update(f.read_bytes())
+    return h.hexdigest() + "\n"

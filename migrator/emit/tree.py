@@ -181,6 +181,27 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
             continue
         key = f.anchor if f.anchor in placed else None
         notes.setdefault(key, []).extend(block)
+    # Comments above a dropped old field move with it: above the new field it became (written
+    # where an earlier old field stood), else to the next statement.
+    inserted_at = {k for st in stmts for k in st.inserted} | set(tail)
+    moved: Dict[str, List[cst.EmptyLine]] = {}
+    keep_lead: Set[int] = set()
+    for i, st in enumerate(stmts):
+        if st.action != "drop" or st.inserted or not st.name:
+            continue
+        target = next((k for k in NEW_FROM_OLD.get(st.name, ()) if k in inserted_at), None)
+        lines = [ln for ln in getattr(st.node, "leading_lines", []) if ln.comment]
+        if target and lines:
+            moved.setdefault(target, []).extend(lines)
+        else:
+            keep_lead.add(i)
+
+    def new_field(k: str, upto: int) -> cst.SimpleStatementLine:
+        stmt = assignment(k, missing[k], notes.pop(k, []), _names_before(stmts, upto, own, k))
+        if k in moved:
+            stmt = stmt.with_changes(leading_lines=moved.pop(k) + list(stmt.leading_lines))
+        return stmt
+
     body: List[cst.BaseStatement] = []
     pending: List[cst.EmptyLine] = []   # comments of dropped statements move to the next one
 
@@ -191,10 +212,10 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
         body.append(node)
 
     for i, s in enumerate(stmts):
-        if s.action == "drop" or s.inserted:
+        if s.inserted or (s.action == "drop" and i in keep_lead):
             pending.extend(getattr(s.node, "leading_lines", []))
         for k in s.inserted:
-            add(assignment(k, missing[k], notes.pop(k, []), _names_before(stmts, i, own, k)))
+            add(new_field(k, i))
         if s.action == "drop":
             continue
         node = s.node if not s.inserted else s.node.with_changes(leading_lines=[])
@@ -206,7 +227,7 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
                 cst.EmptyLine(comment=cst.Comment(t)) for t in notes.pop(s.name)])
         add(node)
     for k in tail:
-        add(assignment(k, missing[k], notes.pop(k, []), _names_before(stmts, len(stmts), own, k)))
+        add(new_field(k, len(stmts)))
     footer = pending + list(module.footer) + [cst.EmptyLine(comment=cst.Comment(t))
                                                for ts in notes.values() for t in ts]
     return module.with_changes(body=body, footer=footer).code

@@ -215,7 +215,10 @@ def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
         # IterBasedTrainLoop would default to 1000), so val_interval is always written
         _val_schedule(train, hook, ctx, has_val)
         new["train_cfg"] = train
-    elif "interval" in hook or "start" in hook:
+    elif hook.get("interval", 1) != 1 or hook.get("start") is not None \
+            or hook.get("dynamic_intervals"):
+        # interval=1 (MMCV's default) needs nothing here: the file that converts the runner
+        # writes val_interval=1 when its own config has no other evaluation interval.
         ctx.todo("evaluation.interval", "no runner in this file: set val_interval/val_begin on "
                  "train_cfg where the runner is converted",
                  original={k: hook[k] for k in ("interval", "start") if k in hook},

@@ -75,10 +75,12 @@ class InfiniteSampler(Sampler):
                 yield from range(self.size)
 
     def _indices_of_rank(self) -> Iterator[int]:
-        yield from itertools.islice(self._infinite_indices(), self.rank, None, self.world_size)
+        # the iterator itself rather than a generator wrapping it: the same lazy stream with
+        # one Python frame fewer per index
+        return itertools.islice(self._infinite_indices(), self.rank, None, self.world_size)
 
     def __iter__(self) -> Iterator[int]:
-        yield from self.indices
+        return self.indices   # every iteration continues the one shared stream
 
     def __len__(self) -> int:
         return self.size

@@ -46,8 +46,9 @@ class IterTimerHook(Hook):
         self.t = now
         if mode == "train":
             self.time_sec_tot += iter_time
-            avg = self.time_sec_tot / (runner.iter - self.start_iter + 1)
-            hub.update_info("eta", avg * (runner.max_iters - runner.iter - 1))
+            cur_iter = runner.iter
+            avg = self.time_sec_tot / (cur_iter - self.start_iter + 1)
+            hub.update_info("eta", avg * (runner.max_iters - cur_iter - 1))
         else:
             loader = runner.val_dataloader if mode == "val" else runner.test_dataloader
             self.time_sec_test_val += iter_time

@@ -25,6 +25,14 @@ def _each_scheduler_list(param_schedulers):
                     f"lists, got {param_schedulers!r}")
 
 
+def _iter_based(scheduler) -> bool:
+    return not scheduler.by_epoch
+
+
+def _epoch_based(scheduler) -> bool:
+    return scheduler.by_epoch
+
+
 @HOOKS.register_module()
 class ParamSchedulerHook(Hook):
     priority = "LOW"
@@ -40,10 +48,10 @@ class ParamSchedulerHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
                          outputs: Optional[dict] = None) -> None:
-        self._step(runner, lambda s: not s.by_epoch)
+        self._step(runner, _iter_based)
 
     def after_train_epoch(self, runner) -> None:
-        self._step(runner, lambda s: s.by_epoch)
+        self._step(runner, _epoch_based)
 
     def after_val_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
         if metrics is None:

@@ -37,6 +37,17 @@ class HistoryBuffer:
     # '_count_history'}), so checkpoints stay interchangeable both ways.
     def _set_arrays(self, logs: np.ndarray, counts: np.ndarray) -> None:
         self._log_buf, self._count_buf, self._len = logs, counts, len(logs)
+        # whether every count is the integer 1 (then a window's count sum is its length)
+        self._unit_counts = bool(counts.dtype.kind in "iu" and (counts == 1).all())
+        self._refresh_fast()
+
+    def _refresh_fast(self) -> None:
+        # `update` writes a float with count 1 in place while the buffers have room and hold
+        # float64 values / int64 counts (no promotion can happen then); anything else goes
+        # through `_put`, which mirrors np.append's dtype promotion.
+        self._room = min(len(self._log_buf), len(self._count_buf))
+        self._log_f64 = self._log_buf.dtype == np.float64
+        self._count_i64 = self._count_buf.dtype == np.int64
 
     @property
     def _log_history(self) -> np.ndarray:
@@ -58,9 +69,9 @@ class HistoryBuffer:
 
     @staticmethod
     def _put(buf: np.ndarray, n: int, value) -> np.ndarray:
-        """`buf` with `value` at index n, grown (x2) or up-cast (int -> float, like np.append)."""
-        dtype = np.result_type(buf.dtype, type(value)) if buf.dtype.kind != "f" or \
-            not isinstance(value, (int, float)) else buf.dtype
+        """`buf` with `value` at index n, grown (x2) or promoted as np.append would promote it
+        (np.append concatenates with `np.ravel(value)`, so the value's own dtype counts)."""
+        dtype = np.result_type(buf.dtype, np.asarray(value).dtype)
         if n >= len(buf) or dtype != buf.dtype:
             new = np.empty(max(2 * len(buf), n + 1, 16), dtype=dtype)
             new[:n] = buf[:n]
@@ -73,13 +84,30 @@ class HistoryBuffer:
         for name in ("min", "max", "current", "mean"):
             cls._statistics_methods.setdefault(name, getattr(HistoryBuffer, name))
 
+    def append_float(self, log_val, count) -> bool:
+        """`update` for the common case (a float with count 1 into float64/int64 buffers that
+        have room); returns False, changing nothing, when the general path is needed."""
+        n = self._len
+        if n < self._room and type(log_val) is float and count == 1 and type(count) is int \
+                and self._log_f64 and self._count_i64 and n < self.max_length:
+            self._log_buf[n] = log_val
+            self._count_buf[n] = 1
+            self._len = n + 1
+            return True
+        return False
+
     def update(self, log_val, count=1) -> None:
         if not isinstance(log_val, (int, float)) or not isinstance(count, (int, float)):
             raise TypeError(f"log_val must be int or float (got {type(log_val)}), "
                             f"count must be int (got {type(count)})")
+        if self.append_float(log_val, count):
+            return
         n = self._len
         self._log_buf = self._put(self._log_buf, n, log_val)
         self._count_buf = self._put(self._count_buf, n, count)
+        self._unit_counts = self._unit_counts and type(count) is int and count == 1 \
+            and self._count_buf.dtype.kind in "iu"
+        self._refresh_fast()
         self._len = n + 1
         if self._len > self.max_length:
             keep = self.max_length
@@ -112,7 +140,13 @@ class HistoryBuffer:
 
     def mean(self, window_size: Optional[int] = None):
         n = self._window(window_size)
-        return self._log_history[-n:].sum() / self._count_history[-n:].sum()
+        used = self._len
+        if n > 0 and self._unit_counts and used:
+            # every count is 1: the count sum is the window length, so only the values need a
+            # numpy reduction (the same np.add.reduce over the same values as `.sum()`)
+            lo = used - n if n < used else 0
+            return np.add.reduce(self._log_buf[lo:used]) / (used - lo)
+        return self._log_buf[:used][-n:].sum() / self._count_buf[:used][-n:].sum()
 
     def max(self, window_size: Optional[int] = None):
         return self._log_history[-self._window(window_size):].max()

@@ -17,6 +17,7 @@ import logging
 import os
 import os.path as osp
 import sys
+import time
 from typing import Optional, Union
 
 from runtime.utils.manager import ManagerMixin
@@ -58,14 +59,43 @@ class _DropRepeatedWarnings(logging.Filter):
 class _Formatter(logging.Formatter):
     """`time - name - LEVEL - message`; errors also carry the source location."""
 
+    _PLAIN = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
+    _ERROR = "%(asctime)s - %(name)s - %(levelname)s - %(pathname)s - %(funcName)s - " \
+             "%(lineno)d - %(message)s"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._styles = (logging.PercentStyle(self._PLAIN), logging.PercentStyle(self._ERROR))
+        self._time_cache = (None, None)
+
     def format(self, record: logging.LogRecord) -> str:
-        if record.levelno >= logging.ERROR:
-            fmt = "%(asctime)s - %(name)s - %(levelname)s - %(pathname)s - %(funcName)s - " \
-                  "%(lineno)d - %(message)s"
-        else:
-            fmt = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
-        self._style._fmt = fmt
+        self._style = self._styles[record.levelno >= logging.ERROR]
+        self._fmt = self._style._fmt
         return super().format(record)
+
+    def format_plain(self, created: float, name: str, levelname: str, message: str) -> str:
+        """`format()` of a record below ERROR without exception/stack info, from its parts."""
+        if type(self).formatTime is not _Formatter.formatTime or self.datefmt is None:
+            record = logging.makeLogRecord(dict(created=created, name=name, msg=message,
+                                                levelname=levelname, levelno=logging.INFO))
+            asctime = self.formatTime(record, self.datefmt)
+        else:
+            asctime = self._cached_time(created, self.datefmt)
+        return f"{asctime} - {name} - {levelname} - {message}"
+
+    def _cached_time(self, created: float, datefmt: str) -> str:
+        key = (int(created), datefmt, self.converter)
+        cached_key, text = self._time_cache
+        if cached_key != key:
+            text = time.strftime(datefmt, self.converter(created))
+            self._time_cache = (key, text)
+        return text
+
+    def formatTime(self, record: logging.LogRecord, datefmt: Optional[str] = None) -> str:
+        # the date string only changes once a second: reuse it within the same second
+        if datefmt is None:
+            return super().formatTime(record, datefmt)
+        return self._cached_time(record.created, datefmt)
 
 
 class MMLogger(logging.Logger, ManagerMixin):
@@ -122,6 +152,46 @@ class MMLogger(logging.Logger, ManagerMixin):
         if not cls._instance_dict:
             cls.get_instance("mmengine")
         return super().get_current_instance()
+
+    def _log(self, level, msg, args, exc_info=None, extra=None, stack_info=False,
+             stacklevel=1) -> None:
+        # Fast path for the plain INFO/DEBUG lines the runner prints every few iterations: when
+        # the logger still has exactly the handlers/formatters/filters built above, write the
+        # same text the stdlib machinery would (LogRecord -> filters -> format -> write + flush)
+        # without building a record. Anything unusual takes the stdlib path.
+        if level < logging.WARNING and not args and exc_info is None and extra is None \
+                and not stack_info and not self.filters and self._fast_handlers_ok():
+            created = time.time()
+            message = str(msg)
+            levelname = logging.getLevelName(level)
+            for handler in self.handlers:
+                if level >= handler.level:
+                    line = handler.formatter.format_plain(created, self.name, levelname, message)
+                    with handler.lock:
+                        try:
+                            handler.stream.write(line + handler.terminator)
+                            handler.stream.flush()
+                        except RecursionError:
+                            raise
+                        except Exception:
+                            handler.handleError(self.makeRecord(
+                                self.name, level, "(unknown file)", 0, msg, args, None))
+            return
+        # one more level so that findCaller skips this frame, as if stdlib _log were called
+        super()._log(level, msg, args, exc_info=exc_info, extra=extra, stack_info=stack_info,
+                     stacklevel=stacklevel + 1)
+
+    def _fast_handlers_ok(self) -> bool:
+        """Whether every handler is one of ours, unchanged (type, formatter, filters, stream)."""
+        if logging.getLogRecordFactory() is not logging.LogRecord:
+            return False
+        for handler in self.handlers:
+            if type(handler) not in (logging.StreamHandler, logging.FileHandler) \
+                    or type(handler.formatter) is not _Formatter or handler.stream is None \
+                    or len(handler.filters) != 1 \
+                    or type(handler.filters[0]) is not _DropRepeatedWarnings:
+                return False
+        return True
 
     def callHandlers(self, record: logging.LogRecord) -> None:
         # Only our own handlers: never propagate to the root logger (no duplicate lines).

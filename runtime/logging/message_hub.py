@@ -24,6 +24,8 @@ from runtime.utils.manager import ManagerMixin
 
 def _as_number(value):
     """A python int/float from an int/float, numpy scalar/array or one-element tensor."""
+    if type(value) is float:
+        return value
     if isinstance(value, (np.ndarray, np.number)):
         if value.size != 1:
             raise ValueError(f"expected a single value, got an array of size {value.size}")
@@ -67,14 +69,19 @@ class MessageHub(ManagerMixin):
                              "it cannot change")
 
     def update_scalar(self, key: str, value, count: int = 1, resumed: bool = True) -> None:
-        self._set_resumed_keys(key, resumed)
+        known = self._resumed_keys.get(key)
+        if known is None:
+            self._set_resumed_keys(key, resumed)
+        elif known != resumed:
+            self._set_resumed_keys(key, resumed)   # raises
         value = _as_number(value)
         if not isinstance(count, int):
             raise TypeError(f"count must be an int, got {type(count)}")
-        if key in self._log_scalars:
-            self._log_scalars[key].update(value, count)
-        else:
+        buffer = self._log_scalars.get(key)
+        if buffer is None:
             self._log_scalars[key] = HistoryBuffer([value], [count])
+        elif not buffer.append_float(value, count):
+            buffer.update(value, count)
 
     def update_scalars(self, log_dict: dict, resumed: bool = True) -> None:
         """Update many scalars; a value may be `dict(value=..., count=...)`."""

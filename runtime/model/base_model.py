@@ -31,8 +31,12 @@ class BaseDataPreprocessor(nn.Module):
         self._device = torch.device("cpu")
 
     def cast_data(self, data):
-        if isinstance(data, Mapping):
-            return type(data)({k: self.cast_data(v) for k, v in data.items()})
+        if isinstance(data, torch.Tensor):   # the common leaf first; same result as below
+            if type(data) is torch.Tensor and data.device == self._device:
+                return data   # what .to() returns for a tensor already on the device
+            return data.to(self._device, non_blocking=self._non_blocking)
+        if type(data) is dict or isinstance(data, Mapping):   # a plain dict, as MMEngine
+            return {k: self.cast_data(data[k]) for k in data}
         if isinstance(data, (str, bytes)) or data is None:
             return data
         if isinstance(data, tuple) and hasattr(data, "_fields"):
@@ -134,6 +138,36 @@ class ImgDataPreprocessor(BaseDataPreprocessor):
         return data
 
 
+_MODULE_TRAIN = nn.Module.train
+_MODULE_SETATTR = nn.Module.__setattr__
+
+
+def _train_is_noop(module: nn.Module, mode: bool) -> bool:
+    """Whether nn.Module.train(mode) would leave `module`'s subtree exactly as it is: every
+    module already has `training is mode` and none customises train() or __setattr__."""
+    if module.training is not mode or type(module).__setattr__ is not _MODULE_SETATTR:
+        return False
+    for child in module._modules.values():
+        if child is None:
+            continue
+        if type(child).train not in (_MODULE_TRAIN, BaseModel.train) or \
+                not _train_is_noop(child, mode):
+            return False
+    return True
+
+
+def _sum_from_first(terms: list):
+    """MMEngine's `sum(terms)` (0 + t0 + t1 + ...) without its leading `0 +`: every term is a
+    tensor mean (or a sum of means), which is never -0.0, so `0 + t0` equals t0 bit for bit
+    (same value, dtype and gradients) and only costs an op and an autograd node."""
+    if not terms:
+        return 0
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
 class BaseModel(BaseModule):
     """Base class of runnable models: forward(inputs, data_samples=None, mode='tensor'|'loss'|'predict')."""
 
@@ -158,6 +192,13 @@ class BaseModel(BaseModule):
         optim_wrapper.update_params(parsed_losses)
         return log_vars
 
+    def train(self, mode: bool = True):
+        # The loops call model.train() before every iteration; skip it when it cannot change
+        # anything (the usual case), otherwise run nn.Module.train as usual.
+        if (mode is True or mode is False) and _train_is_noop(self, mode):
+            return self
+        return super().train(mode)
+
     def val_step(self, data) -> list:
         data = self.data_preprocessor(data, False)
         return self._run_forward(data, mode="predict")
@@ -171,11 +212,11 @@ class BaseModel(BaseModule):
         for name, value in losses.items():
             if isinstance(value, torch.Tensor):
                 log_vars.append([name, value.mean()])
-            elif isinstance(value, (list, tuple)) and all(isinstance(v, torch.Tensor) for v in value):
-                log_vars.append([name, sum(v.mean() for v in value)])
+            elif isinstance(value, list) and all(isinstance(v, torch.Tensor) for v in value):
+                log_vars.append([name, _sum_from_first([v.mean() for v in value])])
             else:
                 raise TypeError(f"{name} is not a tensor or list of tensors")
-        loss = sum(v for k, v in log_vars if "loss" in k)
+        loss = _sum_from_first([value for key, value in log_vars if "loss" in key])
         log_vars.insert(0, ["loss", loss])
         return loss, OrderedDict(log_vars)
 

@@ -37,6 +37,34 @@ def has_train_loop(runner) -> bool:
         return False
 
 
+_IMMUTABLE_TYPES: set = set()
+
+
+def _immutable(value) -> bool:
+    """Python numbers/strings and numpy scalars: values a deep copy would not change."""
+    if not _IMMUTABLE_TYPES:
+        import numpy as np
+        _IMMUTABLE_TYPES.update((float, int, bool, str, type(None)))
+        _IMMUTABLE_TYPES.update(t for t in set(np.sctypeDict.values())
+                                if issubclass(t, np.generic) and not issubclass(t, (np.void, np.object_)))
+    return type(value) in _IMMUTABLE_TYPES
+
+
+_CPU_ONLY_BUILD: list = []
+
+
+def _cuda_available(torch) -> bool:
+    """torch.cuda.is_available(), answered without the call for a torch built without CUDA
+    (where it is always False) unless is_available has been replaced (e.g. by a test)."""
+    is_available = torch.cuda.is_available
+    if not _CPU_ONLY_BUILD:
+        _CPU_ONLY_BUILD.append((is_available, not hasattr(torch._C, "_cuda_getDeviceCount")))
+    original, cpu_only = _CPU_ONLY_BUILD[0]
+    if cpu_only and is_available is original:
+        return False
+    return is_available()
+
+
 def _is_array(value) -> bool:
     """True for numpy arrays and torch tensors (printed on their own lines)."""
     import numpy as np
@@ -64,8 +92,12 @@ class LogProcessor:
             raise ValueError(f"mode must be train, val or test, got {mode}")
         parsed_cfg = self._parse_windows_size(runner, batch_idx, self.custom_cfg)
         log_tag = self._collect_scalars(parsed_cfg, runner, mode)
-        tag = copy.deepcopy(log_tag) if not self.log_with_hierarchy else \
-            self._collect_scalars(parsed_cfg, runner, mode, True)
+        if self.log_with_hierarchy:
+            tag = self._collect_scalars(parsed_cfg, runner, mode, True)
+        elif all(_immutable(v) for v in log_tag.values()):
+            tag = OrderedDict(log_tag)   # same as MMEngine's deepcopy for numbers
+        else:
+            tag = copy.deepcopy(log_tag)
         nd = self.num_digits
 
         lr_items = []
@@ -172,16 +204,19 @@ class LogProcessor:
                          reserve_prefix: bool = False) -> dict:
         tag = OrderedDict()
         mode_scalars = OrderedDict()
+        prefix = f"{mode}/"
+        cut = 0 if reserve_prefix else len(prefix)
         for prefix_key, buffer in runner.message_hub.log_scalars.items():
             if prefix_key.startswith(mode):
-                key = prefix_key if reserve_prefix else self._remove_prefix(prefix_key, f"{mode}/")
+                key = prefix_key[cut:] if prefix_key.startswith(prefix) else prefix_key
                 mode_scalars[key] = buffer
+        averaged = self._averaged_keys()
         for key, buffer in mode_scalars.items():
-            if self.mean_pattern.search(key) is not None:
-                tag[key] = buffer.mean(self.window_size)
-            else:
-                tag[key] = buffer.current()
-        for log_cfg in copy.deepcopy(custom_cfg):
+            use_mean = averaged.get(key)
+            if use_mean is None:
+                use_mean = averaged[key] = self.mean_pattern.search(key) is not None
+            tag[key] = buffer.mean(self.window_size) if use_mean else buffer.current()
+        for log_cfg in copy.deepcopy(custom_cfg) if custom_cfg else ():
             data_src = log_cfg.pop("data_src")
             log_name = log_cfg.pop("log_name", data_src)
             if reserve_prefix:
@@ -189,6 +224,13 @@ class LogProcessor:
             if data_src in mode_scalars:
                 tag[log_name] = mode_scalars[data_src].statistics(**log_cfg)
         return tag
+
+    def _averaged_keys(self) -> dict:
+        """key -> whether `mean_pattern` matches it, remembered for the current pattern."""
+        cache = self.__dict__.get("_mean_cache")
+        if cache is None or cache[0] is not self.mean_pattern:
+            cache = self._mean_cache = (self.mean_pattern, {})
+        return cache[1]
 
     def _collect_non_scalars(self, runner, mode: str) -> dict:
         infos = OrderedDict()
@@ -218,7 +260,10 @@ class LogProcessor:
                     raise ValueError("window_size cannot be 'epoch' when by_epoch is False")
 
     def _parse_windows_size(self, runner, batch_idx: int, custom_cfg: Optional[list] = None):
-        custom_cfg = copy.deepcopy(self.custom_cfg if custom_cfg is None else custom_cfg)
+        custom_cfg = self.custom_cfg if custom_cfg is None else custom_cfg
+        if not custom_cfg:
+            return []
+        custom_cfg = copy.deepcopy(custom_cfg)
         for log_cfg in custom_cfg:
             window_size = log_cfg.get("window_size")
             if window_size is None or isinstance(window_size, int):
@@ -234,7 +279,7 @@ class LogProcessor:
     @staticmethod
     def _get_max_memory(runner) -> Optional[int]:
         torch = sys.modules.get("torch")
-        if torch is None or not torch.cuda.is_available():
+        if torch is None or not _cuda_available(torch):
             return None
         device = getattr(runner.model, "output_device", None)
         mem_mb = int(torch.cuda.max_memory_allocated(device=device)) // (1024 * 1024)

@@ -200,14 +200,15 @@ class IterBasedTrainLoop(BaseLoop):
             _log(f"Advance dataloader {self._iter} steps to skip data that has already been trained")
             for _ in range(self._iter):
                 next(self.dataloader_iterator)
+        runner = self.runner
         while self._iter < self._max_iters and not self.stop_training:
-            self.runner.model.train()
+            runner.model.train()
             data_batch = next(self.dataloader_iterator)
             self.run_iter(data_batch)
             self._decide_current_val_interval()
-            if (self.runner.val_loop is not None and self._iter >= self.val_begin
+            if (runner.val_loop is not None and self._iter >= self.val_begin
                     and (self._iter % self.val_interval == 0 or self._iter == self._max_iters)):
-                self.runner.val_loop.run()
+                runner.val_loop.run()
         self.runner.call_hook("after_train_epoch")
         self.runner.call_hook("after_train")
         return self.runner.model

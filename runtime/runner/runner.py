@@ -15,6 +15,7 @@ import os
 import os.path as osp
 import pickle
 import time
+import types
 from collections import OrderedDict
 from typing import Callable, Dict, List, Optional, Union
 
@@ -66,6 +67,25 @@ def _implements(cls: type, fn_name: str) -> bool:
             found = helper is not None and getattr(cls, helper) is not getattr(Hook, helper)
         _IMPLEMENTS[key] = found
     return found
+
+
+_DYNAMIC = object()
+
+
+def _stage_method(hook, fn_name: str):
+    """How `call_hook` calls `fn_name` on `hook`: None (Hook's no-op, skipped), the class's
+    plain function (called as func(hook, runner, ...)), or _DYNAMIC (getattr at every call:
+    custom attribute lookup, descriptors other than functions)."""
+    cls = type(hook)
+    if not _implements(cls, fn_name):
+        return None
+    if cls.__getattribute__ is not object.__getattribute__ or hasattr(cls, "__getattr__"):
+        return _DYNAMIC
+    for klass in cls.__mro__:
+        if fn_name in klass.__dict__:
+            func = klass.__dict__[fn_name]
+            return func if isinstance(func, types.FunctionType) else _DYNAMIC
+    return _DYNAMIC
 
 
 def _unused_instance_name(name: str) -> str:
@@ -180,10 +200,15 @@ class Runner:
     seed = property(lambda self: self._seed)
     deterministic = property(lambda self: self._deterministic)
     hooks = property(lambda self: self._hooks)
-    epoch = property(lambda self: self.train_loop.epoch)
-    iter = property(lambda self: self.train_loop.iter)
-    max_epochs = property(lambda self: self.train_loop.max_epochs)
-    max_iters = property(lambda self: self.train_loop.max_iters)
+    epoch = property(lambda self: self._built_train_loop().epoch)
+    iter = property(lambda self: self._built_train_loop().iter)
+    max_epochs = property(lambda self: self._built_train_loop().max_epochs)
+    max_iters = property(lambda self: self._built_train_loop().max_iters)
+
+    def _built_train_loop(self):
+        """`train_loop`, with one check less once the loop is built (read every iteration)."""
+        loop = self._train_loop
+        return loop if isinstance(loop, BaseLoop) else self.train_loop
 
     @property
     def train_loop(self):
@@ -203,7 +228,7 @@ class Runner:
             self._test_loop = self.build_test_loop(self._test_loop)
         return self._test_loop
 
-    train_dataloader = property(lambda self: self.train_loop.dataloader)
+    train_dataloader = property(lambda self: self._built_train_loop().dataloader)
     val_dataloader = property(lambda self: self.val_loop.dataloader)
     test_dataloader = property(lambda self: self.test_loop.dataloader)
 
@@ -401,14 +426,25 @@ class Runner:
             self.register_custom_hooks(custom_hooks)
 
     def call_hook(self, fn_name: str, **kwargs) -> None:
-        # Hooks whose class leaves `fn_name` as Hook's no-op are skipped (same result, less
-        # per-iteration dispatch); an instance attribute of that name is always called.
-        for hook in self._hooks:
-            if _implements(type(hook), fn_name) or fn_name in getattr(hook, "__dict__", ()):
-                try:
+        # Same calls as MMEngine's `getattr(hook, fn_name)(self, **kwargs)` over `self._hooks`,
+        # minus hooks whose class leaves `fn_name` as Hook's no-op. The per-stage plan is
+        # rebuilt whenever the hook list differs from the one it was built for; an instance
+        # attribute named `fn_name` (e.g. a mock patched in later) is checked at call time.
+        plans = self.__dict__.get("_hook_plans")
+        if plans is None or plans[0] != self._hooks:
+            plans = self._hook_plans = (list(self._hooks), {})
+        plan = plans[1].get(fn_name)
+        if plan is None:
+            plan = plans[1][fn_name] = [(hook, getattr(hook, "__dict__", {}), _stage_method(hook, fn_name))
+                                        for hook in plans[0]]
+        for hook, attrs, func in plan:
+            try:
+                if func is _DYNAMIC or fn_name in attrs:
                     getattr(hook, fn_name)(self, **kwargs)
-                except TypeError as e:
-                    raise TypeError(f"{e} in {hook}") from e
+                elif func is not None:
+                    func(hook, self, **kwargs)
+            except TypeError as e:
+                raise TypeError(f"{e} in {hook}") from e
 
     def get_hooks_info(self) -> str:
         return "\n".join(f"{type(h).__name__} (priority {h.priority})" for h in self._hooks)

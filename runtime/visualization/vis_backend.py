@@ -19,6 +19,7 @@ import json
 import os
 import os.path as osp
 import struct
+import sys
 import warnings
 import zlib
 from typing import Optional
@@ -32,6 +33,33 @@ def _json_default(obj):
     if hasattr(obj, "tolist"):  # numpy arrays/scalars, tensors
         return obj.tolist()
     raise TypeError(f"{type(obj)} is not JSON serialisable")
+
+
+_IMMUTABLE_TYPES: set = set()
+
+
+def _immutable(value) -> bool:
+    """Python numbers/strings and numpy scalars (what LogProcessor tags hold)."""
+    if not _IMMUTABLE_TYPES:
+        np = sys.modules.get("numpy")
+        if np is None:
+            return type(value) in (int, float, bool, str, type(None))
+        _IMMUTABLE_TYPES.update((int, float, bool, str, type(None)))
+        _IMMUTABLE_TYPES.update(t for t in set(np.sctypeDict.values())
+                                if issubclass(t, np.generic)
+                                and not issubclass(t, (np.void, np.object_)))
+    return type(value) in _IMMUTABLE_TYPES
+
+
+_ENCODER: list = []
+
+
+def _json_line(value_dict: dict) -> str:
+    """One JSON object and a newline, exactly as `json.dump(value_dict, f); f.write('\\n')`
+    (json.dumps with these arguments builds this very encoder on every call)."""
+    if not _ENCODER:
+        _ENCODER.append(json.JSONEncoder(default=_json_default))
+    return _ENCODER[0].encode(value_dict) + "\n"
 
 
 def _write_png(path: str, image) -> None:
@@ -148,22 +176,51 @@ class LocalVisBackend(BaseVisBackend):
                     **kwargs) -> None:
         if not isinstance(scalar_dict, dict):
             raise TypeError("scalar_dict must be a dict")
-        scalar_dict = copy.deepcopy(scalar_dict)
+        # MMEngine deep-copies before adding 'step'; the copy is only serialised, so a shallow
+        # one gives the same line whenever the values are plain numbers (the usual tag).
+        if all(_immutable(v) for v in scalar_dict.values()):
+            scalar_dict = dict(scalar_dict)
+        else:
+            scalar_dict = copy.deepcopy(scalar_dict)
         scalar_dict.setdefault("step", step)
+        line = _json_line(scalar_dict)
         if file_path is not None:
             if not file_path.endswith(".json"):
                 raise ValueError("file_path must end with .json")
             extra = osp.join(self._save_dir, file_path)
             if extra == self._scalar_save_file:
                 raise ValueError("file_path must differ from scalar_save_file")
-            self._dump(scalar_dict, extra)
-        self._dump(scalar_dict, self._scalar_save_file)
+            self._append(extra, line)
+        self._append(self._scalar_save_file, line)
 
-    @staticmethod
-    def _dump(value_dict: dict, file_path: str) -> None:
-        with open(file_path, "a+") as f:
-            json.dump(value_dict, f, default=_json_default)
-            f.write("\n")
+    def _dump(self, value_dict: dict, file_path: str) -> None:
+        self._append(file_path, _json_line(value_dict))
+
+    def _append(self, file_path: str, text: str) -> None:
+        """Append `text` to `file_path` and flush: the file content after every call is what
+        MMEngine's open('a+')/write/close gives, but the handle stays open between calls
+        (closed by `close()`, which the LoggerHook calls after the run)."""
+        files = self.__dict__.setdefault("_files", {})
+        f = files.get(file_path)
+        if f is None or f.closed:
+            f = files[file_path] = open(file_path, "a+")
+        f.write(text)
+        f.flush()
+
+    def close(self) -> None:
+        for f in self.__dict__.pop("_files", {}).values():
+            f.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_files", None)
+        return state
 
 
 @VISBACKENDS.register_module()

@@ -12,7 +12,7 @@ the returned total norm is logged as `train/grad_norm` in the current MessageHub
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
+from contextlib import nullcontext
 from typing import Dict, Optional
 
 import torch
@@ -20,6 +20,9 @@ import torch
 from runtime.registry import OPTIM_WRAPPERS
 
 from .base import BaseOptimWrapper
+
+
+_NO_CONTEXT = nullcontext()
 
 
 def _log(msg: str, level=logging.INFO) -> None:
@@ -103,14 +106,12 @@ class OptimWrapper(BaseOptimWrapper):
             self._clip_grad()
         self.optimizer.step(**kwargs)
 
-    @contextmanager
     def optim_context(self, model):
-        """Skip DDP gradient all-reduce (`model.no_sync()`) on accumulation-only iterations."""
+        """Skip DDP gradient all-reduce (`model.no_sync()`) on accumulation-only iterations;
+        otherwise a do-nothing context (one shared object rather than a generator per step)."""
         if not self.should_sync() and hasattr(model, "no_sync"):
-            with model.no_sync():
-                yield
-        else:
-            yield
+            return model.no_sync()
+        return _NO_CONTEXT
 
     def _clip_grad(self) -> None:
         params = [p for g in self.optimizer.param_groups for p in g["params"]
@@ -144,8 +145,8 @@ class OptimWrapper(BaseOptimWrapper):
 
     def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
         if self._accumulative_counts == 1:
-            factor = 1
-        elif self._max_counts == -1:
+            return loss   # MMEngine divides by 1: same value, same gradients, one op fewer
+        if self._max_counts == -1:
             factor = self._accumulative_counts
         else:
             if self._inner_count < self._max_counts - self._remainder_counts:

@@ -142,10 +142,13 @@ class _ParamScheduler:
         self._global_step += 1
         if self.begin <= self._global_step < self.end:
             self.last_step += 1
+            # the base print_value only prints when verbose: skip calling it otherwise
+            report = self.verbose or type(self).print_value is not _ParamScheduler.print_value
             for i, (group, value) in enumerate(zip(self.optimizer.param_groups,
                                                    self._get_value())):
                 group[self.param_name] = value
-                self.print_value(self.verbose, i, value)
+                if report:
+                    self.print_value(self.verbose, i, value)
         self._last_value = self._current()
 
 

@@ -1,0 +1,249 @@
+"""The runtime's per-iteration fast paths give exactly what the plain (MMEngine-shaped) code gives.
+
+Each fast path (see benchmarks/runtime_overhead.py) is checked against its slow equivalent or
+against real mmengine 0.10.7: HistoryBuffer statistics/dtypes, the MMLogger direct write vs the
+stdlib record path, LocalVisBackend lines vs json.dump, parse_losses values/gradients, the
+skipped no-op model.train(), the cast_data shortcut, and call_hook's cached per-stage plan.
+"""
+import io
+import itertools
+import json
+import logging
+import random
+from unittest import mock
+
+import numpy as np
+import pytest
+import torch
+
+from runtime.hooks import Hook
+from runtime.logging import HistoryBuffer, MessageHub, MMLogger
+from runtime.model import BaseModel
+from runtime.visualization import LocalVisBackend
+
+_ids = itertools.count()
+
+
+def _name(prefix):
+    return f"{prefix}_fast_{next(_ids)}"
+
+
+def test_history_buffer_fast_append_matches_mmengine():
+    from mmengine.logging import HistoryBuffer as MMHistoryBuffer
+    rng = random.Random(3)
+    for trial in range(120):
+        max_length = rng.choice([4, 11, 1000000])
+        ours, theirs = HistoryBuffer(max_length=max_length), MMHistoryBuffer(max_length=max_length)
+        for _ in range(rng.randint(1, 40)):
+            value = rng.choice([rng.random(), rng.randint(-3, 3), -0.0, rng.random() * 1e-9])
+            count = 1 if trial % 3 else rng.randint(1, 3)
+            ours.update(value, count)
+            theirs.update(value, count)
+            for window in (1, 2, 9, 10, 11, 0, None):
+                a, b = ours.mean(window), theirs.mean(window)
+                assert type(a) is type(b)
+                assert a == b or (np.isnan(a) and np.isnan(b))
+            assert type(ours.current()) is type(theirs.current())
+            for mine, ref in zip(ours.data, theirs.data):
+                assert mine.dtype == ref.dtype and mine.tolist() == ref.tolist()
+
+
+def test_message_hub_update_scalar_paths_agree():
+    hub = MessageHub.get_instance(_name("hub"))
+    for value in (0.5, 2, torch.tensor(1.5), np.float64(0.25), 3.0):
+        hub.update_scalar("train/x", value)
+    hub.update_scalar("train/x", 1.0, count=2)
+    values, counts = hub.get_scalar("train/x").data
+    assert values.tolist() == [0.5, 2.0, 1.5, 0.25, 3.0, 1.0]
+    assert counts.tolist() == [1, 1, 1, 1, 1, 2] and counts.dtype == np.int64
+    assert hub.get_scalar("train/x").mean(2) == pytest.approx(4.0 / 3)
+    with pytest.raises(ValueError):
+        hub.update_scalar("train/x", 1.0, resumed=False)
+
+
+def _logger_pair(tmp_path):
+    """The same logger twice: one on the fast path, one forced through stdlib records."""
+    loggers, streams = [], []
+    for tag in ("fast", "slow"):
+        logger = MMLogger.get_instance(_name(tag), log_file=str(tmp_path / f"{tag}.log"))
+        stream = io.StringIO()
+        logger.handlers[0].setStream(stream)
+        loggers.append(logger)
+        streams.append(stream)
+    loggers[1].addFilter(lambda record: True)   # any logger filter disables the fast path
+    return loggers, streams
+
+
+def test_mmlogger_fast_path_writes_the_stdlib_lines(tmp_path):
+    (fast, slow), (out_fast, out_slow) = _logger_pair(tmp_path)
+    fixed = 1700000000.25
+    with mock.patch("time.time", return_value=fixed):
+        with mock.patch.object(logging.Logger, "makeRecord", wraps=fast.makeRecord) as made:
+            fast.info("direct")                     # really the fast path: no LogRecord
+            slow.info("direct")
+        assert made.call_count == 1
+        for logger in (fast, slow):
+            logger.info("Epoch(train) [1][10/8]  lr: 1.0000e-02  loss: 0.5000")
+            logger.info({"not": "a str"})
+            logger.debug("hidden at INFO level")
+            logger.info("with %s args", "printf")
+            logger.warning("once")
+            logger.warning("once")
+    assert out_fast.getvalue() == out_slow.getvalue()
+    assert out_fast.getvalue().count("once") == 1
+    assert (tmp_path / "fast.log").read_text() == (tmp_path / "slow.log").read_text()
+    assert " - INFO - Epoch(train) [1][10/8]  lr: 1.0000e-02  loss: 0.5000\n" in out_fast.getvalue()
+
+
+def test_mmlogger_error_lines_still_name_the_caller(tmp_path):
+    (fast, _), (out, _) = _logger_pair(tmp_path)
+
+    def report_failure():
+        fast.error("boom")
+    report_failure()
+    assert " - ERROR - " in out.getvalue() and " - report_failure - " in out.getvalue()
+
+
+def test_mmlogger_extra_handler_sees_records(tmp_path):
+    logger = MMLogger.get_instance(_name("extra"), log_file=str(tmp_path / "x.log"))
+    logger.handlers[0].setStream(io.StringIO())
+    seen = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            seen.append((record.levelname, record.getMessage(), record.funcName))
+    logger.addHandler(Collect())
+
+    def caller():
+        logger.info("hello")
+    caller()
+    assert seen == [("INFO", "hello", "caller")]
+
+
+def test_local_vis_backend_lines_equal_json_dump(tmp_path):
+    backend = LocalVisBackend(str(tmp_path / "vis"))
+    tags = [dict(lr=np.float64(0.01), loss=np.float64(1 / 3), iter=10, epoch=1),
+            dict(acc=np.float32(0.5), arr=np.arange(3.0), name="x", nan=float("nan")),
+            {"data_time": 1e-7, "step": 99}]
+    for step, tag in enumerate(tags):
+        original = dict(tag)
+        backend.add_scalars(tag, step=step, file_path="extra.json")
+        assert list(tag) == list(original)   # the caller's dict is left alone
+    backend.close()
+    expected = []
+    for step, tag in enumerate(tags):
+        line = io.StringIO()
+        tag = dict(tag)
+        tag.setdefault("step", step)
+        json.dump(tag, line, default=lambda o: o.tolist())
+        expected.append(line.getvalue() + "\n")
+    assert (tmp_path / "vis" / "scalars.json").read_text() == "".join(expected)
+    assert (tmp_path / "vis" / "extra.json").read_text() == "".join(expected)
+    backend.add_scalars(dict(a=1), step=5)   # reopened after close, appended
+    assert (tmp_path / "vis" / "scalars.json").read_text().endswith('{"a": 1, "step": 5}\n')
+    backend.close()
+
+
+class _Net(BaseModel):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3, 1)
+        self.bn = torch.nn.BatchNorm1d(1)
+
+    def forward(self, inputs, targets=None, mode="tensor"):
+        out = self.bn(self.fc(inputs))
+        if mode == "loss":
+            return dict(loss_a=(out - targets).pow(2).mean(0), loss_b=[out.abs().sum(), out.sum() * 0],
+                        acc=out.detach().mean())
+        return out
+
+
+def test_parse_losses_matches_mmengine_values_and_gradients():
+    from mmengine.model import BaseModel as MMBaseModel
+    torch.manual_seed(0)
+    net = _Net()
+    x, y = torch.randn(4, 3), torch.randn(4, 1)
+    results = []
+    for parse in (net.parse_losses, lambda losses: MMBaseModel.parse_losses(net, losses)):
+        net.zero_grad()
+        loss, log_vars = parse(net(x, y, mode="loss"))
+        loss.backward()
+        grads = [p.grad.clone() for p in net.parameters()]
+        results.append((loss.detach(), {k: v.detach() for k, v in log_vars.items()}, grads))
+    (loss_a, vars_a, grads_a), (loss_b, vars_b, grads_b) = results
+    assert torch.equal(loss_a, loss_b) and list(vars_a) == list(vars_b)
+    for key in vars_a:
+        assert torch.equal(vars_a[key], vars_b[key]) and \
+            torch.signbit(vars_a[key]).tolist() == torch.signbit(vars_b[key]).tolist()
+    assert all(torch.equal(a, b) for a, b in zip(grads_a, grads_b))
+    negative_zero = dict(loss=torch.tensor(-0.0, requires_grad=True) * 1)
+    assert not torch.signbit(net.parse_losses(negative_zero)[0])   # MMEngine's 0 + mean: +0.0
+    with pytest.raises(TypeError):
+        net.parse_losses(dict(loss=(torch.tensor(1.0),)))           # tuples are refused, as there
+
+
+def test_model_train_skips_only_true_no_ops():
+    net = _Net()
+    net.bn.eval()
+    assert net.train() is net and all(m.training for m in net.modules())
+    net.eval()
+    assert not any(m.training for m in net.modules())
+    calls = []
+
+    class Frozen(torch.nn.Module):   # a child with its own train(): always called
+        def train(self, mode=True):
+            calls.append(mode)
+            return super().train(mode)
+    net.frozen = Frozen()
+    net.train()
+    net.train()
+    assert calls == [True, True] and all(m.training for m in net.modules())
+    with pytest.raises(ValueError):
+        net.train("yes")
+
+
+def test_cast_data_shortcut_returns_what_to_returns():
+    pre = _Net().data_preprocessor
+    t = torch.ones(2)
+    batch = pre.cast_data(dict(inputs=[t, t.double()], meta=("a", None), x=t))
+    assert type(batch) is dict and batch["x"] is t.to("cpu") is t
+    assert batch["inputs"][0] is t and batch["meta"] == ("a", None)
+
+
+def _runner(tmp_path, hooks):
+    from runtime.runner import Runner
+    data = [dict(inputs=torch.randn(3), targets=torch.randn(1)) for _ in range(8)]
+    return Runner(model=_Net(), work_dir=str(tmp_path),
+                  train_dataloader=dict(dataset=data, batch_size=4, sampler=dict(type="DefaultSampler"),
+                                        collate_fn=dict(type="default_collate")),
+                  train_cfg=dict(by_epoch=True, max_epochs=2),
+                  optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
+                  default_hooks=dict(checkpoint=None, logger=None, timer=None, runtime_info=None,
+                                     param_scheduler=None), custom_hooks=hooks)
+
+
+def test_call_hook_plan_follows_instance_patches_and_new_hooks(tmp_path):
+    class Counter(Hook):
+        def __init__(self):
+            self.n = 0
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            self.n += 1
+
+    counter, quiet = Counter(), Hook()
+    runner = _runner(tmp_path, [counter, quiet])
+    runner.call_hook("after_train_iter", batch_idx=0)
+    patched = mock.MagicMock()
+    quiet.after_train_iter = patched                   # a no-op hook patched after planning
+    counter.after_train_iter = mock.MagicMock(wraps=counter.after_train_iter)
+    runner.call_hook("after_train_iter", batch_idx=1)
+    assert patched.call_count == 1 and counter.after_train_iter.call_count == 1 and counter.n == 2
+    late = Counter()
+    runner.register_hook(late)                         # the plan is rebuilt for the new list
+    runner.call_hook("after_train_iter", batch_idx=2)
+    assert late.n == 1 and counter.n == 3
+    runner.hooks.remove(late)                          # and after direct list edits
+    runner.call_hook("after_train_iter", batch_idx=3)
+    assert late.n == 1 and counter.n == 4
+    runner.train()
+    assert counter.n == 4 + 4   # 2 epochs x 2 iterations

@@ -173,3 +173,18 @@ def scale_lr(runner, optim_wrapper, auto_scale_lr: Optional[dict]) -> None:
         for group in wrapper.optimizer.param_groups:
             group["lr"] = group["lr"] * ratio
 
+
+def unused_instance_name(name: str) -> str:
+    """MMEngine's experiment name (`<cfg stem>_<timestamp>`, 1 s resolution) names the runner's
+    MessageHub, MMLogger, Visualizer and DefaultScope instances, so two runners created in the
+    same second of one process would share them (and the second would log into the first's
+    file). Keep the name when unused, otherwise append `_1`, `_2`, ... (an MMEngine extension)."""
+    from runtime.logging import MessageHub, MMLogger
+    from runtime.registry.default_scope import DefaultScope
+    from runtime.visualization import Visualizer
+    tables = (MessageHub, MMLogger, Visualizer, DefaultScope)
+    candidate, n = name, 0
+    while any(cls.check_instance_created(candidate) for cls in tables):
+        n += 1
+        candidate = f"{name}_{n}"
+    return candidate

@@ -15,7 +15,6 @@ import os
 import os.path as osp
 import pickle
 import time
-import types
 from collections import OrderedDict
 from typing import Callable, Dict, List, Optional, Union
 
@@ -27,6 +26,7 @@ from runtime.registry import (EVALUATOR, HOOKS, LOG_PROCESSORS, LOOPS, MODEL_WRA
                               OPTIM_WRAPPERS, RUNNERS, VISUALIZERS)
 
 from . import builders
+from .hook_dispatch import _DYNAMIC, stage_method
 from .checkpoint import (DEFAULT_REVISE_KEYS, find_latest_checkpoint, load_checkpoint_to_model,
                          load_raw, save_checkpoint, weights_to_cpu, write_last_checkpoint)
 from .loops import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
@@ -42,66 +42,6 @@ def _all_or_none(stage: str, **items) -> None:
     if given and len(given) != len(items):
         raise ValueError(f"{', '.join(items)} should be either all None or not None, but got "
                          + ", ".join(f"{k}={v!r:.40}" for k, v in items.items()))
-
-
-_IMPLEMENTS: Dict[tuple, bool] = {}
-
-
-def _implements(cls: type, fn_name: str) -> bool:
-    """Whether `fn_name` on an instance of `cls` can do anything. Hook's own stage methods are
-    empty, except `<when>_<mode>_<epoch|iter>` which forward to `_<when>_<epoch|iter>`; a class
-    that inherits both unchanged is skipped. Non-Hook objects are called when they have it."""
-    key = (cls, fn_name)
-    found = _IMPLEMENTS.get(key)
-    if found is None:
-        from runtime.hooks.hook import Hook
-        method = getattr(cls, fn_name, None)
-        if method is None:
-            found = False
-        elif not issubclass(cls, Hook) or method is not getattr(Hook, fn_name, None) or \
-                cls.__getattribute__ is not object.__getattribute__ or hasattr(cls, "__getattr__"):
-            found = True   # overridden, not a Hook, or attribute lookup is dynamic
-        else:
-            parts = fn_name.split("_")
-            helper = f"_{parts[0]}_{parts[2]}" if len(parts) == 3 and parts[2] in ("epoch", "iter") else None
-            found = helper is not None and getattr(cls, helper) is not getattr(Hook, helper)
-        _IMPLEMENTS[key] = found
-    return found
-
-
-_DYNAMIC = object()
-
-
-def _stage_method(hook, fn_name: str):
-    """How `call_hook` calls `fn_name` on `hook`: None (Hook's no-op, skipped), the class's
-    plain function (called as func(hook, runner, ...)), or _DYNAMIC (getattr at every call:
-    custom attribute lookup, descriptors other than functions)."""
-    cls = type(hook)
-    if not _implements(cls, fn_name):
-        return None
-    if cls.__getattribute__ is not object.__getattribute__ or hasattr(cls, "__getattr__"):
-        return _DYNAMIC
-    for klass in cls.__mro__:
-        if fn_name in klass.__dict__:
-            func = klass.__dict__[fn_name]
-            return func if isinstance(func, types.FunctionType) else _DYNAMIC
-    return _DYNAMIC
-
-
-def _unused_instance_name(name: str) -> str:
-    """MMEngine's experiment name (`<cfg stem>_<timestamp>`, 1 s resolution) names the runner's
-    MessageHub, MMLogger, Visualizer and DefaultScope instances, so two runners created in the
-    same second of one process would share them (and the second would log into the first's
-    file). Keep the name when unused, otherwise append `_1`, `_2`, ... (an MMEngine extension)."""
-    from runtime.logging import MessageHub, MMLogger
-    from runtime.registry.default_scope import DefaultScope
-    from runtime.visualization import Visualizer
-    tables = (MessageHub, MMLogger, Visualizer, DefaultScope)
-    candidate, n = name, 0
-    while any(cls.check_instance_created(candidate) for cls in tables):
-        n += 1
-        candidate = f"{name}_{n}"
-    return candidate
 
 
 @RUNNERS.register_module()
@@ -150,7 +90,7 @@ class Runner:
             name = f"{stem}_{self._timestamp}"
         else:
             name = self._timestamp
-        self._experiment_name = _unused_instance_name(name)
+        self._experiment_name = builders.unused_instance_name(name)
         self._log_dir = osp.join(self._work_dir, self._timestamp)
         os.makedirs(self._log_dir, exist_ok=True)
         from runtime.registry.default_scope import DefaultScope
@@ -435,7 +375,7 @@ class Runner:
             plans = self._hook_plans = (list(self._hooks), {})
         plan = plans[1].get(fn_name)
         if plan is None:
-            plan = plans[1][fn_name] = [(hook, getattr(hook, "__dict__", {}), _stage_method(hook, fn_name))
+            plan = plans[1][fn_name] = [(hook, getattr(hook, "__dict__", {}), stage_method(hook, fn_name))
                                         for hook in plans[0]]
         for hook, attrs, func in plan:
             try:

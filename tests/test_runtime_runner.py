@@ -226,3 +226,24 @@ def test_base_module_init_cfg():
     net.init_weights()
     assert torch.all(net.conv.weight == 0.5) and torch.all(net.conv.bias == 0.1)
     assert net.fc.weight.abs().max() < 0.1 and torch.all(net.fc2.weight == 2.0) and net.is_init
+
+
+def test_val_draws_a_progress_bar_on_a_terminal_only(tmp_path, monkeypatch):
+    import io
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    runner = build_runner(str(tmp_path / "p"), train_dataloader=None, train_cfg=None,
+                          optim_wrapper=None, param_scheduler=None,
+                          val_dataloader=SMALL["val_dataloader"])
+    tty = Tty()
+    monkeypatch.setattr(sys, "stdout", tty)
+    runner.val()
+    n = len(runner.val_dataloader)
+    assert f"] {n}/{n}," in tty.getvalue() and "ETA" in tty.getvalue()
+    plain = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", plain)
+    runner.val()
+    assert "ETA" not in plain.getvalue()

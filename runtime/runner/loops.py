@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import sys
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -225,6 +226,15 @@ class IterBasedTrainLoop(BaseLoop):
         self.val_interval = self.dynamic_intervals[step - 1]
 
 
+def _progress_bar(total: int):
+    """A val/test progress bar on rank 0 when stdout is a terminal (None otherwise)."""
+    if not getattr(sys.stdout, "isatty", lambda: False)():
+        return None
+    from runtime.dist import get_rank
+    from runtime.logging.progress import ProgressBar
+    return ProgressBar(total, stream=sys.stdout) if get_rank() == 0 else None
+
+
 class _EvalLoop(BaseLoop):
     """Shared body of ValLoop and TestLoop; `_stage` is 'val' or 'test'."""
     _stage = "val"
@@ -246,8 +256,11 @@ class _EvalLoop(BaseLoop):
         self.runner.call_hook(f"before_{s}")
         self.runner.call_hook(f"before_{s}_epoch")
         self.runner.model.eval()
+        bar = _progress_bar(len(self.dataloader))
         for idx, data_batch in enumerate(self.dataloader):
             self.run_iter(idx, data_batch)
+            if bar is not None:
+                bar.update()
         metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
         self.runner.call_hook(f"after_{s}_epoch", metrics=metrics)
         self.runner.call_hook(f"after_{s}")

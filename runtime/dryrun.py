@@ -5,8 +5,10 @@
 stdout: list of {"traces": [compact traces]} | {"error"}), used by `migrate --verify`.
 
 Two paths give the same trace (migrator/verify's format):
-* `schedule_trace` (default, fast): builds the real optimizer (torch, on one stand-in parameter),
-  the real optimizer wrapper and the real parameter schedulers from PARAM_SCHEDULERS exactly as
+* `schedule_trace` (default, fast): builds the optimizer's param group -- torch-free from the
+  table of torch's constructor defaults (`StandinOptimizer`) for the torch optimizers, else the
+  real optimizer on one stand-in parameter in a real OptimWrapper (custom types) -- and the real
+  parameter schedulers from PARAM_SCHEDULERS (which import without torch) exactly as
   `Runner.build_param_scheduler` does (default `end` = run length, `convert_to_iter_based` with the
   dataloader length), then replays MMEngine's control flow: `ParamSchedulerHook` steps
   iteration-based schedulers after every train iteration and epoch-based ones after every epoch;
@@ -144,6 +146,137 @@ def first_optimizer_cfg(ow_cfg: Dict[str, Any]) -> Dict[str, Any]:
     raise ValueError("optim_wrapper has no optimizer config")
 
 
+# The constructor defaults of the torch optimizers (torch.optim 2.13, `inspect.signature` of each
+# `__init__`, in signature order), keyed by their OPTIMIZERS name. torch builds param group 0 as
+# {"params": [...], **defaults}, defaults being these with the config's values; tests check the
+# stand-in's group against the real optimizer's for every entry.
+TORCH_OPTIM_VERSION = "2.13"
+_TORCH_OPTIM_DEFAULTS: Dict[str, Dict[str, Any]] = {
+    "ASGD": dict(lr=0.01, lambd=0.0001, alpha=0.75, t0=1000000.0, weight_decay=0, foreach=None,
+                 maximize=False, differentiable=False, capturable=False),
+    "Adadelta": dict(lr=1.0, rho=0.9, eps=1e-06, weight_decay=0, foreach=None, capturable=False,
+                     maximize=False, differentiable=False),
+    "TorchAdafactor": dict(lr=0.01, beta2_decay=-0.8, eps=(None, 0.001), d=1.0, weight_decay=0.0,
+                           foreach=None, maximize=False),
+    "Adagrad": dict(lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                    foreach=None, maximize=False, differentiable=False, fused=None),
+    "Adam": dict(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, amsgrad=False,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False),
+    "AdamW": dict(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01, amsgrad=False,
+                  maximize=False, foreach=None, capturable=False, differentiable=False,
+                  fused=None),
+    "Adamax": dict(lr=0.002, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, foreach=None,
+                   maximize=False, differentiable=False, capturable=False),
+    "LBFGS": dict(lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-07, tolerance_change=1e-09,
+                  history_size=100, line_search_fn=None),
+    "NAdam": dict(lr=0.002, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, momentum_decay=0.004,
+                  decoupled_weight_decay=False, foreach=None, maximize=False, capturable=False,
+                  differentiable=False),
+    "RAdam": dict(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0,
+                  decoupled_weight_decay=False, foreach=None, maximize=False, capturable=False,
+                  differentiable=False),
+    "RMSprop": dict(lr=0.01, alpha=0.99, eps=1e-08, weight_decay=0, momentum=0, centered=False,
+                    capturable=False, foreach=None, maximize=False, differentiable=False),
+    "Rprop": dict(lr=0.01, etas=(0.5, 1.2), step_sizes=(1e-06, 50), capturable=False,
+                  foreach=None, maximize=False, differentiable=False),
+    "SGD": dict(lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False,
+                foreach=None, differentiable=False, fused=None),
+    "SparseAdam": dict(lr=0.001, betas=(0.9, 0.999), eps=1e-08, maximize=False),
+}
+_NONNEGATIVE = ("lr", "eps", "weight_decay", "momentum", "alpha", "rho", "lr_decay", "lambd")
+# implementation switches torch validates against the device/each other: left to torch
+_TORCH_CHECKED_FLAGS = ("fused", "foreach", "capturable", "differentiable")
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _torch_version() -> Optional[str]:
+    """major.minor of the installed torch, read from torch/version.py (no torch import)."""
+    import importlib.util
+    import os
+    import re
+    try:
+        spec = importlib.util.find_spec("torch")
+        with open(os.path.join(os.path.dirname(spec.origin), "version.py")) as f:
+            m = re.search(r"__version__\s*=\s*['\"](\d+\.\d+)", f.read())
+        return m.group(1) if m else None
+    except Exception:
+        return None
+
+
+class StandinOptimizer:
+    """What the parameter schedulers see of a torch optimizer, without torch: `defaults` and the
+    single param group torch would build for one parameter (`params` left empty), and a no-op
+    `step`. Accepted by the schedulers' type check (`_runtime_standin_optimizer`)."""
+
+    _runtime_standin_optimizer = True
+
+    def __init__(self, type_name: str, defaults: Dict[str, Any]):
+        self.type_name = type_name
+        self.defaults = dict(defaults)
+        self.param_groups = [{"params": [], **copy.deepcopy(self.defaults)}]
+
+    def step(self, closure=None):
+        return None
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"StandinOptimizer({self.type_name}, {self.defaults})"
+
+
+def standin_optimizer(opt_cfg: Dict[str, Any]) -> Optional[StandinOptimizer]:
+    """The torch-free stand-in for `OPTIMIZERS.build(opt_cfg, params=[one parameter])`, or None
+    when it cannot be exact: a type outside the table (custom or registered over a torch name), an
+    argument torch would reject (unknown keyword, negative value, ...), another torch version."""
+    from runtime.registry import OPTIMIZERS
+
+    cfg = dict(opt_cfg)
+    type_ = cfg.pop("type", None)
+    if not isinstance(type_, str):
+        return None
+    scope, _, name = type_.rpartition(".")
+    if scope and scope not in ("runtime", "mmengine"):
+        import importlib.util
+        try:   # a codebase scope that is installed might register its own class
+            if importlib.util.find_spec(scope.split(".")[0]) is not None:
+                return None
+        except (ImportError, ValueError):
+            return None
+    table = _TORCH_OPTIM_DEFAULTS.get(name)
+    if table is None or set(cfg) - set(table):
+        return None
+    known = OPTIMIZERS._module_dict.get(name)   # registered already: it must be torch's own class
+    if known is not None and not str(getattr(known, "__module__", "")).startswith("torch.optim"):
+        return None
+    if _torch_version() != TORCH_OPTIM_VERSION:
+        return None
+    defaults = {k: cfg.get(k, v) for k, v in table.items()}
+    if not _is_number(defaults["lr"]) or any(cfg.get(k) for k in _TORCH_CHECKED_FLAGS):
+        return None
+    if any(_is_number(defaults.get(k)) and defaults[k] < 0 for k in _NONNEGATIVE):
+        return None
+    for key in ("betas", "etas", "step_sizes"):
+        if key in cfg and not (isinstance(cfg[key], (list, tuple)) and len(cfg[key]) == 2):
+            return None
+    if "betas" in cfg and not all(_is_number(b) and 0 <= b < 1 for b in cfg["betas"]):
+        return None
+    if name == "SGD" and defaults["nesterov"] and (defaults["momentum"] <= 0
+                                                    or defaults["dampening"] != 0):
+        return None
+    if name in ("Adam", "AdamW"):   # Adam stores betas as a tuple; AdamW is Adam with
+        defaults["betas"] = tuple(defaults["betas"])   # decoupled_weight_decay fixed to True
+    if name == "AdamW":
+        defaults["decoupled_weight_decay"] = True
+    if name == "LBFGS" and defaults["max_eval"] is None:
+        defaults["max_eval"] = defaults["max_iter"] * 5 // 4
+    return StandinOptimizer(name, defaults)
+
+
 def _skip_dynamo_import() -> None:
     """torch wraps some `Optimizer` methods (add_param_group, zero_grad, ...) in
     `_disable_dynamo`, which imports torch._dynamo (~1 s) on the first call. A dry run never
@@ -160,26 +293,40 @@ def _skip_dynamo_import() -> None:
             setattr(fn, "__dynamo_disable", fn)
 
 
-def build_standin_optim(cfg: Dict[str, Any], world_size: int):
-    """The real optimizer on one stand-in parameter, in a real OptimWrapper, lr scaled like
-    `Runner.scale_lr` (auto_scale_lr: x world_size * batch_size / base_batch_size)."""
-    import torch
-
-    from runtime.optim import OptimWrapper
-    from runtime.registry import OPTIMIZERS
-
+def build_standin_optim(cfg: Dict[str, Any], world_size: int, use_torch: Optional[bool] = None):
+    """The optimizer the schedulers drive, lr scaled like `Runner.scale_lr` (auto_scale_lr:
+    x world_size * batch_size / base_batch_size): a torch-free `StandinOptimizer` when the type is
+    a known torch optimizer (one param group, so a real OptimWrapper would add nothing), else
+    (or with `use_torch=True`) the real optimizer on one stand-in parameter in a real OptimWrapper."""
     opt_cfg = first_optimizer_cfg(dict(_get(cfg, "optim_wrapper", {}) or {}))
-    opt_cfg["type"] = root_type(OPTIMIZERS, opt_cfg.get("type"))
-    _skip_dynamo_import()
-    param = torch.nn.Parameter(torch.zeros(1))
-    optimizer = OPTIMIZERS.build(opt_cfg, default_args=dict(params=[param]))
+    optimizer = None if use_torch else standin_optimizer(opt_cfg)
+    if optimizer is None:
+        if use_torch is False:
+            raise ValueError(f"no torch-free stand-in for optimizer {opt_cfg.get('type')!r}")
+        optimizer = _torch_optimizer(opt_cfg)
     scale = _get(cfg, "auto_scale_lr", {})
     if isinstance(scale, dict) and scale.get("enable") and "base_batch_size" in scale:
         real = world_size * int(_get(_get(cfg, "train_dataloader", {}), "batch_size", 1))
         ratio = float(real) / float(scale["base_batch_size"])
         for g in optimizer.param_groups:
             g["lr"] = g["lr"] * ratio
+    if isinstance(optimizer, StandinOptimizer):
+        return optimizer
+    from runtime.optim import OptimWrapper
     return OptimWrapper(optimizer)
+
+
+def _torch_optimizer(opt_cfg: Dict[str, Any]):
+    """The real optimizer built from OPTIMIZERS on one zero parameter."""
+    import torch
+
+    from runtime.registry import OPTIMIZERS
+
+    opt_cfg = dict(opt_cfg)
+    opt_cfg["type"] = root_type(OPTIMIZERS, opt_cfg.get("type"))
+    _skip_dynamo_import()
+    param = torch.nn.Parameter(torch.zeros(1))
+    return OPTIMIZERS.build(opt_cfg, default_args=dict(params=[param]))
 
 
 def schedule_trace(cfg: Dict[str, Any], dataset_len: int, world_size: int = 1) -> Dict[str, Any]:
@@ -214,7 +361,7 @@ def _replay(cfg, info, ow, scheds, epoch_len: int, max_iters: int) -> Dict[str, 
     by_epoch = info["by_epoch"]
     iter_scheds = [s for s in scheds if not s.by_epoch]
     epoch_scheds = [s for s in scheds if s.by_epoch]
-    group = ow.optimizer.param_groups[0]
+    group = getattr(ow, "optimizer", ow).param_groups[0]
     ck = checkpoint_cfg(cfg)
     ck_by_epoch = bool(ck.get("by_epoch", True)) if ck else by_epoch
     ck_interval = ck.get("interval", -1) if ck else -1

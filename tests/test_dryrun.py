@@ -166,3 +166,132 @@ def test_epoch_length_matches_mmcv_model():
         for w in (1, 8):
             assert epoch_length(dict(batch_size=2), n, w) == mmcv_len(n, 2, w)
     assert math.ceil(117266 / 8 / 2) == epoch_length(dict(batch_size=2), 117266, 8) == 7330
+
+
+# --- the torch-free stand-in optimizer ---------------------------------------------------------
+def _torch_class(name):
+    import torch
+    return getattr(torch.optim, "Adafactor" if name == "TorchAdafactor" else name)
+
+
+def _arg_sets(name, table):
+    sets = [{}, {"lr": 0.05}, {"lr": 0.3, "weight_decay": 1e-4, "maximize": True}]
+    if "momentum" in table:
+        sets.append({"lr": 0.02, "momentum": 0.9, "weight_decay": 1e-4})
+    if name == "SGD":
+        sets.append({"lr": 0.02, "momentum": 0.9, "nesterov": True})
+    if "betas" in table:
+        sets.append({"lr": 2e-4, "betas": (0.8, 0.95), "eps": 1e-6})
+        sets.append({"betas": [0.5, 0.9]})   # a list from a config file stays a list
+    if name == "LBFGS":
+        sets.append({"max_iter": 8})
+        sets.append({"max_iter": 8, "max_eval": 3})
+    return [{k: v for k, v in s.items() if k in table} for s in sets]
+
+
+def test_standin_table_is_torch_signature():
+    """The table holds exactly each constructor's keyword defaults (inspect.signature)."""
+    import inspect
+
+    from runtime.dryrun import _TORCH_OPTIM_DEFAULTS
+    for name, table in _TORCH_OPTIM_DEFAULTS.items():
+        sig = inspect.signature(_torch_class(name).__init__)
+        expect = {k: p.default for k, p in sig.parameters.items() if k not in ("self", "params")}
+        assert table == expect and list(table) == list(expect), name
+
+
+def test_standin_param_groups_equal_torch_optimizer():
+    import torch
+
+    from runtime.dryrun import _TORCH_OPTIM_DEFAULTS, StandinOptimizer, standin_optimizer
+    checked = 0
+    for name, table in _TORCH_OPTIM_DEFAULTS.items():
+        for args in _arg_sets(name, table):
+            real = _torch_class(name)([torch.nn.Parameter(torch.zeros(1))], **args)
+            stand = standin_optimizer(dict(type=name, **args))
+            assert isinstance(stand, StandinOptimizer), (name, args)
+            strip = [{k: v for k, v in g.items() if k != "params"} for g in real.param_groups]
+            assert [{k: v for k, v in g.items() if k != "params"}
+                    for g in stand.param_groups] == strip, (name, args)
+            assert stand.defaults == real.defaults, (name, args)
+            checked += 1
+    assert checked >= 3 * len(_TORCH_OPTIM_DEFAULTS)
+
+
+def test_standin_falls_back_where_torch_decides():
+    from runtime.dryrun import standin_optimizer
+    assert standin_optimizer(dict(type="SGD", lr=0.1)) is not None
+    assert standin_optimizer(dict(type="mmengine.SGD", lr=0.1)) is not None
+    for cfg in (dict(type="MyCustomOptimizer", lr=0.1),          # not a torch optimizer
+                dict(type="SGD", lr=0.1, momentun=0.9),           # torch raises TypeError
+                dict(type="SGD", lr=-0.1),                        # torch raises ValueError
+                dict(type="SGD", lr=0.1, nesterov=True),          # nesterov without momentum
+                dict(type="Adam", lr=0.1, betas=(1.5, 0.9)),
+                dict(type="Adam", lr=0.1, fused=True),
+                dict(type="AdamW", decoupled_weight_decay=False)):
+        assert standin_optimizer(cfg) is None, cfg
+    with pytest.raises(TypeError):        # the torch path still raises torch's error
+        schedule_trace(_variant(optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1, momentun=0.9))), 7)
+
+
+@pytest.mark.parametrize("opt", [dict(type="SGD", lr=0.1, momentum=0.9, nesterov=True),
+                                 dict(type="Adam", lr=1e-3, betas=(0.85, 0.99)),
+                                 dict(type="RMSprop", lr=0.01, momentum=0.5)])
+def test_standin_trace_equals_torch_optimizer_trace(opt):
+    from runtime import dryrun
+    cfg = _variant(optim_wrapper=dict(type="OptimWrapper", optimizer=opt),
+                   auto_scale_lr=dict(enable=True, base_batch_size=4),
+                   param_scheduler=[dict(type="LinearLR", start_factor=0.1, by_epoch=False, end=5),
+                                    dict(type="CosineAnnealingMomentum", eta_min=0.3, T_max=6),
+                                    dict(type="MultiStepLR", milestones=[3], by_epoch=True)])
+    import warnings
+    ow = dryrun.build_standin_optim(cfg, 2, use_torch=False)
+    assert type(ow).__name__ == "StandinOptimizer"
+    real = dryrun.build_standin_optim(cfg, 2, use_torch=True)   # real optimizer + OptimWrapper
+    assert type(real).__name__ == "OptimWrapper"
+    info = dryrun.loop_info(cfg)
+    info["max_iters"] = info["max_epochs"] * 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        traces = [dryrun._replay(cfg, dict(info), o, dryrun.build_schedulers(cfg, o, info, 3), 3,
+                                 info["max_iters"]) for o in (ow, real)]
+    assert traces[0] == traces[1]
+    assert len({d["lr"] for d in traces[0]["iters"]}) > 3
+    assert len({d["momentum"] for d in traces[0]["iters"]}) > 3
+    assert ow.param_groups[0]["lr"] == real.param_groups[0]["lr"]
+
+
+def test_scheduler_type_check_with_torch_loaded():
+    from runtime.optim import LinearLR
+    with pytest.raises(TypeError, match="Optimizer or an OptimWrapper"):
+        LinearLR(object())
+
+
+NO_TORCH_SCRIPT = """\
+import sys
+import runtime.optim.scheduler
+import runtime.optim
+from runtime.optim import LinearLR, MultiStepLR
+assert 'torch' not in sys.modules, 'scheduler import loaded torch'
+from runtime.cli import main
+rc = main(['dry-run', sys.argv[1], '--dataset-len', '117266', '--world-size', '8', '--trace', sys.argv[2]])
+assert rc == 0, rc
+assert 'torch' not in sys.modules, 'dry-run loaded torch'
+print('NO_TORCH_OK')
+"""
+
+
+def test_schedule_only_dry_run_does_not_import_torch(tmp_path):
+    cfg = dict(BASE, train_cfg=dict(type="EpochBasedTrainLoop", max_epochs=12, val_interval=1),
+               optim_wrapper=dict(type="OptimWrapper",
+                                  optimizer=dict(type="SGD", lr=0.02, momentum=0.9,
+                                                 weight_decay=0.0001)))
+    path = tmp_path / "cfg.py"
+    path.write_text("".join(f"{k} = {v!r}\n" for k, v in cfg.items()))
+    out = tmp_path / "t.json"
+    proc = subprocess.run([sys.executable, "-c", NO_TORCH_SCRIPT, str(path), str(out)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and "NO_TORCH_OK" in proc.stdout, proc.stderr
+    trace = json.loads(out.read_text())
+    assert trace == schedule_trace(cfg, 117266, 8)
+    assert trace["max_iters"] == 12 * 7330

@@ -22,12 +22,13 @@ MODELS = Registry("model", build_model_from_cfg, scope=_S, locations=["runtime.m
 MODEL_WRAPPERS = Registry("model_wrapper", scope=_S, locations=["runtime.model"])
 WEIGHT_INITIALIZERS = Registry("weight initializer", scope=_S, locations=["runtime.model"])
 OPTIMIZERS = Registry("optimizer", build_func=build_optimizer_from_cfg, scope=_S,
-                      locations=["runtime.optim"])
-OPTIM_WRAPPERS = Registry("optim_wrapper", scope=_S, locations=["runtime.optim"])
+                      locations=["runtime.optim.optimizer"])
+OPTIM_WRAPPERS = Registry("optim_wrapper", scope=_S, locations=["runtime.optim.optimizer"])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry("optimizer wrapper constructor", scope=_S,
-                                      locations=["runtime.optim"])
+                                      locations=["runtime.optim.optimizer"])
+# the schedulers import without torch (schedule-only dry runs rely on it)
 PARAM_SCHEDULERS = Registry("parameter scheduler", build_func=build_scheduler_from_cfg, scope=_S,
-                            locations=["runtime.optim"])
+                            locations=["runtime.optim.scheduler"])
 METRICS = Registry("metric", scope=_S, locations=["runtime.evaluator"])
 EVALUATOR = Registry("evaluator", scope=_S, locations=["runtime.evaluator"])
 TASK_UTILS = Registry("task util", scope=_S)

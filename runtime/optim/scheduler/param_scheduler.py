@@ -19,18 +19,37 @@ Semantics mirrored from MMEngine 0.10.7:
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 import weakref
 from collections import Counter
 from typing import List, Optional, Sequence, Union
 
-from torch.optim import Optimizer
-
 from runtime.registry import PARAM_SCHEDULERS
 
-from ..optimizer.base import BaseOptimWrapper
-
 INF = int(1e9)
+
+
+def _is_optim_wrapper(obj) -> bool:
+    """isinstance(obj, BaseOptimWrapper) without importing the wrappers (and torch): no wrapper
+    can exist before their module is loaded."""
+    base = sys.modules.get("runtime.optim.optimizer.base")
+    return base is not None and isinstance(obj, base.BaseOptimWrapper)
+
+
+def _check_optimizer(optimizer) -> None:
+    """MMEngine's type check (an Optimizer or an OptimWrapper), done lazily so that this package
+    imports without torch: with torch loaded, a torch Optimizer, a wrapper or a schedule-only
+    stand-in (runtime.dryrun) is accepted; without torch, any object with `param_groups`."""
+    if "torch" in sys.modules:
+        from torch.optim import Optimizer
+        ok = isinstance(optimizer, Optimizer) or _is_optim_wrapper(optimizer) or \
+            getattr(optimizer, "_runtime_standin_optimizer", False)
+    else:
+        ok = hasattr(optimizer, "param_groups")
+    if not ok:
+        raise TypeError("``optimizer`` should be an Optimizer or an OptimWrapper, "
+                        f"but got {type(optimizer).__name__}")
 
 
 def _add_step_counter(optimizer) -> None:
@@ -69,9 +88,7 @@ class _ParamScheduler:
         self.step()
 
     def _attach(self, optimizer, param_name, begin, end, last_step, by_epoch) -> None:
-        if not isinstance(optimizer, (Optimizer, BaseOptimWrapper)):
-            raise TypeError("``optimizer`` should be an Optimizer or an OptimWrapper, "
-                            f"but got {type(optimizer).__name__}")
+        _check_optimizer(optimizer)
         if end <= begin:
             raise ValueError(f"end should be larger than begin, but got begin={begin}, end={end}")
         assert isinstance(last_step, int) and last_step >= -1
@@ -469,14 +486,14 @@ class ReduceOnPlateauParamScheduler(_ParamScheduler):
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         self.factor = factor
-        raw = optimizer.optimizer if isinstance(optimizer, BaseOptimWrapper) else optimizer
+        raw = optimizer.optimizer if _is_optim_wrapper(optimizer) else optimizer
         if isinstance(min_value, (list, tuple)):
             if len(min_value) != len(raw.param_groups):
                 raise ValueError(f"expected {len(raw.param_groups)} min_lrs, "
                                  f"got {len(min_value)}")
             self.min_values = list(min_value)
             # the wrapper's extra "base" group uses the last group's floor
-            if isinstance(optimizer, BaseOptimWrapper) and \
+            if _is_optim_wrapper(optimizer) and \
                     optimizer.base_param_settings is not None:
                 self.min_values.append(self.min_values[-1])
         else:

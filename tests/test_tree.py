@@ -84,3 +84,18 @@ def test_child_alone_brings_its_bases(tmp_path):
     assert written == ["_base_/datasets/toy_coco.py", "_base_/default_runtime.py",
                        "_base_/models/toy_detector.py", "_base_/schedules/schedule_1x.py",
                        "toy_det/toy_det_1x.py", "toy_det/toy_det_2x.py"]
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("lr_config = dict(policy='step', step=[8, 11])\n<<<<<<< HEAD\nx = 1\n=======\nx = 2\n"
+     ">>>>>>> branch\n", "merge conflict"),
+    ("import torch\n\n\ndef main():\n    torch.manual_seed(0)\n", "import"),
+])
+def test_in_place_refuses_conflicts_and_non_config_files(tmp_path, capsys, text, needle):
+    src = tmp_path / "configs" / "thing.py"
+    src.parent.mkdir()
+    src.write_text(text)
+    assert migrate([str(src.parent), "--in-place", "-q", "-j", "1"]) == 2
+    assert src.read_text() == text
+    err = capsys.readouterr().err
+    assert str(src) in err and needle in err

@@ -77,6 +77,18 @@ def _share_dataset_meta(loop, evaluator=None) -> None:
         visualizer.dataset_meta = meta
 
 
+def _init_train_state(loop, val_begin: int, val_interval: int, dynamic_intervals) -> None:
+    """Counters and validation schedule shared by both train loops (as MMEngine sets them)."""
+    loop._epoch = 0
+    loop._iter = 0
+    loop.val_begin = val_begin
+    loop.val_interval = val_interval
+    loop.stop_training = False
+    _share_dataset_meta(loop)
+    loop.dynamic_milestones, loop.dynamic_intervals = calc_dynamic_intervals(
+        val_interval, dynamic_intervals)
+
+
 @LOOPS.register_module()
 class EpochBasedTrainLoop(BaseLoop):
     def __init__(self, runner, dataloader, max_epochs: int, val_begin: int = 1,
@@ -86,14 +98,7 @@ class EpochBasedTrainLoop(BaseLoop):
         if self._max_epochs != max_epochs:
             raise ValueError(f"`max_epochs` should be a integer number, but get {max_epochs}.")
         self._max_iters = self._max_epochs * len(self.dataloader)
-        self._epoch = 0
-        self._iter = 0
-        self.val_begin = val_begin
-        self.val_interval = val_interval
-        self.stop_training = False
-        _share_dataset_meta(self)
-        self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(
-            self.val_interval, dynamic_intervals)
+        _init_train_state(self, val_begin, val_interval, dynamic_intervals)
 
     @property
     def max_epochs(self) -> int:
@@ -179,15 +184,8 @@ class IterBasedTrainLoop(BaseLoop):
         if self._max_iters != max_iters:
             raise ValueError(f"`max_iters` should be a integer number, but get {max_iters}")
         self._max_epochs = 1
-        self._epoch = 0
-        self._iter = 0
-        self.val_begin = val_begin
-        self.val_interval = val_interval
-        self.stop_training = False
-        _share_dataset_meta(self)
+        _init_train_state(self, val_begin, val_interval, dynamic_intervals)
         self.dataloader_iterator = _InfiniteDataloaderIterator(self.dataloader)
-        self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(
-            self.val_interval, dynamic_intervals)
 
     max_epochs = EpochBasedTrainLoop.max_epochs
     max_iters = EpochBasedTrainLoop.max_iters

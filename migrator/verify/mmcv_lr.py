@@ -120,13 +120,18 @@ def _step_breaks(step):
     return lambda n: [0] + [s for s in step if s < n]
 
 
-def _lr_step(run, *, by_epoch=True, step, gamma=0.1, min_lr=None):
+def _step_policy(by_epoch, step, gamma, floor):
+    """StepLrUpdaterHook / StepMomentumUpdaterHook: base * gamma**k, clipped at the floor."""
     step = _check_step(step)
 
     def value(base, p):
-        lr = base * (gamma ** _step_exponent(step, p))
-        return max(lr, min_lr) if min_lr is not None else lr
+        v = base * (gamma ** _step_exponent(step, p))
+        return max(v, floor) if floor is not None else v
     return Policy(by_epoch, value, breaks=_step_breaks(step))
+
+
+def _lr_step(run, *, by_epoch=True, step, gamma=0.1, min_lr=None):
+    return _step_policy(by_epoch, step, gamma, min_lr)
 
 
 def _lr_exp(run, *, by_epoch=True, gamma):
@@ -293,12 +298,7 @@ _LR = {"YOLOX": _lr_yolox, "Fixed": _lr_fixed, "Step": _lr_step, "Exp": _lr_exp,
 # ---- momentum policies ------------------------------------------------------------------------
 
 def _mom_step(run, *, by_epoch=True, step, gamma=0.5, min_momentum=None):
-    step = _check_step(step)
-
-    def value(base, p):
-        m = base * (gamma ** _step_exponent(step, p))
-        return max(m, min_momentum) if min_momentum is not None else m
-    return Policy(by_epoch, value, breaks=_step_breaks(step))
+    return _step_policy(by_epoch, step, gamma, min_momentum)
 
 
 def _mom_cosine(run, *, by_epoch=True, min_momentum=None, min_momentum_ratio=None):

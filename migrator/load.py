@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .errors import Location, MigrateError
 from .static_eval import Interpreter, Unsupported
+from .static_limits import Refused, dotted, inspect_value
 
 BASE_KEY = "_base_"
 DELETE_KEY = "_delete_"
@@ -159,11 +160,13 @@ def _evaluate(path: str, allow_exec: bool, stack: Tuple[str, ...]):
     files.append(path)
 
     if kind == "data":
+        lines: Dict[str, Optional[int]] = {}
+        _check_values(parsed, lines, path)      # before walking it (yaml aliases may loop)
         fc.own = _substitute_placeholders(parsed, base_cfg, path)
-        fc.sources = {k: Location(path) for k in fc.own}
     else:
         fc.own, lines = _run(parsed, text, path, base_cfg, base_line, allow_exec)
-        fc.sources = {k: Location(path, lines.get(k)) for k in fc.own}
+    _check_values(fc.own, lines, path)
+    fc.sources = {k: Location(path, lines.get(k)) for k in fc.own}
     return fc, (base_cfg, base_sources), files
 
 
@@ -184,16 +187,40 @@ def _parse(path: str):
         text = f.read()
     text = _substitute_predefined(text, path)
     if ext == ".py":
-        try:
-            parsed = ast.parse(text, filename=path)
-        except SyntaxError as e:
-            raise MigrateError(f"syntax error: {e.msg}", file=path, line=e.lineno) from None
+        parsed = _parse_py(text, path)
         kind = "py"
     else:
         parsed = _load_data(text, ext, path)
         kind = "data"
     _PARSED[path] = (stamp, (kind, parsed, text))
     return kind, (copy.deepcopy(parsed) if kind == "data" else parsed), text
+
+
+def _parse_py(text: str, path: str) -> ast.Module:
+    """The file's syntax tree, with every error Python itself reports before running a file
+    (compiling it without running: `dict(lr=0.1, lr=0.2)` is "keyword argument repeated", as
+    under MMCV and MMEngine, which import/exec the file)."""
+    try:
+        tree = ast.parse(text, filename=path)
+        compile(tree, path, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        raise MigrateError(f"syntax error: {e.msg}", file=path, line=e.lineno) from None
+    except (RecursionError, MemoryError):
+        raise MigrateError("syntax error: the file is nested too deeply to parse",
+                           file=path) from None
+    except ValueError as e:            # e.g. "source code string cannot contain null bytes"
+        raise MigrateError(f"syntax error: {e}", file=path) from None
+    return tree
+
+
+def _check_values(own: Dict[str, Any], lines: Dict[str, Optional[int]], path: str) -> None:
+    """Every value a file defines must be one an MMEngine config can hold (static_limits)."""
+    for name, value in own.items():
+        try:
+            inspect_value(value)
+        except Refused as e:
+            raise MigrateError(e.message, file=path, line=lines.get(name),
+                               field=dotted(name, e.path)) from None
 
 
 def _substitute_predefined(text: str, path: str) -> str:
@@ -348,7 +375,11 @@ def _exec(tree: ast.Module, text: str, path: str, base_cfg: Dict[str, Any]):
         if k.startswith("__") or k == BASE_KEY or isinstance(
                 v, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)):
             continue
-        own[k] = _plain(_replace_refs(v, refs, base_cfg, path))
+        try:
+            own[k] = _plain(_replace_refs(v, refs, base_cfg, path))
+        except RecursionError:
+            raise MigrateError("value nested too deeply (or containing itself)", file=path,
+                               field=k) from None
     lines: Dict[str, int] = {}
     for stmt in tree.body:
         name = _top_name(stmt)

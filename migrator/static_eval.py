@@ -23,11 +23,18 @@ from __future__ import annotations
 import ast
 import operator
 import re
+import types
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
+from .static_limits import (CONTAINERS, MAX_EXPR_DEPTH, MAX_STEPS, MAX_STR, OneShot, Refused,
+                            check_result, check_spec, guard_binop, guard_method, inspect_value,
+                            safe_format, seq_sum)
+
 BASE_REF_IN_STR = re.compile(r"\{\{\s*(_base_(?:\.\w+|\[[^\]{}]*\])+)\s*\}\}")
-MAX_SEQ = 10_000_000          # longest str/list a `*` may build
-MAX_EXP = 4096                # largest exponent / shift accepted on ints
+# Python errors an operation on config values may raise; each becomes an `Unsupported` naming the
+# expression (MMCV, executing the file, would fail on them too).
+_EVAL_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError,
+                MemoryError, StopIteration)
 EXEC_HINT = " (the static loader never executes configs; allow_exec=True runs such files)"
 
 
@@ -73,7 +80,7 @@ _SAFE_CALLABLE_IDS = {id(f) for f in SAFE_BUILTINS.values() if callable(f)}
 def _construct(node: ast.AST) -> str:
     try:
         text = ast.unparse(node)
-    except Exception:  # pragma: no cover - unparse handles every node we pass
+    except (Exception, RecursionError):   # too deep to print: name the node type
         text = type(node).__name__
     text = text.splitlines()[0] if text else type(node).__name__
     return text if len(text) <= 60 else text[:57] + "..."
@@ -95,6 +102,25 @@ class Interpreter:
         self.fallback = fallback if fallback is not None else {}
         self.base = base if base is not None else self.fallback
         self.scopes: List[Dict[str, Any]] = []     # comprehension scopes, innermost last
+        self.steps = 0                              # budgets: see static_limits
+        self.depth = 0
+
+    def _charge(self, n: int, node: Optional[ast.AST]) -> None:
+        self.steps += n
+        if self.steps > MAX_STEPS:
+            raise Unsupported(f"evaluation budget exceeded (more than {MAX_STEPS:,} steps); "
+                              f"a config should not compute this much", node)
+
+    def _weigh(self, v: Any, node: Optional[ast.AST]) -> None:
+        """Charge the size of a container about to be compared, hashed or printed (shared parts
+        counted each time), so no C-level walk can run unbounded."""
+        if type(v) in CONTAINERS:
+            try:
+                nodes = inspect_value(v, check_types=False, max_chars=MAX_STR,
+                                      max_nodes=max(1, 8 * (MAX_STEPS - self.steps)))
+            except Refused as e:
+                raise Unsupported(e.message, node) from None
+            self._charge(1 + nodes // 8, node)     # a walked item costs ~1/8 of an eval step
 
     # ------------------------------------------------------------------ statements
     def run(self, body: List[ast.stmt], skip: Callable[[ast.stmt], bool] = lambda s: False):
@@ -103,6 +129,16 @@ class Interpreter:
                 self.exec_stmt(stmt)
 
     def exec_stmt(self, s: ast.stmt) -> None:
+        self._charge(1, s)
+        self.depth += 1
+        try:
+            if self.depth > MAX_EXPR_DEPTH:
+                raise Unsupported(f"statements nested deeper than {MAX_EXPR_DEPTH} levels", s)
+            self._exec_stmt(s)
+        finally:
+            self.depth -= 1
+
+    def _exec_stmt(self, s: ast.stmt) -> None:
         if isinstance(s, ast.Assign):
             value = self.eval(s.value)
             for target in s.targets:
@@ -131,7 +167,7 @@ class Interpreter:
             self.run(s.body if self.eval(s.test) else s.orelse)
         elif isinstance(s, ast.For):
             iterable = self.eval(s.iter)
-            for item in _bounded(iterable, s):
+            for item in self._iter(iterable, s):
                 self.assign(s.target, item, s.lineno)
                 self.run(s.body)
             else:
@@ -150,7 +186,7 @@ class Interpreter:
             self.ns[target.id] = value
             self.lines[target.id] = line
         elif isinstance(target, (ast.Tuple, ast.List)):
-            items = list(_bounded(value, target))
+            items = list(self._iter(value, target))
             stars = [i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred)]
             if not stars and len(items) != len(target.elts):
                 raise Unsupported(f"cannot unpack {len(items)} values into "
@@ -171,10 +207,11 @@ class Interpreter:
             container = self.eval(target.value)
             key = self.eval(target.slice)
             self._guard_container(container, target)
+            self._weigh(key, target)
             try:
                 container[key] = value
             except (TypeError, IndexError, KeyError) as e:
-                raise Unsupported(f"cannot assign item {key!r}: {e}", target) from None
+                raise Unsupported(f"cannot assign item {key!r:.60}: {e}", target) from None
             self._touch(target, line)
         elif isinstance(target, ast.Attribute):
             container = self.eval(target.value)
@@ -221,7 +258,24 @@ class Interpreter:
         if method is None:
             raise Unsupported(f"{type(n).__name__} expression `{_construct(n)}` is outside the "
                               f"static config subset", n)
-        return method(n)
+        self._charge(1, n)
+        self.depth += 1
+        try:
+            if self.depth > MAX_EXPR_DEPTH:
+                raise Unsupported(f"expression nested deeper than {MAX_EXPR_DEPTH} levels", n)
+            result = method(n)
+            check_result(result)
+            return result
+        except Unsupported:
+            raise
+        except Refused as e:
+            raise Unsupported(e.message, n) from None
+        except RecursionError:
+            raise Unsupported("value or expression nested too deeply to evaluate", n) from None
+        except _EVAL_ERRORS as e:
+            raise Unsupported(f"`{_construct(n)}` failed: {type(e).__name__}: {e}", n) from None
+        finally:
+            self.depth -= 1
 
     def _e_Constant(self, n: ast.Constant) -> Any:
         v = n.value
@@ -272,7 +326,7 @@ class Interpreter:
         out = []
         for e in elts:
             if isinstance(e, ast.Starred):
-                out.extend(_bounded(self.eval(e.value), e))
+                out.extend(self._iter(self.eval(e.value), e))
             else:
                 out.append(self.eval(e))
         return out
@@ -286,7 +340,9 @@ class Interpreter:
                     raise Unsupported(f"`**{_construct(v)}` is not a dict", v)
                 out.update(m)
             else:
-                out[self.eval(k)] = self.eval(v)
+                key = self.eval(k)
+                self._weigh(key, k)
+                out[key] = self.eval(v)     # a later key or `**` wins, as in Python
         return out
 
     def _e_BinOp(self, n: ast.BinOp):
@@ -296,23 +352,24 @@ class Interpreter:
         return self._binop(op, self.eval(n.left), self.eval(n.right), n)
 
     def _binop(self, op, a, b, node, inplace=False):
-        if op is operator.mul:
-            for seq, k in ((a, b), (b, a)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(k, int) \
-                        and len(seq) * k > MAX_SEQ:
-                    raise Unsupported("sequence repetition too large", node)
-        if op in (operator.pow, operator.lshift) and isinstance(b, int) and abs(b) > MAX_EXP:
-            raise Unsupported("exponent too large", node)
+        try:
+            guard_binop(op.__name__, a, b)
+        except Refused as e:
+            raise Unsupported(e.message, node) from None
+        if op is operator.mod:
+            self._weigh(b, node)
         if inplace and type(a) is list and op is operator.add:
-            a += list(_bounded(b, node)) if not isinstance(b, list) else b   # `x += y` extends
+            a += list(self._iter(b, node)) if not isinstance(b, list) else b   # `x += y` extends
+            check_result(a)
             return a
         if inplace and type(a) is dict and op is operator.or_:
             a |= b
             return a
         try:
             return op(a, b)
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError) as e:
-            raise Unsupported(f"`{_construct(node)}` failed: {e}", node) from None
+        except _EVAL_ERRORS as e:
+            raise Unsupported(f"`{_construct(node)}` failed: {type(e).__name__}: {e}",
+                              node) from None
 
     def _e_UnaryOp(self, n: ast.UnaryOp):
         try:
@@ -331,8 +388,10 @@ class Interpreter:
 
     def _e_Compare(self, n: ast.Compare):
         left = self.eval(n.left)
+        self._weigh(left, n)
         for op, comp in zip(n.ops, n.comparators):
             right = self.eval(comp)
+            self._weigh(right, n)
             try:
                 ok = _CMP[type(op)](left, right)
             except TypeError as e:
@@ -355,7 +414,9 @@ class Interpreter:
         return "".join(parts)
 
     def _e_FormattedValue(self, n: ast.FormattedValue):
+        # the field is an expression of the static subset (attribute access already refused)
         value = self.eval(n.value)
+        self._weigh(value, n)
         if n.conversion == ord("r"):
             value = repr(value)
         elif n.conversion == ord("s"):
@@ -364,6 +425,10 @@ class Interpreter:
             value = ascii(value)
         spec = self._e_JoinedStr(n.format_spec) if n.format_spec is not None else ""
         try:
+            check_spec(spec)
+        except Refused as e:
+            raise Unsupported(e.message, n) from None
+        try:
             return format(value, spec)
         except (TypeError, ValueError) as e:
             raise Unsupported(f"f-string format failed: {e}", n) from None
@@ -371,10 +436,12 @@ class Interpreter:
     def _e_Subscript(self, n: ast.Subscript):
         container = self.eval(n.value)
         key = self.eval(n.slice)
+        self._weigh(key, n)
         try:
             return container[key]
         except KeyError:
-            raise Unsupported(f"key {key!r} not found in `{_construct(n.value)}`", n) from None
+            raise Unsupported(f"key {key!r:.60} not found in `{_construct(n.value)}`",
+                              n) from None
         except (IndexError, TypeError) as e:
             raise Unsupported(f"`{_construct(n)}` failed: {e}", n) from None
 
@@ -407,25 +474,58 @@ class Interpreter:
         args = self._elts(n.args)
         kwargs: Dict[str, Any] = {}
         for kw in n.keywords:
+            pairs = [(kw.arg, self.eval(kw.value))]
             if kw.arg is None:
-                m = self.eval(kw.value)
+                m = pairs[0][1]
                 if not isinstance(m, dict):
                     raise Unsupported(f"`**{_construct(kw.value)}` is not a dict", kw.value)
-                kwargs.update(m)
-            else:
-                kwargs[kw.arg] = self.eval(kw.value)
+                if not all(type(k) is str for k in m):
+                    raise Unsupported(f"`**{_construct(kw.value)}`: keywords must be strings",
+                                      kw.value)
+                pairs = list(m.items())
+            for k, v in pairs:      # Python: TypeError, "got multiple values for keyword"
+                if k in kwargs:
+                    raise Unsupported(f"`{_construct(n.func)}()` got multiple values for keyword "
+                                      f"argument '{k}'", kw.value)
+                kwargs[k] = v
+        for v in list(args) + list(kwargs.values()):
+            self._weigh(v, n)
         if func in (map, filter) and args and not (
                 id(args[0]) in _SAFE_CALLABLE_IDS or _is_safe_method(args[0]) or args[0] is None):
             raise Unsupported(f"`{_construct(n.func)}` needs a safe builtin as its function", n)
-        if func in (list, tuple, set, sorted, sum, min, max, frozenset) and args \
+        if func in (list, tuple, set, sorted, sum, min, max, frozenset, any, all) and args \
                 and (len(args) == 1 or func is sum):
-            args[0] = _bounded(args[0], n)
+            args[0] = self._iter(args[0], n)
+        # a str method handed to map()/sorted(key=...) must pass the same guards as a call
+        args = [self._guarded(a, n) if _is_str_method(a) else a for a in args]
+        kwargs = {k: self._guarded(v, n) if _is_str_method(v) else v for k, v in kwargs.items()}
+        return self._invoke(func, args, kwargs, n)
+
+    def _guarded(self, method: Any, node: ast.AST) -> Callable[..., Any]:
+        return lambda *a, **k: self._invoke(method, list(a), k, node)
+
+    def _invoke(self, func: Any, args: List[Any], kwargs: Dict[str, Any], n: ast.AST) -> Any:
+        owner = getattr(func, "__self__", None)
         try:
+            if owner is not None and not isinstance(owner, types.ModuleType):
+                name = func.__name__
+                if name in _COMPARING_METHODS:
+                    self._weigh(owner, n)
+                if type(owner) is str and name == "join" and args:
+                    args[0] = list(self._iter(args[0], n))
+                guard_method(owner, name, args, kwargs)
+                if type(owner) is str and name == "format":
+                    return safe_format(owner, args, kwargs, lambda v: self._weigh(v, n))
+            if func is sum and len(args) == 2 and type(args[1]) in (list, tuple) and not kwargs:
+                return seq_sum(args[0], args[1], lambda k: self._charge(k, n))
             result = func(*args, **kwargs)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
-            raise Unsupported(f"`{_construct(n)}` failed: {e}", n) from None
-        if func in (map, filter, zip, enumerate, reversed):
-            result = list(_bounded(result, n)).__iter__()   # materialise: keep it deterministic
+            if func in (map, filter, zip, enumerate, reversed):   # materialised: deterministic
+                result = OneShot(list(self._iter(result, n)), func.__name__)
+        except Refused as e:
+            raise Unsupported(e.message, n) from None
+        except _EVAL_ERRORS as e:
+            raise Unsupported(f"`{_construct(n)}` failed: {type(e).__name__}: {e}", n) from None
+        check_result(result)
         return result
 
     # comprehensions ------------------------------------------------------------
@@ -444,7 +544,7 @@ class Interpreter:
         if g.is_async:
             raise Unsupported("async comprehension", g.iter)
         # the first iterable is evaluated in the enclosing scope, as in Python
-        for item in _bounded(self.eval(g.iter), g.iter):
+        for item in self._iter(self.eval(g.iter), g.iter):
             self.assign(g.target, item, 0)
             if all(self.eval(c) for c in g.ifs):
                 yield from self._clauses(gens, i + 1, emit)
@@ -456,29 +556,35 @@ class Interpreter:
         return set(self._comp(n, n.generators, lambda: self.eval(n.elt)))
 
     def _e_GeneratorExp(self, n):
-        return iter(list(self._comp(n, n.generators, lambda: self.eval(n.elt))))
+        return OneShot(list(self._comp(n, n.generators, lambda: self.eval(n.elt))),
+                       "generator expression")
 
     def _e_DictComp(self, n):
         return dict(self._comp(n, n.generators, lambda: (self.eval(n.key), self.eval(n.value))))
+
+    def _iter(self, iterable: Any, node: ast.AST) -> Iterator[Any]:
+        """Iterate a value, one step per item (the step budget ends any long loop; what is
+        materialised is bounded by `check_result`)."""
+        try:
+            it = iter(iterable)
+        except TypeError as e:
+            raise Unsupported(f"`{_construct(node)}`: {e}", node) from None
+        for item in it:
+            self._charge(1, node)
+            yield item
+
+
+_COMPARING_METHODS = frozenset("index count remove sort".split())
+
+
+def _is_str_method(func: Any) -> bool:
+    return type(getattr(func, "__self__", None)) is str and callable(func)
 
 
 def _is_safe_method(func: Any) -> bool:
     owner = getattr(func, "__self__", None)
     name = getattr(func, "__name__", None)
     return owner is not None and name in SAFE_METHODS.get(type(owner), frozenset())
-
-
-def _bounded(iterable: Any, node: ast.AST, limit: int = MAX_SEQ) -> Iterator[Any]:
-    if isinstance(iterable, range) and len(iterable) > limit:
-        raise Unsupported(f"range of {len(iterable)} items is too large", node)
-    try:
-        it = iter(iterable)
-    except TypeError as e:
-        raise Unsupported(f"`{_construct(node)}`: {e}", node) from None
-    for count, item in enumerate(it):
-        if count >= limit:
-            raise Unsupported("iteration too long", node)
-        yield item
 
 
 def _root_name(n: ast.AST) -> Optional[str]:

@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 from typing import List
 
-from .errors import MigrateError
+from .load import parse_python
 
 # Top-level names that only exist in MMCV 1.x configs (the rule modules own their conversion).
 OLD_STYLE_KEYS = {
@@ -48,10 +48,7 @@ def old_fields(path, text: str = None) -> List[OldField]:
     if text is None:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
-    try:
-        tree = ast.parse(text, filename=str(path))
-    except SyntaxError as exc:
-        raise MigrateError(f"syntax error: {exc.msg}", file=str(path), line=exc.lineno) from None
+    tree = parse_python(text, str(path))      # one parser, one set of syntax errors
     found: List[OldField] = []
     for stmt in tree.body:
         targets, value = [], None

@@ -36,7 +36,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .errors import Location, MigrateError
 from .static_eval import Interpreter, Unsupported
-from .static_limits import Refused, dotted, inspect_value
+from .static_limits import MAX_VALUE_NODES, Refused, dotted, inspect_value
 
 BASE_KEY = "_base_"
 DELETE_KEY = "_delete_"
@@ -187,7 +187,7 @@ def _parse(path: str):
         text = f.read()
     text = _substitute_predefined(text, path)
     if ext == ".py":
-        parsed = _parse_py(text, path)
+        parsed = parse_python(text, path)
         kind = "py"
     else:
         parsed = _load_data(text, ext, path)
@@ -196,7 +196,7 @@ def _parse(path: str):
     return kind, (copy.deepcopy(parsed) if kind == "data" else parsed), text
 
 
-def _parse_py(text: str, path: str) -> ast.Module:
+def parse_python(text: str, path: str) -> ast.Module:
     """The file's syntax tree, with every error Python itself reports before running a file
     (compiling it without running: `dict(lr=0.1, lr=0.2)` is "keyword argument repeated", as
     under MMCV and MMEngine, which import/exec the file)."""
@@ -215,9 +215,10 @@ def _parse_py(text: str, path: str) -> ast.Module:
 
 def _check_values(own: Dict[str, Any], lines: Dict[str, Optional[int]], path: str) -> None:
     """Every value a file defines must be one an MMEngine config can hold (static_limits)."""
+    budget = MAX_VALUE_NODES                 # shared by the file's values
     for name, value in own.items():
         try:
-            inspect_value(value)
+            budget -= inspect_value(value, max_nodes=budget)
         except Refused as e:
             raise MigrateError(e.message, file=path, line=lines.get(name),
                                field=dotted(name, e.path)) from None

@@ -61,8 +61,8 @@ _CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.Lt
         ast.NotIn: lambda a, b: a not in b}
 
 SAFE_BUILTINS: Dict[str, Any] = {f.__name__: f for f in (
-    dict, list, tuple, set, frozenset, len, min, max, range, int, float, str, bool, round, abs,
-    sum, zip, enumerate, sorted, reversed, any, all, isinstance, map, filter)}
+    dict, list, tuple, set, frozenset, len, min, max, range, int, float, complex, str, bool,
+    round, abs, sum, zip, enumerate, sorted, reversed, any, all, isinstance, map, filter)}
 SAFE_BUILTINS.update({"True": True, "False": False, "None": None})
 
 # Methods callable on values, per exact type. Mutating ones act in place, as under execution.
@@ -135,6 +135,14 @@ class Interpreter:
             if self.depth > MAX_EXPR_DEPTH:
                 raise Unsupported(f"statements nested deeper than {MAX_EXPR_DEPTH} levels", s)
             self._exec_stmt(s)
+        except Unsupported:
+            raise
+        except Refused as e:
+            raise Unsupported(e.message, s) from None
+        except RecursionError:
+            raise Unsupported("value or statement nested too deeply to evaluate", s) from None
+        except _EVAL_ERRORS as e:
+            raise Unsupported(f"`{_construct(s)}` failed: {type(e).__name__}: {e}", s) from None
         finally:
             self.depth -= 1
 
@@ -520,7 +528,7 @@ class Interpreter:
                 return seq_sum(args[0], args[1], lambda k: self._charge(k, n))
             result = func(*args, **kwargs)
             if func in (map, filter, zip, enumerate, reversed):   # materialised: deterministic
-                result = OneShot(list(self._iter(result, n)), func.__name__)
+                result = OneShot(list(self._iter(result, n)), func.__name__ + "()")
         except Refused as e:
             raise Unsupported(e.message, n) from None
         except _EVAL_ERRORS as e:
@@ -557,7 +565,7 @@ class Interpreter:
 
     def _e_GeneratorExp(self, n):
         return OneShot(list(self._comp(n, n.generators, lambda: self.eval(n.elt))),
-                       "generator expression")
+                       "a generator expression")
 
     def _e_DictComp(self, n):
         return dict(self._comp(n, n.generators, lambda: (self.eval(n.key), self.eval(n.value))))

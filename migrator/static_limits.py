@@ -102,75 +102,119 @@ class _KeyOf:
         self.key = key
 
 
-_EXIT = object()
 _ROOT = object()
 
 
 def inspect_value(v: Any, check_types: bool = True, max_nodes: int = MAX_VALUE_NODES,
                   max_depth: int = MAX_VALUE_DEPTH, max_chars: int = MAX_VALUE_CHARS) -> int:
-    """Walk `v` without recursion; return the number of items visited (shared sub-values are
-    counted at every place they appear, as emission or printing would write them). Raises
-    Refused for the first item over a budget, or (`check_types`) of a type no config holds."""
-    nodes = chars = 0
+    """Check `v` without recursion and return its size: the number of items it has once shared
+    sub-values are written out at every place they appear (as emission or `str()` would). Each
+    distinct container is visited once (sizes of shared parts are memoised), so a value built by
+    doubling (`a = [a, a]` sixty times) is measured, and refused, at once. Raises Refused for the
+    first item over a budget, a self-containing value, or (`check_types`) a type no config holds."""
+    if type(v) not in CONTAINERS:
+        _check_leaf(v, check_types, max_chars)
+        return 1
+    done: Dict[int, Tuple[int, int, int]] = {}      # id -> (items, chars, height)
     on_path: set = set()
-    path: List[Any] = []                 # keys of the containers entered, root first
-    stack: List[Tuple[Any, Any]] = [(v, _ROOT)]
+    path: List[Any] = []
+    stack: List[Tuple[Any, Any, Any]] = [(v, _ROOT, None)]
 
-    def where(key: Any) -> List[Any]:
+    def where(key: Any = _ROOT) -> List[Any]:
         return [p for p in path if p is not _ROOT] + ([] if key is _ROOT else [key])
 
     while stack:
-        obj, key = stack.pop()
-        if obj is _EXIT:
-            on_path.discard(key)
+        obj, key, leaving = stack.pop()
+        if leaving is not None:             # all children measured: add them up
             path.pop()
-            continue
-        nodes += 1
-        if nodes > max_nodes:
-            raise Refused(f"value too large (more than {max_nodes:,} items once shared parts are "
-                          f"written out)", where(key))
-        t = type(obj)
-        if t is int:
-            if obj.bit_length() > MAX_INT_BITS:
-                raise Refused(f"integer too large ({obj.bit_length()} bits, at most "
-                              f"{MAX_INT_BITS})", where(key))
-            continue
-        if t is str or t is bytes:
-            chars += len(obj)
+            on_path.discard(id(obj))
+            items, chars, kids = leaving
+            height = 0
+            for cid in kids:
+                n, c, h = done[cid]
+                items, chars, height = items + n, chars + c, max(height, h)
+            if items > max_nodes:
+                raise Refused(f"value too large (more than {max_nodes:,} items once shared parts "
+                              f"are written out)", where(key))
             if chars > max_chars:
                 raise Refused(f"value too large (more than {max_chars:,} characters once shared "
                               f"parts are written out)", where(key))
+            done[id(obj)] = (items, chars, height + 1)
             continue
-        if t in EMITTABLE_LEAVES:
-            continue
-        if t in CONTAINERS:
-            if id(obj) in on_path:
-                raise Refused("the value contains itself (a self-referencing container)",
-                              where(key))
-            if len(path) + 1 > max_depth:
+        if id(obj) in done:                 # a shared part met again: measured already
+            if len(path) + done[id(obj)][2] > max_depth:
                 raise Refused(f"value nested deeper than {max_depth} levels", where(key))
-            path.append(key)
-            on_path.add(id(obj))
-            stack.append((_EXIT, id(obj)))
-            if t is dict:
-                for k, x in reversed(list(obj.items())):
-                    stack.append((x, k))
-                    if check_types and type(k) is not str:
-                        stack.append((k, _KeyOf(k)))
-            elif t in (set, frozenset):
-                stack.extend((x, _KeyOf(x)) for x in obj)
-            else:
-                stack.extend((obj[i], i) for i in range(len(obj) - 1, -1, -1))
             continue
-        if check_types:
-            if isinstance(obj, OneShot):
-                raise Refused(f"{obj.origin}(): {_ITERATOR_HINT}", where(key))
-            if callable(obj):
-                raise Refused(f"`{getattr(obj, '__name__', t.__name__)}` is a function or class, "
-                              f"not a config value", where(key))
-            raise Refused(f"a value of type {t.__name__} cannot be written into an MMEngine "
-                          f"config", where(key))
-    return nodes
+        if len(path) >= max_depth:
+            raise Refused(f"value nested deeper than {max_depth} levels", where(key))
+        path.append(key)
+        on_path.add(id(obj))
+        items, chars, kids = 1, 0, []
+        stack.append((obj, key, None))     # replaced below by its leaving marker
+        mark = len(stack) - 1
+        for child, ckey in _children(obj):
+            t = type(child)
+            if t not in CONTAINERS:
+                items += 1
+                if t in _FAST_LEAVES:
+                    continue
+                if t is str or t is bytes:
+                    chars += len(child)
+                try:
+                    _check_leaf(child, check_types, max_chars)
+                except Refused as e:
+                    raise Refused(e.message, where(ckey)) from None
+                continue
+            cid = id(child)
+            kids.append(cid)
+            if cid in on_path:
+                raise Refused("the value contains itself (a self-referencing container)",
+                              where(ckey))
+            if cid in done:
+                if len(path) + done[cid][2] > max_depth:
+                    raise Refused(f"value nested deeper than {max_depth} levels", where(ckey))
+            else:
+                stack.append((child, ckey, None))
+        if check_types and type(obj) is dict:
+            for k in obj:
+                if type(k) is not str:
+                    try:
+                        inspect_value(k, True, max_nodes, max_depth, max_chars)
+                    except Refused as e:
+                        raise Refused(e.message, where(_KeyOf(k))) from None
+        stack[mark] = (obj, key, (items, chars, kids))
+    return done[id(v)][0]
+
+
+def _children(obj: Any):
+    t = type(obj)
+    if t is dict:
+        return zip(obj.values(), obj.keys())
+    if t is list or t is tuple:
+        return zip(obj, range(len(obj)))
+    return ((x, _KeyOf(x)) for x in obj)
+
+
+_FAST_LEAVES = frozenset((float, bool, type(None)))
+
+
+def _check_leaf(obj: Any, check_types: bool, max_chars: int) -> None:
+    t = type(obj)
+    if t is int:
+        if obj.bit_length() > MAX_INT_BITS:
+            raise Refused(f"integer too large ({obj.bit_length()} bits, at most {MAX_INT_BITS})")
+    elif t is str or t is bytes:
+        if len(obj) > max_chars:
+            raise Refused(f"value too large (more than {max_chars:,} characters)")
+    elif t in EMITTABLE_LEAVES or not check_types:
+        return
+    elif isinstance(obj, OneShot):
+        raise Refused(f"{obj.origin}: {_ITERATOR_HINT}")
+    elif callable(obj):
+        raise Refused(f"`{getattr(obj, '__name__', t.__name__)}` is a function or class, not a "
+                      f"config value")
+    else:
+        raise Refused(f"a value of type {t.__name__} cannot be written into an MMEngine config")
 
 
 # --------------------------------------------------------------------------- format strings

@@ -68,12 +68,12 @@ def emit_flat(cfg: Dict[str, Any], report: Report, header: str = "") -> str:
     for f in report.findings:
         by_anchor.setdefault(f.anchor if f.anchor in cfg else None, []).append(f)
     out: List[str] = [header] if header else []
-    user_vars: List[tuple] = []     # dataset_type, data_root, pipelines...: referred to by name
+    user_vars = Names()     # dataset_type, data_root, pipelines...: referred to by name
     for key in ordered_keys(cfg):
         out.extend(ln for f in by_anchor.get(key, []) for ln in finding_comment(f))
-        text = format_value(cfg[key], indent=0, prefix_len=len(key) + 3, names=Names(user_vars))
+        text = format_value(cfg[key], indent=0, prefix_len=len(key) + 3, names=user_vars)
         out.append(f"{key} = {text}")
         if key not in _RANK:
-            user_vars.append((key, cfg[key]))
+            user_vars.add(key, cfg[key])
     out.extend(ln for f in by_anchor.get(None, []) for ln in finding_comment(f))
     return "\n".join(out) + "\n"

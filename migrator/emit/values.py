@@ -3,12 +3,15 @@
 Style follows the MMEngine configs maintainers write: `dict(key=value)` when every key is an
 identifier (else a `{...}` display), a value on one line when it fits in `width` columns, else one
 item per line with a trailing comma. Floats use `repr` (shortest round-trip), strings single quotes.
+Other values an MMEngine config holds (checked with real `mmengine.Config`, see
+`static_limits.EMITTABLE_LEAVES`) are written as an expression giving the same value: `range(0, 1)`,
+`b'..'`, `(1+2j)`, `...`, `frozenset({..})`; dict keys that are not identifiers use `{key: value}`.
 """
 from __future__ import annotations
 
 import keyword
 import math
-from typing import Any, List
+from typing import Any, Dict, List, Tuple
 
 INDENT = "    "
 
@@ -18,15 +21,25 @@ def _is_ident(k: Any) -> bool:
 
 
 def scalar(v: Any) -> str:
-    if isinstance(v, float):
+    t = type(v)
+    if t is float:
         if math.isinf(v):
             return "float('inf')" if v > 0 else "float('-inf')"
         if math.isnan(v):
             return "float('nan')"
         return repr(v)
-    if isinstance(v, (str, int, bool)) or v is None:
+    if t in (str, int, bool, bytes, range) or v is None:
         return repr(v)
-    raise TypeError(f"cannot emit a value of type {type(v).__name__}: {v!r}")
+    if t is complex:
+        if math.isfinite(v.real) and math.isfinite(v.imag):
+            return repr(v)
+        return f"complex({scalar(v.real)}, {scalar(v.imag)})"
+    if v is Ellipsis:
+        return "..."
+    if t is frozenset:
+        return f"frozenset({_one_line(set(v))})" if v else "frozenset()"
+    # the loader refuses every other type (static_limits.inspect_value): reaching this is a bug
+    raise TypeError(f"cannot emit a value of type {t.__name__}: {v!r:.80}")
 
 
 def _items(v: Any) -> tuple:
@@ -34,7 +47,7 @@ def _items(v: Any) -> tuple:
     if isinstance(v, dict):
         if all(_is_ident(k) for k in v):
             return "dict(", ")", [(f"{k}=", x) for k, x in v.items()]
-        return "{", "}", [(f"{scalar(k)}: ", x) for k, x in v.items()]
+        return "{", "}", [(f"{_one_line(k)}: ", x) for k, x in v.items()]
     if isinstance(v, list):
         return "[", "]", [("", x) for x in v]
     if isinstance(v, tuple):
@@ -55,27 +68,73 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _fingerprint(v: Any) -> Any:
+    """A hashable key equal for two values exactly when `_same` holds for them (types included)."""
+    t = type(v)
+    if t is dict:
+        return (dict, tuple((k, _fingerprint(x)) for k, x in v.items()))
+    if t is list or t is tuple:
+        return (t, tuple(_fingerprint(x) for x in v))
+    if t is set:
+        return (set, frozenset(v))
+    return (t, v)
+
+
 class Names:
     """User variables that emission may refer to instead of restating their value.
 
     A value deep-equal to a variable's value is written as the variable's name (`pipeline=
     train_pipeline`); a string that extends a directory-like string variable (ending in '/') is
     written as `data_root + 'rest'`. Only containers and strings of some length qualify, so
-    `1` or `'bbox'` never turn into a variable by coincidence.
+    `1` or `'bbox'` never turn into a variable by coincidence. When several variables qualify,
+    the first one added wins.
+
+    Lookups are hash-based (a dict from a value's fingerprint to the first name with that value,
+    and one from directory strings to names), so emitting a file costs time linear in its size,
+    not in its size times its number of variables.
     """
 
     def __init__(self, pairs=()):
-        self.pairs = [(n, v) for n, v in pairs
-                      if (isinstance(v, (dict, list, tuple)) and v) or (isinstance(v, str) and len(v) >= 4)]
+        self._equal: Dict[Any, str] = {}
+        self._shapes: set = set()               # (type, len) of the containers held
+        self._dirs: Dict[str, Tuple[int, str]] = {}
+        self.pairs: List[Tuple[str, Any]] = []
+        for name, value in pairs:
+            self.add(name, value)
+
+    def add(self, name: str, v: Any) -> None:
+        if not ((type(v) in (dict, list, tuple) and v) or (type(v) is str and len(v) >= 4)):
+            return
+        self.pairs.append((name, v))
+        if type(v) is not str:
+            self._shapes.add((type(v), len(v)))
+        try:
+            self._equal.setdefault(_fingerprint(v), name)
+        except TypeError:                        # an unhashable leaf (never from the loader)
+            pass
+        if type(v) is str and v.endswith("/"):
+            self._dirs.setdefault(v, (len(self.pairs), name))
 
     def lookup(self, v: Any):
-        for name, val in self.pairs:
-            if _same(val, v):
-                return name
-        if isinstance(v, str):
-            for name, val in self.pairs:
-                if isinstance(val, str) and val.endswith("/") and len(v) > len(val) and v.startswith(val):
-                    return f"{name} + {v[len(val):]!r}"
+        t = type(v)
+        if t is not str and (t, len(v) if t in (dict, list, tuple) else -1) not in self._shapes:
+            return None
+        try:
+            name = self._equal.get(_fingerprint(v))
+        except TypeError:
+            name = None
+        if name is not None:
+            return name
+        if t is str and self._dirs:
+            best = None
+            cut = v.find("/")
+            while 0 <= cut < len(v) - 1:        # every proper prefix of v ending in '/'
+                hit = self._dirs.get(v[:cut + 1])
+                if hit is not None and (best is None or hit[0] < best[0]):
+                    best = (hit[0], hit[1], cut + 1)
+                cut = v.find("/", cut + 1)
+            if best is not None:
+                return f"{best[1]} + {v[best[2]:]!r}"
         return None
 
 
@@ -84,7 +143,7 @@ NO_NAMES = Names()
 
 def _leaf(v: Any, names: Names):
     """The text of `v` when it is a variable reference or a scalar, else None (a container)."""
-    ref = names.lookup(v) if names.pairs else None
+    ref = names.lookup(v) if names.pairs else None   # noqa: the index is hash-based
     if ref is not None:
         return ref
     if not isinstance(v, (dict, list, tuple, set)):

@@ -80,6 +80,7 @@ def load_file(path: PathLike, allow_exec: bool = False) -> FileConfig:
 
 
 def clear_cache() -> None:
+    _TREES.clear()
     _PARSED.clear()
     _LOADED.clear()
 
@@ -196,10 +197,18 @@ def _parse(path: str):
     return kind, (copy.deepcopy(parsed) if kind == "data" else parsed), text
 
 
+_TREES: Dict[Tuple[str, int, int], ast.Module] = {}     # the last few parsed texts
+
+
 def parse_python(text: str, path: str) -> ast.Module:
     """The file's syntax tree, with every error Python itself reports before running a file
     (compiling it without running: `dict(lr=0.1, lr=0.2)` is "keyword argument repeated", as
-    under MMCV and MMEngine, which import/exec the file)."""
+    under MMCV and MMEngine, which import/exec the file). The caller must not modify the tree
+    (`--check` and the loader parse the same text one after the other: parsed once)."""
+    key = (path, len(text), zlib.crc32(text.encode("utf-8", "surrogatepass")))
+    hit = _TREES.get(key)
+    if hit is not None:
+        return hit
     try:
         tree = ast.parse(text, filename=path)
         compile(tree, path, "exec", dont_inherit=True)
@@ -210,6 +219,9 @@ def parse_python(text: str, path: str) -> ast.Module:
                            file=path) from None
     except ValueError as e:            # e.g. "source code string cannot contain null bytes"
         raise MigrateError(f"syntax error: {e}", file=path) from None
+    if len(_TREES) >= 8:
+        _TREES.pop(next(iter(_TREES)))
+    _TREES[key] = tree
     return tree
 
 

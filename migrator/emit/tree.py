@@ -117,6 +117,9 @@ def plan_statements(module: cst.Module, own: Dict[str, Any], old_names: Set[str]
             last[s.name] = i
     covered: Set[str] = set()
     for i, s in enumerate(stmts):
+        if s.name in old_names and s.name != "_base_":
+            s.action = "drop"            # every assignment of an old field, not only the last
+            continue
         if not s.name or last[s.name] != i or s.name == "_base_":
             continue
         name = s.name

@@ -92,8 +92,8 @@ def _loading(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
                                     "training state from load_from", original=auto,
                      anchor="load_from")
         new = {"load_from": load_from, "resume": True}
-    else:
-        new = {"load_from": load_from, "resume": False}
+    else:   # a new-style `resume` already there (an MMEngine config) passes through
+        new = {"load_from": load_from, "resume": cfg.get("resume", False)}
     return replace_keys(cfg, present, new)
 
 

@@ -301,3 +301,11 @@ def test_flat_emission_is_linear_in_the_number_of_variables(tmp_path):
         times.append(time.process_time() - start)
         assert rc == 0, err
     assert times[1] / times[0] < 8 * 2.0, times      # linear: ~8; quadratic: ~64
+
+
+def test_keys_python_would_normalise_stay_in_braces():
+    # found by the property suite: `dict(º=1)` is {'o': 1} (identifiers are NFKC-normalised)
+    for key in ("º", "ﬁle", "x²"):
+        text = format_value({key: 1})
+        assert eval(text) == {key: 1}, text
+    assert format_value({"ünï": 1}) == "dict(ünï=1)"

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import keyword
 import math
+import unicodedata
 from typing import Any, Dict, List, Tuple
 
 INDENT = "    "
 
 
 def _is_ident(k: Any) -> bool:
-    return isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)
+    """A key writable as `dict(k=...)`: Python NFKC-normalises identifiers (`dict(º=1)` is
+    `{'o': 1}`), so only keys that are already normalised qualify."""
+    return isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k) \
+        and (k.isascii() or unicodedata.normalize("NFKC", k) == k)
 
 
 def scalar(v: Any) -> str:

@@ -217,8 +217,22 @@ HOSTILE = [
 
 
 @st.composite
+def star_dicts(draw):
+    """Dict displays and dict() calls mixing keys and `**` unpacking, with overlapping keys."""
+    keys = st.sampled_from(["k", "lr", "type", "j"])
+    a = draw(st.dictionaries(keys, st.integers(0, 9), max_size=3))
+    parts = draw(st.lists(st.one_of(st.tuples(keys, st.integers(10, 19)), st.just("**a")),
+                          min_size=1, max_size=4))
+    items = ", ".join(p if p == "**a" else f"{p[0]!r}: {p[1]}" for p in parts)
+    call = "dict(" + ", ".join(["a"] if draw(st.booleans()) else []) + ")"
+    return f"a = {src(a)}\nx = {{{items}}}\ny = {call}\ny.update(a, k=20)\n"
+
+
+@st.composite
 def hostile(draw):
-    kind = draw(st.integers(0, 4))
+    kind = draw(st.integers(0, 5))
+    if kind == 5:
+        return draw(star_dicts())
     if kind == 0:
         d = draw(st.integers(1, 140))
         return "deep = " + "[" * d + "]" * d + "\n"

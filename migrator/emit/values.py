@@ -84,6 +84,15 @@ def _fingerprint(v: Any) -> Any:
     return (t, v)
 
 
+def _shape(v: Any) -> Any:
+    """A cheap, shallow key that equal values share (dict keys in order; sequence length and
+    leading item types): only values of the same shape are ever fingerprinted and compared."""
+    t = type(v)
+    if t is dict:
+        return (dict, tuple(v))
+    return (t, len(v), tuple(type(x) for x in v[:4]))
+
+
 class Names:
     """User variables that emission may refer to instead of restating their value.
 
@@ -93,53 +102,66 @@ class Names:
     `1` or `'bbox'` never turn into a variable by coincidence. When several variables qualify,
     the first one added wins.
 
-    Lookups are hash-based (a dict from a value's fingerprint to the first name with that value,
-    and one from directory strings to names), so emitting a file costs time linear in its size,
-    not in its size times its number of variables.
+    Lookups are hash-based: strings by value; containers by `_shape`, then by a deep
+    fingerprint computed (once) only for the variables of a shape some lookup asked about. So
+    emitting a file costs time linear in its size, not in its size times its number of
+    variables, and building a `Names` is cheap.
     """
 
     def __init__(self, pairs=()):
-        self._equal: Dict[Any, str] = {}
-        self._shapes: set = set()               # (type, len) of the containers held
+        self._strings: Dict[str, str] = {}
         self._dirs: Dict[str, Tuple[int, str]] = {}
+        self._pending: Dict[Any, List[Tuple[str, Any]]] = {}
+        self._index: Dict[Any, Dict[Any, str]] = {}
         self.pairs: List[Tuple[str, Any]] = []
         for name, value in pairs:
             self.add(name, value)
 
     def add(self, name: str, v: Any) -> None:
-        if not ((type(v) in (dict, list, tuple) and v) or (type(v) is str and len(v) >= 4)):
+        t = type(v)
+        if t is str:
+            if len(v) < 4:
+                return
+            self._strings.setdefault(v, name)
+            if v.endswith("/"):
+                self._dirs.setdefault(v, (len(self.pairs), name))
+        elif t in (dict, list, tuple) and v:
+            self._pending.setdefault(_shape(v), []).append((name, v))
+        else:
             return
         self.pairs.append((name, v))
-        if type(v) is not str:
-            self._shapes.add((type(v), len(v)))
-        try:
-            self._equal.setdefault(_fingerprint(v), name)
-        except TypeError:                        # an unhashable leaf (never from the loader)
-            pass
-        if type(v) is str and v.endswith("/"):
-            self._dirs.setdefault(v, (len(self.pairs), name))
 
     def lookup(self, v: Any):
         t = type(v)
-        if t is not str and (t, len(v) if t in (dict, list, tuple) else -1) not in self._shapes:
+        if t is str:
+            name = self._strings.get(v)
+            return name if name is not None else self._prefixed(v)
+        if t not in (dict, list, tuple) or not v:
             return None
+        shape = _shape(v)
+        index = self._index.setdefault(shape, {}) if shape in self._pending else \
+            self._index.get(shape)
+        if index is None:
+            return None
+        for name, val in self._pending.pop(shape, ()):
+            try:
+                index.setdefault(_fingerprint(val), name)
+            except TypeError:                 # an unhashable leaf (never from the loader)
+                pass
         try:
-            name = self._equal.get(_fingerprint(v))
+            return index.get(_fingerprint(v))
         except TypeError:
-            name = None
-        if name is not None:
-            return name
-        if t is str and self._dirs:
-            best = None
-            cut = v.find("/")
-            while 0 <= cut < len(v) - 1:        # every proper prefix of v ending in '/'
-                hit = self._dirs.get(v[:cut + 1])
-                if hit is not None and (best is None or hit[0] < best[0]):
-                    best = (hit[0], hit[1], cut + 1)
-                cut = v.find("/", cut + 1)
-            if best is not None:
-                return f"{best[1]} + {v[best[2]:]!r}"
-        return None
+            return None
+
+    def _prefixed(self, v: str):
+        best = None
+        cut = v.find("/")
+        while 0 <= cut < len(v) - 1:          # every proper prefix of v ending in '/'
+            hit = self._dirs.get(v[:cut + 1])
+            if hit is not None and (best is None or hit[0] < best[0]):
+                best = (hit[0], hit[1], cut + 1)
+            cut = v.find("/", cut + 1)
+        return None if best is None else f"{best[1]} + {v[best[2]:]!r}"
 
 
 NO_NAMES = Names()

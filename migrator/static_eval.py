@@ -12,6 +12,11 @@ as under execution (`data = dict(train=dict(pipeline=train_pipeline))` followed 
 change of `train_pipeline` is visible in `data`). Anything else raises `Unsupported`, which the
 loader turns into a `MigrateError` naming the file, the line and the construct.
 
+Bounded (see `static_limits`): a step, a size and a depth budget end any file that computes far
+more than a config does, and `str.format` fields may only name arguments (no `{0.attr}` or
+`{0[i]}`). Python errors of the operations become `Unsupported` too, so nothing but a located
+error ever leaves the evaluator.
+
 Intentional supersets of MMCV (all of which would be errors or garbage under MMCV):
   * a name not assigned in the file falls back to a top-level variable of the merged bases;
   * attribute access `d.key` works on every dict, not only ConfigDicts from bases;
@@ -26,6 +31,8 @@ import re
 import types
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
+from .static_tables import (_BINOPS, _CMP, _STMT_NAMES, _UNARY, SAFE_BUILTINS,  # noqa: F401
+                            SAFE_METHODS)
 from .static_limits import (CONTAINERS, MAX_EXPR_DEPTH, MAX_STEPS, MAX_STR, OneShot, Refused,
                             check_result, check_spec, guard_binop, guard_method, inspect_value,
                             safe_format, seq_sum)
@@ -47,33 +54,6 @@ class Unsupported(Exception):
         self.node = node
 
 
-_BINOPS: Dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
-    ast.Pow: operator.pow, ast.LShift: operator.lshift, ast.RShift: operator.rshift,
-    ast.BitOr: operator.or_, ast.BitAnd: operator.and_, ast.BitXor: operator.xor,
-}
-_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Not: operator.not_,
-          ast.Invert: operator.invert}
-_CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-        ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_,
-        ast.IsNot: operator.is_not, ast.In: lambda a, b: a in b,
-        ast.NotIn: lambda a, b: a not in b}
-
-SAFE_BUILTINS: Dict[str, Any] = {f.__name__: f for f in (
-    dict, list, tuple, set, frozenset, len, min, max, range, int, float, complex, str, bool,
-    round, abs, sum, zip, enumerate, sorted, reversed, any, all, isinstance, map, filter)}
-SAFE_BUILTINS.update({"True": True, "False": False, "None": None})
-
-# Methods callable on values, per exact type. Mutating ones act in place, as under execution.
-SAFE_METHODS: Dict[type, frozenset] = {
-    dict: frozenset("get copy update items keys values pop setdefault clear".split()),
-    list: frozenset("append extend insert copy index count pop remove reverse sort clear".split()),
-    tuple: frozenset("index count".split()),
-    str: frozenset(("format join replace split rsplit strip lstrip rstrip upper lower title "
-                    "startswith endswith find rfind count zfill capitalize splitlines").split()),
-    set: frozenset("add update union intersection difference copy discard".split()),
-}
 _SAFE_CALLABLE_IDS = {id(f) for f in SAFE_BUILTINS.values() if callable(f)}
 
 
@@ -607,15 +587,6 @@ def _as_load(target: ast.expr) -> ast.expr:
     for sub in ast.walk(new):
         ast.copy_location(sub, target)
     return new
-
-
-_STMT_NAMES = {
-    "Import": "`import`", "ImportFrom": "`from ... import`", "FunctionDef": "a function definition",
-    "AsyncFunctionDef": "a function definition", "ClassDef": "a class definition",
-    "While": "a `while` loop", "With": "a `with` block", "Try": "a `try` block",
-    "Global": "`global`", "Nonlocal": "`nonlocal`", "Raise": "`raise`", "Assert": "`assert`",
-    "Return": "`return`", "Lambda": "a lambda", "Match": "a `match` statement",
-}
 
 
 def _describe_stmt(s: ast.stmt) -> str:

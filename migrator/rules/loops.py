@@ -23,6 +23,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from . import eval_tables
 from .base import Context, merge_into
+from .ownership import old_fields
 from .placement import replace_keys
 
 NAME = "loops"
@@ -200,7 +201,7 @@ def _first(start: int, interval: int) -> int:
 
 
 def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
-    owned = [k for k in ("runner", "total_epochs", "workflow", "evaluation") if k in cfg]
+    owned = [k for k in old_fields(NAME) if k in cfg]
     data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
     if not owned and not ("val" in data or "test" in data):
         return cfg

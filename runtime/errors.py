@@ -7,3 +7,7 @@ TRUST_ENV = "MMRUN_TRUST_CHECKPOINT"
 
 class CheckpointError(ValueError):
     """A checkpoint file that cannot be used; the message names the file."""
+
+
+class CheckpointNotFound(CheckpointError, FileNotFoundError):
+    """No checkpoint at that path (still a FileNotFoundError, as in MMEngine)."""

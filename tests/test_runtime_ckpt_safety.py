@@ -41,6 +41,34 @@ def _mmrun(*args, env=None, timeout=300):
                           capture_output=True, text=True, env=full, timeout=timeout, cwd=ROOT)
 
 
+class _Out:
+    def __init__(self, returncode, stderr):
+        self.returncode, self.stderr = returncode, stderr
+
+
+@pytest.fixture
+def mmrun_here(capsys, monkeypatch):
+    """`mmrun` in this process (no torch import per call); the environment is restored after."""
+    from runtime.cli import main
+    monkeypatch.delenv("MMRUN_TRUST_CHECKPOINT", raising=False)
+    monkeypatch.chdir(ROOT)
+
+    def run(*args, env=None):
+        for k, v in (env or {}).items():
+            monkeypatch.setenv(k, v)
+        capsys.readouterr()
+        try:
+            rc = main([str(a) for a in args])
+        except SystemExit as e:
+            rc = e.code
+        finally:
+            for k in (env or {}):
+                monkeypatch.delenv(k, raising=False)
+            os.environ.pop("MMRUN_TRUST_CHECKPOINT", None)   # set by --trust-checkpoint
+        return _Out(rc, capsys.readouterr().err)
+    return run
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A 1-epoch run of the tutorial with our runtime (epoch_1.pth)."""
@@ -76,28 +104,28 @@ def test_our_checkpoint_is_plain_data(trained):
 
 
 @pytest.mark.parametrize("how", ["test", "resume", "load_from"])
-def test_pickled_code_is_refused(trained, tmp_path, how):
+def test_pickled_code_is_refused(trained, tmp_path, how, mmrun_here):
     path, marker = _evil_ckpt(trained, tmp_path)
-    if how == "test":
+    if how == "test":      # the real command line, in its own process
         out = _mmrun("test", CONFIG, path, "--work-dir", tmp_path / "w")
     elif how == "resume":
-        out = _mmrun("train", CONFIG, "--work-dir", tmp_path / "w", "--resume", path,
+        out = mmrun_here("train", CONFIG, "--work-dir", tmp_path / "w", "--resume", path,
                      "--cfg-options", "train_cfg.max_epochs=2")
     else:
-        out = _mmrun("train", CONFIG, "--work-dir", tmp_path / "w",
-                     "--cfg-options", "train_cfg.max_epochs=1", f"load_from={path}")
+        out = mmrun_here("train", CONFIG, "--work-dir", tmp_path / "w",
+                         "--cfg-options", "train_cfg.max_epochs=1", f"load_from={path}")
     _assert_clean_error(out, path, "io.open", "--trust-checkpoint")
     assert not marker.exists()
 
 
-def test_trust_checkpoint_opt_in(trained, tmp_path):
+def test_trust_checkpoint_opt_in(trained, tmp_path, mmrun_here):
     path, marker = _evil_ckpt(trained, tmp_path)
-    out = _mmrun("test", CONFIG, path, "--work-dir", tmp_path / "w", "--trust-checkpoint")
+    out = mmrun_here("test", CONFIG, path, "--work-dir", tmp_path / "w", "--trust-checkpoint")
     assert out.returncode == 0, out.stderr[-2000:]
     assert marker.exists()          # the opt-in really unpickles everything
     marker.unlink()
-    out = _mmrun("test", CONFIG, path, "--work-dir", tmp_path / "w2",
-                 env={"MMRUN_TRUST_CHECKPOINT": "1"})
+    out = mmrun_here("test", CONFIG, path, "--work-dir", tmp_path / "w2",
+                     env={"MMRUN_TRUST_CHECKPOINT": "1"})
     assert out.returncode == 0 and marker.exists()
 
 
@@ -132,7 +160,7 @@ def test_restricted_unpickler_refuses_mmengine_lookalikes(tmp_path):
     assert not marker.exists()
 
 
-def test_bad_files(trained, tmp_path):
+def test_bad_files(trained, tmp_path, mmrun_here):
     good = (trained / "epoch_1.pth").read_bytes()
     cases = {"empty.pth": b"", "truncated.pth": good[:len(good) // 2],
              "text.pth": b"model weights are on the shared drive\n"}
@@ -140,20 +168,21 @@ def test_bad_files(trained, tmp_path):
         (tmp_path / name).write_bytes(data)
     torch.save([1, 2, 3], tmp_path / "list.pth")
     for name, word in [("empty.pth", "empty"), ("truncated.pth", "not a readable"),
-                       ("text.pth", "not a readable"), ("list.pth", "expected a dict")]:
-        path = tmp_path / name
-        out = _mmrun("test", CONFIG, path, "--work-dir", tmp_path / "w")
+                       ("text.pth", "not a readable"), ("list.pth", "expected a dict"),
+                       ("missing.pth", "no such file"), ("", "it is a directory")]:
+        path = tmp_path / name if name else tmp_path
+        out = mmrun_here("test", CONFIG, path, "--work-dir", tmp_path / "w")
         _assert_clean_error(out, path, word)
 
 
-def test_resume_from_weights_only_file(trained, tmp_path):
+def test_resume_from_weights_only_file(trained, tmp_path, mmrun_here):
     ckpt = torch.load(trained / "epoch_1.pth", weights_only=True)
     path = tmp_path / "weights.pth"
     torch.save(ckpt["state_dict"], path)
-    out = _mmrun("train", CONFIG, "--work-dir", tmp_path / "w", "--resume", path)
+    out = mmrun_here("train", CONFIG, "--work-dir", tmp_path / "w", "--resume", path)
     _assert_clean_error(out, path, "cannot resume", "load_from")
     # the same file is fine as plain weights
-    out = _mmrun("test", CONFIG, path, "--work-dir", tmp_path / "w")
+    out = mmrun_here("test", CONFIG, path, "--work-dir", tmp_path / "w")
     assert out.returncode == 0, out.stderr[-2000:]
 
 

@@ -31,7 +31,7 @@ from typing import Callable, List, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 
-from runtime.errors import TRUST_ENV, CheckpointError  # noqa: F401 (re-exported)
+from runtime.errors import TRUST_ENV, CheckpointError, CheckpointNotFound  # noqa: F401 (re-exported)
 
 logger = logging.getLogger("runtime")
 
@@ -177,7 +177,8 @@ def load_raw(filename: str, map_location: Union[str, Callable, None] = "cpu",
     if filename.startswith("file://"):
         filename = filename[len("file://"):]
     if not osp.isfile(filename):
-        raise FileNotFoundError(f"{filename} can not be found.")
+        raise CheckpointNotFound(f"checkpoint {filename}: no such file"
+                                 + (" (it is a directory)" if osp.isdir(filename) else ""))
     if osp.getsize(filename) == 0:
         raise CheckpointError(f"checkpoint {filename}: the file is empty")
     trusted = trusted_by_env() if trusted is None else trusted

@@ -42,6 +42,11 @@ MUTANTS: Dict[str, Tuple[str, List[Tuple[str, str, str]], List[str]]] = {
                ("migrator/verify/mmcv_lr.py", "def _mom_step(run, *, by_epoch=True, step, gamma=0.5,",
                 "def _mom_step(run, *, by_epoch=True, step, gamma=0.1,")],
               ["tests/test_cases.py", "tests/test_rule_schedule.py", "tests/test_verify_mmcv.py"]),
+    # the MMCV-model half of "gamma" alone: the oracle tests (real MMCV 1.7.2 source) catch it
+    "gamma_model": ("step momentum default gamma 0.5 -> 0.1 in the MMCV model only",
+                    [("migrator/verify/mmcv_lr.py", "def _mom_step(run, *, by_epoch=True, step, gamma=0.5,",
+                      "def _mom_step(run, *, by_epoch=True, step, gamma=0.1,")],
+                    ["tests/test_verify_mmcv.py"]),
     "dict_unpack": ("`{'k': v, **a}`: keys already set win over the unpacked dict (static_eval.py)",
                     [("migrator/static_eval.py", "                out.update(m)\n",
                       "                out.update({k2: v2 for k2, v2 in m.items() if k2 not in out})\n")],

@@ -214,7 +214,7 @@ def check_resumable(checkpoint: dict, filename: str) -> dict:
         raise CheckpointError(
             f"checkpoint {filename}: cannot resume from it, it has no training state ('meta' "
             f"with epoch and iter; a weights-only file?). Use it as `load_from` without resume")
-    if not isinstance(checkpoint.get("message_hub"), dict):
+    if checkpoint.get("message_hub") is None:     # a dict, or a pickled MessageHub (trusted)
         raise CheckpointError(f"checkpoint {filename}: cannot resume from it, it has no "
                               f"'message_hub' state")
     return meta

@@ -13,12 +13,7 @@ from typing import List
 from .load import parse_python
 
 # Top-level names that only exist in MMCV 1.x configs (the rule modules own their conversion).
-OLD_STYLE_KEYS = {
-    "lr_config", "momentum_config", "optimizer", "optimizer_config", "fp16", "runner",
-    "workflow", "total_epochs", "evaluation", "data", "checkpoint_config", "log_config",
-    "dist_params", "cudnn_benchmark", "mp_start_method", "opencv_num_threads", "resume_from",
-    "auto_resume", "find_unused_parameters", "gpu_ids", "seed", "deterministic", "diff_seed",
-}
+from migrator.rules.ownership import OLD_STYLE_KEYS  # noqa: E402 (the one ownership table)
 # A top-level train_cfg/test_cfg holding these keys is a loop config (MMEngine), otherwise an old
 # model setting (mmdet 2.x) that belongs in `model`.
 LOOP_KEYS = {"type", "by_epoch", "max_epochs", "max_iters", "val_interval", "val_begin",

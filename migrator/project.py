@@ -15,7 +15,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set
 
 from .check import old_fields
 from .convert import convert_dict, detect_codebase
@@ -102,15 +102,7 @@ def check_source(src: str, text: str) -> None:
 
 
 # The old field whose file "owns" a new field when two sibling bases would both set it.
-OWNER_OLD: Dict[str, Tuple[str, ...]] = {
-    "env_cfg": ("dist_params",), "default_hooks": ("checkpoint_config", "log_config"),
-    "train_cfg": ("runner", "total_epochs"), "optim_wrapper": ("optimizer",),
-    "param_scheduler": ("lr_config",), "randomness": ("seed", "deterministic"),
-    "val_cfg": ("data",), "test_cfg": ("data",), "val_evaluator": ("evaluation",),
-    "test_evaluator": ("evaluation",), "log_processor": ("log_config",),
-    "vis_backends": ("log_config",), "visualizer": ("log_config",),
-    "load_from": ("load_from", "resume_from"), "resume": ("resume_from", "load_from"),
-}
+from migrator.rules.ownership import OWNER_OLD  # noqa: E402 (the one ownership table)
 
 
 def sibling_conflicts(graph: Dict[str, List[str]], keys_old: Dict[str, Set[str]],

@@ -8,7 +8,8 @@ optimizer wrapper to `AmpOptimWrapper(loss_scale='dynamic')`, `--resume` alone m
 (`resume=True`, `load_from=None`), `--resume CKPT` means `load_from=CKPT, resume=True`; then build
 `RUNNERS.build(cfg)` when `runner_type` is set, else `Runner.from_cfg(cfg)`, and call
 `.train()` / `.test()` (test sets `load_from` to the checkpoint). The Runner dumps the config into
-its work_dir.
+its work_dir. Checkpoints are loaded without running pickled code unless `--trust-checkpoint`
+(or `MMRUN_TRUST_CHECKPOINT=1`) is given; an unusable checkpoint is an error naming the file.
 
 Subcommands live in `SUBCOMMANDS` (name -> (help, "module:setup")); `setup(parser)` adds the
 subcommand's arguments and returns the function that runs it with the parsed args. New commands
@@ -45,6 +46,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"],
                         default="none", help="job launcher")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
+    parser.add_argument(
+        "--trust-checkpoint", action="store_true",
+        help="load checkpoints with full unpickling (may run code stored in the file; only for "
+             "files you trust, e.g. legacy checkpoints with pickled objects). Same as "
+             "MMRUN_TRUST_CHECKPOINT=1")
 
 
 def load_config(args: argparse.Namespace):
@@ -53,6 +59,9 @@ def load_config(args: argparse.Namespace):
     from runtime.config import Config, ConfigParsingError
     if "LOCAL_RANK" not in os.environ:
         os.environ["LOCAL_RANK"] = str(args.local_rank)
+    if args.trust_checkpoint:
+        from runtime.errors import TRUST_ENV
+        os.environ[TRUST_ENV] = "1"
     try:
         cfg = Config.fromfile(args.config)
     except (FileNotFoundError, SyntaxError, ConfigParsingError) as e:
@@ -167,9 +176,10 @@ def build_parser() -> Tuple[argparse.ArgumentParser, Dict[str, Callable]]:
 def main(argv: Optional[List[str]] = None) -> int:
     parser, runners = build_parser()
     args = parser.parse_args(argv)
+    from runtime.errors import CheckpointError
     try:
         return int(runners[args.command](args) or 0)
-    except CLIError as e:
+    except (CLIError, CheckpointError) as e:
         print(f"mmrun: error: {e}", file=sys.stderr)
         return 2
 

@@ -2,8 +2,9 @@
 and the expected `param_scheduler`, built and stepped by real MMEngine like its Runner and
 ParamSchedulerHook do, gives the same lr/momentum at every iteration as MMCV's updater hooks
 (re-implemented below from mmcv/runner/hooks/lr_updater.py and momentum_updater.py) for two epoch
-lengths. Cases whose old header says `# tolerance: X` are documented approximations (they also
-declare a warning); all others must agree to 1e-9 relative.
+lengths. Cases whose old header says `# deviation: ...` are documented approximations (they also
+declare a warning): where the lr differs and by how much is stated and checked exactly
+(tests/deviation.py); all others must agree to 1e-9 relative.
 
 mmdet 2.x's `policy='YOLOX'` converts to mmdet 3.x's QuadraticWarmupLR, which real MMEngine does not
 have (mmdet is not installed): those cases are built and stepped on our runtime's schedulers
@@ -16,6 +17,7 @@ import warnings
 
 import pytest
 
+import deviation
 from casekit import CASES, parse_case, read_plain, run_rules
 
 SCHEDULE = sorted((CASES / "schedule").glob("*.old.py"))
@@ -250,16 +252,8 @@ def mmengine_trace(scheds, run, L, lr, momentum, ours=False, lr_scales=(1.0,)):
     return (lrs, moms) if len(groups) > 1 else (lrs[0], moms[0])
 
 
-def _tolerance(old):
-    m = re.search(r"^#\s*tolerance:\s*(\S+)", old.read_text(), re.M)
-    return float(m.group(1)) if m else 1e-9
-
-
-def _close(got, want, tol, what, scale):
-    assert len(got) == len(want)
-    for i, (x, y) in enumerate(zip(got, want)):
-        assert abs(x - y) <= tol * max(abs(x), abs(y)) + 1e-15 * scale, \
-            f"{what} at iteration {i}: MMEngine {x!r} vs MMCV {y!r}"
+def _statement(old, field="lr"):
+    return deviation.stated(old.read_text()).get(field)
 
 
 EXEC = [p for p in SCHEDULE if parse_case(p).new is not None and "runner" in read_plain(p)]
@@ -275,15 +269,15 @@ def test_mmengine_matches_mmcv_every_iteration(old, epoch_len):
     if (cfg.get("lr_config") or {}).get("policy") == "YOLOX":
         return _check_yolox(old, cfg, new, epoch_len, lr, mom)
     lrs, moms = mmengine_trace(new.get("param_scheduler", []), cfg["runner"], epoch_len, lr, mom)
-    tol = _tolerance(old)
     if cfg.get("lr_config"):
-        _close(lrs, mmcv_trace(cfg["lr_config"], "lr", lr, cfg["runner"], epoch_len), tol, "lr",
-               lr)
+        deviation.check(lrs, mmcv_trace(cfg["lr_config"], "lr", lr, cfg["runner"], epoch_len), lr,
+                        _statement(old), "lr", epoch_len)
     else:
         assert set(lrs) == {lr}
     if cfg.get("momentum_config") and not any(k == "todo" for k, _ in parse_case(old).expects):
-        _close(moms, mmcv_trace(cfg["momentum_config"], "momentum", mom, cfg["runner"],
-                                epoch_len), tol, "momentum", mom)
+        deviation.check(moms, mmcv_trace(cfg["momentum_config"], "momentum", mom, cfg["runner"],
+                                         epoch_len), mom, _statement(old, "momentum"), "momentum",
+                        epoch_len)
 
 
 def _check_yolox(old, cfg, new, L, lr, mom):
@@ -294,8 +288,8 @@ def _check_yolox(old, cfg, new, L, lr, mom):
         assert all(set(g) == {lr * k} for g, k in zip(lrs, scales))   # nothing written
         return
     for got, k in zip(lrs, scales):
-        _close(got, yolox_trace(cfg["lr_config"], lr * k, cfg["runner"], L), _tolerance(old),
-               "lr", lr)
+        deviation.check(got, yolox_trace(cfg["lr_config"], lr * k, cfg["runner"], L), lr * k,
+                        _statement(old), "lr", L)
 
 
 # --------------------------------------------------------------------------- QuadraticWarmup*
@@ -354,3 +348,26 @@ def test_quadratic_warmup_epoch_config_and_momentum():
     with pytest.raises(ValueError):
         PARAM_SCHEDULERS.build(dict(type="QuadraticWarmupLR", by_epoch=False),
                                default_args=dict(optimizer=_sgd(0.1)))
+
+
+@pytest.mark.parametrize("name,change", [
+    ("poly_by_iter_epoch_runner", {"power": 1.5}),          # a wrong exponent
+    ("step_linear_warmup_by_epoch", {"end": 3}),           # warmup one epoch too long
+])
+def test_stated_deviation_catches_wrong_variant(name, change):
+    """A wrong conversion of an approximate fixture fails its stated deviation, although it
+    passed the relative tolerance the fixture used to declare (`|x-y| <= tol*max(|x|,|y|)`,
+    1.0 and 0.1: the first holds for any two non-negative lrs)."""
+    old = CASES / "schedule" / f"{name}.old.py"
+    cfg, new = read_plain(old), read_plain(parse_case(old).new)
+    scheds = [dict(s, **change) if i == 0 else s for i, s in enumerate(new["param_scheduler"])]
+    L = 7
+    want = mmcv_trace(cfg["lr_config"], "lr", BASE_LR, cfg["runner"], L)
+    right, _ = mmengine_trace(new["param_scheduler"], cfg["runner"], L, BASE_LR, BASE_MOMENTUM)
+    wrong, _ = mmengine_trace(scheds, cfg["runner"], L, BASE_LR, BASE_MOMENTUM)
+    deviation.check(right, want, BASE_LR, _statement(old), "lr", L)
+    old_tol = {"poly_by_iter_epoch_runner": 1.0, "step_linear_warmup_by_epoch": 0.1}[name]
+    if name == "poly_by_iter_epoch_runner":
+        assert all(abs(x - y) <= old_tol * max(abs(x), abs(y)) for x, y in zip(wrong, want))
+    with pytest.raises(AssertionError, match="deviation|outside the stated"):
+        deviation.check(wrong, want, BASE_LR, _statement(old), "lr", L)

@@ -4,10 +4,11 @@ and iter must equal those of an uninterrupted 2-epoch run of the first runner (s
 seed; both DefaultSamplers produce the same order).
 
 MMEngine 0.10.7 calls `torch.load` without `weights_only=False`; on torch >= 2.6 that refuses the
-pickled message hub even in its own checkpoints, so the MMEngine side runs with torch's documented
-`TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1` switch. Our loader maps MMEngine's pickled classes to
-ours, which a subprocess that cannot import mmengine checks; real MMEngine loads our checkpoints
-when `runtime` is importable (they pickle runtime.logging.history_buffer.HistoryBuffer).
+pickled message hub in its own checkpoints, so MMEngine's own runs here use torch's documented
+`TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1` switch. Our checkpoints are plain data, so MMEngine resumes
+them without it (test_ours_to_mmengine; without `runtime` importable: test_runtime_ckpt_safety).
+Our loader reads MMEngine's pickled classes with an allow-list, mapped to ours, which a
+subprocess that cannot import mmengine checks.
 """
 import sys
 from pathlib import Path
@@ -68,9 +69,10 @@ def _env(monkeypatch):
     torch.set_num_threads(before)
 
 
-def test_ours_to_mmengine(tmp_path):
+def test_ours_to_mmengine(tmp_path, monkeypatch):
     _run(Runner, tmp_path / "ours", 2)
-    ckpt = torch.load(tmp_path / "ours" / "epoch_1.pth", weights_only=False)
+    monkeypatch.delenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")     # plain data: the safe loader reads it
+    ckpt = torch.load(tmp_path / "ours" / "epoch_1.pth", weights_only=True)
     assert {"meta", "state_dict", "optimizer", "param_schedulers", "message_hub"} <= set(ckpt)
     theirs = _run(mmengine_runner.Runner, tmp_path / "theirs", 2,
                   load_from=str(tmp_path / "ours" / "epoch_1.pth"), resume=True)

@@ -361,8 +361,14 @@ def test_auto_scale_lr_and_total_epochs():
 
 # ---- oracle: MMCV's own updater hooks, executed on a fake runner when the source is around ----
 
-MMCV_HOOKS = "/tmp/mmsrc/mmcv-1.7.2/mmcv/runner/hooks"
-MMDET_YOLOX = "/tmp/mmsrc/mmdet2/mmdet/core/hook/yolox_lrupdater_hook.py"
+def _sources():
+    """MMCV 1.7.2's hooks (sdist from PyPI) and mmdet 2.28.2's YOLOX hook (wheel from PyPI), both
+    fetched once into the cache."""
+    from mmcv_source import mmcv_source
+    from realdata import real_configs
+    hooks = mmcv_source() / "mmcv" / "runner" / "hooks"
+    yolox = real_configs("mmdet", "2.28.2").parent.parent / "core" / "hook" / "yolox_lrupdater_hook.py"
+    return str(hooks), str(yolox)
 
 
 _ORACLE = {}
@@ -377,11 +383,9 @@ def _load_mmcv_updaters():
 def _exec_mmcv_updaters():
     """Execute MMCV 1.7.2's lr_updater.py / momentum_updater.py with tiny stand-ins for the
     `mmcv` package and the hook registry (nothing of MMCV is copied into the project)."""
-    import os
     import sys
     import types
-    if not os.path.isdir(MMCV_HOOKS):
-        pytest.skip("MMCV 1.7.2 source not available")
+    MMCV_HOOKS, MMDET_YOLOX = _sources()
     fake = types.ModuleType("mmcv")
     fake.is_list_of = lambda seq, t: isinstance(seq, list) and all(isinstance(x, t) for x in seq)
     fake.runner = types.ModuleType("mmcv.runner")
@@ -403,12 +407,11 @@ def _exec_mmcv_updaters():
             "from .hook import HOOKS, Hook", "").replace(
             "from .lr_updater import annealing_cos, annealing_linear, format_param", "")
         exec(compile(src, "momentum_updater.py", "exec"), ns)
-        if os.path.isfile(MMDET_YOLOX):
-            src = open(MMDET_YOLOX).read().replace(
-                "from mmcv.runner.hooks import HOOKS", "").replace(
-                "from mmcv.runner.hooks.lr_updater import (CosineAnnealingLrUpdaterHook,\n"
-                "                                          annealing_cos)", "")
-            exec(compile(src, "yolox_lrupdater_hook.py", "exec"), ns)
+        src = open(MMDET_YOLOX).read().replace(
+            "from mmcv.runner.hooks import HOOKS", "").replace(
+            "from mmcv.runner.hooks.lr_updater import (CosineAnnealingLrUpdaterHook,\n"
+            "                                          annealing_cos)", "")
+        exec(compile(src, "yolox_lrupdater_hook.py", "exec"), ns)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -471,10 +474,9 @@ def _run_mmcv(ns, cfg, epoch_len, max_epochs):
     (dict(policy="YOLOX", warmup="exp", by_epoch=False, warmup_by_epoch=True, warmup_ratio=1,
           warmup_iters=1, num_last_epochs=1, min_lr_ratio=0.05), None),
 ])
+@pytest.mark.integration
 def test_matches_mmcv_source_executed(lr_config, momentum_config):
     ns = _load_mmcv_updaters()
-    if lr_config["policy"] == "YOLOX" and "YOLOXLrUpdaterHook" not in ns:
-        pytest.skip("mmdet 2.x source not available")
     cfg = cfg_(lr_config, momentum_config, epochs=4, lr=0.05,
                optimizer=dict(type="SGD", lr=0.05, momentum=0.9))
     want_lr, want_mom = _run_mmcv(ns, cfg, epoch_len=10, max_epochs=4)

@@ -32,20 +32,7 @@ MISSING: Any = object()
 
 # Which new top-level fields an old field turns into: new fields are written where the first old
 # field that produces them stood (so they appear where a reader expects them).
-NEW_FROM_OLD: Dict[str, Tuple[str, ...]] = {
-    "lr_config": ("param_scheduler",), "momentum_config": ("param_scheduler",),
-    "optimizer": ("optim_wrapper",), "optimizer_config": ("optim_wrapper",), "fp16": ("optim_wrapper",),
-    "runner": ("train_cfg",), "total_epochs": ("train_cfg",), "workflow": ("train_cfg",),
-    "evaluation": ("val_evaluator", "test_evaluator", "train_cfg", "val_cfg", "test_cfg"),
-    "data": ("train_dataloader", "val_dataloader", "test_dataloader", "val_cfg", "test_cfg"),
-    "checkpoint_config": ("default_hooks",),
-    "log_config": ("default_hooks", "log_processor", "vis_backends", "visualizer"),
-    "dist_params": ("env_cfg",), "cudnn_benchmark": ("env_cfg",), "mp_start_method": ("env_cfg",),
-    "opencv_num_threads": ("env_cfg",), "seed": ("randomness",), "deterministic": ("randomness",),
-    "diff_seed": ("randomness",), "resume_from": ("load_from", "resume"),
-    "auto_resume": ("load_from", "resume"), "find_unused_parameters": ("model_wrapper_cfg",),
-    "train_cfg": ("model",), "test_cfg": ("model",),
-}
+from migrator.rules.ownership import NEW_FROM_OLD  # noqa: E402 (the one ownership table)
 
 
 def normalize(v: Any) -> Any:

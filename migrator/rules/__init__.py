@@ -7,6 +7,8 @@ Order matters where rules share keys:
   schedule  reads the run length from ctx.run (computed before any rule ran).
   loops     owns runner/workflow/total_epochs/evaluation; adds default_hooks.checkpoint.save_best.
   hooks     owns checkpoint_config/log_config/custom_hooks; merges into default_hooks.
+Which rule owns which old field, and which new fields it may write: rules/ownership.py (checked
+after every rule by `run_rule`).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import importlib
 from typing import Any, Dict, List
 
 from .base import Context, RunInfo
+from .ownership import check_rule_output
 
 RULE_MODULES: List[str] = ["model", "schedule", "optim", "loops", "data", "hooks", "env"]
 
@@ -22,12 +25,20 @@ def load_rules():
     return [importlib.import_module(f"{__name__}.{name}") for name in RULE_MODULES]
 
 
+def run_rule(rule, cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
+    """`rule.apply`, checked against the ownership table (ownership.check_rule_output)."""
+    before = list(cfg)
+    out = rule.apply(cfg, ctx)
+    check_rule_output(rule.NAME, before, out)
+    return out
+
+
 def apply_rules(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
     """Run every rule in order. `ctx.run` is filled from the old config first."""
     ctx.run = RunInfo.from_old(cfg)
     for rule in load_rules():
-        cfg = rule.apply(cfg, ctx)
+        cfg = run_rule(rule, cfg, ctx)
     return cfg
 
 
-__all__ = ["Context", "RunInfo", "RULE_MODULES", "apply_rules", "load_rules"]
+__all__ = ["Context", "RunInfo", "RULE_MODULES", "apply_rules", "load_rules", "run_rule"]

@@ -21,6 +21,7 @@ import copy
 from typing import Any, Dict, List
 
 from .base import Context
+from .ownership import old_fields
 from .placement import replace_keys
 
 NAME = "data"
@@ -115,4 +116,4 @@ def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
                  "on the dataloaders where the datasets are defined",
                  original={k: data[k] for k in TOP_LOADER_KEYS if k in data}, anchor=None)
     ctx.report.applied(NAME)
-    return replace_keys(cfg, ["data"], new)
+    return replace_keys(cfg, list(old_fields(NAME)), new)

@@ -18,13 +18,14 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from .base import Context, deep_merge
+from .ownership import old_fields
 from .placement import replace_keys
 
 NAME = "env"
 
-ENV_KEYS = ["dist_params", "cudnn_benchmark", "mp_start_method", "opencv_num_threads"]
-RANDOM_KEYS = ["seed", "deterministic", "diff_seed"]
-LOAD_KEYS = ["resume_from", "auto_resume", "load_from"]
+ENV_KEYS = list(old_fields(NAME, becomes="env_cfg"))
+RANDOM_KEYS = list(old_fields(NAME, becomes="randomness"))
+LOAD_KEYS = list(old_fields(NAME, becomes="load_from"))
 
 
 def _env(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:

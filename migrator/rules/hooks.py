@@ -23,6 +23,7 @@ from typing import Any, Dict, List
 
 from . import hook_tables as T
 from .base import Context, merge_into
+from .ownership import old_fields
 from .placement import replace_keys
 
 NAME = "hooks"
@@ -195,7 +196,7 @@ def _custom(cfg: Dict[str, Any], ctx: Context) -> List[Any]:
 
 
 def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
-    owned = [k for k in ("checkpoint_config", "log_config", "custom_hooks") if k in cfg]
+    owned = [k for k in old_fields(NAME) if k in cfg]
     if not owned:
         return cfg
     default: Dict[str, Any] = {}

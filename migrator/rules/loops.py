@@ -11,7 +11,8 @@ None) or `e >= start and (e - start) % interval == 0`, and also before training 
 `start <= resumed epoch/iter`. DistEvalHook added tmpdir/gpu_collect/broadcast_bn_buffer.
 MMEngine behaviour produced: train_cfg=dict(type='EpochBasedTrainLoop', max_epochs, val_interval
 [, val_begin]) / IterBasedTrainLoop(max_iters, val_interval); validation after e when
-`e >= val_begin and (e % val_interval == 0 or e == max)`; val_cfg=dict(type='ValLoop'),
+`e >= val_begin and (e % val_interval == 0 or e == max)` (so a run MMCV never evaluated, e.g.
+`interval=999999`, gets `val_begin=max+1`); val_cfg=dict(type='ValLoop'),
 test_cfg=dict(type='TestLoop'), val_evaluator/test_evaluator metric dicts; save_best/rule/
 greater_keys/less_keys on default_hooks.checkpoint.
 """
@@ -22,6 +23,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from . import eval_tables
 from .base import Context, merge_into
+from .ownership import old_fields
 from .placement import replace_keys
 
 NAME = "loops"
@@ -181,7 +183,13 @@ def _val_schedule(train: Dict[str, Any], hook: Dict[str, Any], ctx: Context,
                      original=start, anchor="train_cfg")
         if start > 1:
             train["val_begin"] = start
-    if has_val and isinstance(length, int) and length % interval and \
+    if has_val and isinstance(length, int) and start is None and interval > length:
+        # MMCV's EvalHook (start=None) evaluated after e when e % interval == 0: never here (e.g.
+        # `interval=999999`, "do not evaluate"). MMEngine's loops also validate after the last
+        # epoch/iter unless it lies before val_begin. (With `start`, val_begin=start > max
+        # already skips it.)
+        train["val_begin"] = length + 1
+    elif has_val and isinstance(length, int) and length % interval and \
             (start is None or start <= length):
         ctx.warn("evaluation.interval", f"MMEngine also validates after the last {unit} "
                  f"({length}), which MMCV skipped ({length} is not on the interval {interval})",
@@ -193,7 +201,7 @@ def _first(start: int, interval: int) -> int:
 
 
 def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
-    owned = [k for k in ("runner", "total_epochs", "workflow", "evaluation") if k in cfg]
+    owned = [k for k in old_fields(NAME) if k in cfg]
     data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
     if not owned and not ("val" in data or "test" in data):
         return cfg

@@ -17,6 +17,7 @@ import copy
 from typing import Any, Dict
 
 from .base import Context, deep_merge
+from .ownership import old_fields
 from .placement import replace_keys
 
 NAME = "model"
@@ -33,7 +34,7 @@ def looks_like_loop(value: Any) -> bool:
 
 
 def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
-    keys = [k for k in ("train_cfg", "test_cfg") if k in cfg and not looks_like_loop(cfg[k])]
+    keys = [k for k in old_fields(NAME) if k in cfg and not looks_like_loop(cfg[k])]
     if not keys:
         return cfg
     model = cfg.get("model")

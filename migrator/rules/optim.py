@@ -21,6 +21,7 @@ import copy
 from typing import Any, Dict, Optional
 
 from .base import Context
+from .ownership import old_fields
 from .placement import replace_keys
 
 NAME = "optim"
@@ -117,7 +118,7 @@ def _hook_settings(cfg: Dict[str, Any], ctx: Context) -> Optional[Dict[str, Any]
 
 
 def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
-    owned = [k for k in ("optimizer", "optimizer_config", "fp16") if k in cfg]
+    owned = [k for k in old_fields(NAME) if k in cfg]
     if not owned:
         return cfg
     settings = _hook_settings(cfg, ctx)

@@ -22,10 +22,13 @@ import copy
 from typing import Any, Dict, List, Optional
 
 from .base import Context
+from .ownership import old_fields
 from . import schedule_lr, schedule_momentum
 from .schedule_lr import Span, base_value
 
 NAME = "schedule"
+OLD = old_fields(NAME)                      # lr_config, momentum_config
+POLICY_MODULES = {"lr_config": (schedule_lr, "lr"), "momentum_config": (schedule_momentum, "momentum")}
 
 
 def _policy_name(raw: Any) -> Any:
@@ -92,21 +95,21 @@ def _convert(key: str, conf: Any, cfg: Dict[str, Any], ctx: Context, module,
 
 
 def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
-    if "lr_config" not in cfg and "momentum_config" not in cfg:
+    if not any(k in cfg for k in OLD):
         return cfg
     cfg = copy.copy(cfg)
     scheds: List[Dict[str, Any]] = []
     present = False
-    for key, module, kind in (("lr_config", schedule_lr, "lr"),
-                              ("momentum_config", schedule_momentum, "momentum")):
+    for key in OLD:
+        module, kind = POLICY_MODULES[key]
         if key not in cfg:
             continue
         conf = cfg[key]
         if conf is not None:
             present = True
             scheds += _convert(key, conf, cfg, ctx, module, kind)
-    cfg.pop("lr_config", None)
-    cfg.pop("momentum_config", None)
+    for key in OLD:
+        cfg.pop(key, None)
     if present and scheds:
         prev: Optional[List[Any]] = cfg.get("param_scheduler")
         cfg["param_scheduler"] = list(prev or []) + scheds

@@ -468,9 +468,14 @@ def warmup(w: Dict[str, Any], span: Span, ctx: Context, key: str,
                     {"type": "MultiStepLR", "milestones": [n], "gamma": 1 / r,
                      "by_epoch": True, "begin": 0, "end": n + 1, "convert_to_iter_based": True}]
         if kind == "linear":
-            ctx.warn(f"{key}.warmup_iters", "linear warmup over epochs: MMEngine's LinearLR "
-                     "reaches the full lr one iteration before MMCV did", original=orig,
-                     anchor="param_scheduler")
+            # MMCV: factor r + (1-r)*i/E for i < E = n * len(data_loader) (set at run time).
+            # LinearLR converted from epochs ramps over E-1 steps; an exact form would need
+            # end = E+1 iterations, which no epoch-based begin/end/milestone expresses.
+            ctx.warn(f"{key}.warmup_iters", f"linear warmup over {n} epochs: MMEngine's LinearLR "
+                     f"reaches the full lr at iteration E-1, MMCV at E (E = {n} x iterations per "
+                     f"epoch): the lr is higher by {1 - r:.6g}*i/(E*(E-1)) of the base lr at "
+                     f"iteration i in 1..E-1, at most {1 - r:.6g}/E at i = E-1 (exact from "
+                     f"iteration E on)", original=orig, anchor="param_scheduler")
             return [{"type": "LinearLR", "start_factor": r, "begin": 0, "end": n, **ep}]
         ctx.todo(f"{key}.warmup", "exp warmup counted in epochs needs the epoch length: not "
                  "converted", original=orig, anchor="param_scheduler")

@@ -9,7 +9,9 @@ MMCV behaviour modelled, without MMCV installed:
     ceil(group / (samples_per_gpu * world_size)). With one group (the default when
     `group_sizes` is not given) this equals MMCV's plain `DistributedSampler` +
     DataLoader(drop_last=False): ceil(ceil(len / world) / samples_per_gpu). `drop_last=True`
-    models floor(ceil(len / world) / samples_per_gpu). samples_per_gpu comes from
+    (passed, or the config's `data.train_dataloader.drop_last`, a DataLoader kwarg that mmdet's
+    build_dataloader passes through) models floor(ceil(len / world) / samples_per_gpu).
+    samples_per_gpu comes from
     `data.imgs_per_gpu` > `data.train_dataloader.samples_per_gpu` > `data.samples_per_gpu` > 2
     (mmdet's `compat_cfg` and default).
   * lr per iteration: `LrUpdaterHook.before_train_epoch` / `before_train_iter` (see mmcv_lr.py):
@@ -46,6 +48,13 @@ def samples_per_gpu(cfg: Dict[str, Any]) -> int:
         return data["imgs_per_gpu"]
     loader = data.get("train_dataloader") or {}
     return loader.get("samples_per_gpu", data.get("samples_per_gpu", 2))
+
+
+def config_drop_last(cfg: Dict[str, Any]) -> bool:
+    """`data.train_dataloader.drop_last` (default False, torch's DataLoader default)."""
+    data = cfg.get("data") if isinstance(cfg.get("data"), dict) else {}
+    loader = data.get("train_dataloader") or {}
+    return bool(loader.get("drop_last", False)) if isinstance(loader, dict) else False
 
 
 def epoch_length(dataset_len: int, samples_per_gpu: int, world_size: int = 1,
@@ -153,12 +162,13 @@ def register_training_defaults(cfg: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def mmcv_columns(cfg: Dict[str, Any], dataset_len: int, world_size: int = 1, base_lr=None,
-                 base_momentum=None, drop_last: bool = False, group_sizes=None,
+                 base_momentum=None, drop_last: Optional[bool] = None, group_sizes=None,
                  validate: bool = True, samples_per_gpu_override: Optional[int] = None):
     """The trace as columns: dict with max_iters, by_epoch, epoch_len, lr (list), momentum
     (list or None), val_at, ckpt_at and optional ckpt_by_epoch / notes. mmcv_trace() wraps it."""
     cfg = register_training_defaults(cfg)
     spg = samples_per_gpu_override or samples_per_gpu(cfg)
+    drop_last = config_drop_last(cfg) if drop_last is None else drop_last
     elen = epoch_length(dataset_len, spg, world_size, drop_last, group_sizes)
     if elen <= 0:
         raise ValueError("empty train loader")
@@ -221,7 +231,7 @@ def columns_to_trace(cols: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def mmcv_trace(cfg: Dict[str, Any], dataset_len: int, world_size: int = 1, base_lr=None,
-               base_momentum=None, drop_last: bool = False, group_sizes=None,
+               base_momentum=None, drop_last: Optional[bool] = None, group_sizes=None,
                validate: bool = True) -> Dict[str, Any]:
     """What MMCV 1.7.2 did with `cfg` (a plain old-style config dict) on `dataset_len` training
     samples and `world_size` GPUs. `iters[i].epoch` is MMCV's data pass (`i // epoch_len`; under
@@ -231,9 +241,10 @@ def mmcv_trace(cfg: Dict[str, Any], dataset_len: int, world_size: int = 1, base_
 
 
 def kept_checkpoints(cfg: Dict[str, Any], dataset_len: int = 1, world_size: int = 1,
-                     drop_last: bool = False, group_sizes=None) -> List[int]:
+                     drop_last: Optional[bool] = None, group_sizes=None) -> List[int]:
     """Checkpoints (epoch or iteration numbers, as in ckpt_at) still on disk after MMCV's run,
     given `checkpoint_config.max_keep_ckpts` (<= 0: keep all)."""
+    drop_last = config_drop_last(cfg) if drop_last is None else drop_last
     elen = epoch_length(dataset_len, samples_per_gpu(cfg), world_size, drop_last, group_sizes)
     runner_by_epoch, max_epochs, max_iters = run_shape(cfg, elen)
     ck = cfg.get("checkpoint_config")

@@ -61,6 +61,25 @@ class HistoryBuffer:
         return dict(max_length=self.max_length, _log_history=self._log_history.copy(),
                     _count_history=self._count_history.copy())
 
+    def to_plain(self) -> dict:
+        """The state as python lists (what checkpoints store: readable by torch's weights-only
+        loader and by real MMEngine without this package)."""
+        return dict(log_history=self._log_history.tolist(),
+                    count_history=self._count_history.tolist(), max_length=self.max_length)
+
+    @classmethod
+    def from_plain(cls, state: dict) -> "HistoryBuffer":
+        """The inverse of `to_plain` (also accepts a pickled state's array fields)."""
+        buffer = cls.__new__(cls)
+        buffer.__setstate__({"max_length": state["max_length"],
+                             "_log_history": state["log_history"],
+                             "_count_history": state["count_history"]})
+        return buffer
+
+    @staticmethod
+    def is_plain(value) -> bool:
+        return isinstance(value, dict) and set(value) == {"log_history", "count_history", "max_length"}
+
     def __setstate__(self, state: dict) -> None:
         state = dict(state)
         logs, counts = state.pop("_log_history"), state.pop("_count_history")

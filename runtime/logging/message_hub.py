@@ -6,7 +6,8 @@ MMEngine: a named global MessageHub holds `log_scalars` (key -> HistoryBuffer, e
 'train/lr', 'val/accuracy') and `runtime_info` (key -> any value, e.g. 'epoch', 'iter', 'eta',
 'best_score'). Keys remember whether they are `resumed`; `state_dict()` keeps only resumed keys
 and is stored in checkpoints under `message_hub` with layout
-`{'log_scalars': {...HistoryBuffer}, 'runtime_info': {...}, 'resumed_keys': {...}}`.
+`{'log_scalars': {...}, 'runtime_info': {...}, 'resumed_keys': {...}}`. Checkpoints of MMEngine
+pickle the HistoryBuffers; ours store `HistoryBuffer.to_plain()` dicts (both load here).
 """
 from __future__ import annotations
 
@@ -152,6 +153,8 @@ class MessageHub(ManagerMixin):
             if key not in state_dict:
                 raise KeyError(f"MessageHub state_dict is missing {key!r}")
         for key, value in state_dict["log_scalars"].items():
+            if HistoryBuffer.is_plain(value):
+                value = HistoryBuffer.from_plain(value)
             if not isinstance(value, HistoryBuffer):
                 print_log(f"{key} in message_hub is not a HistoryBuffer; not resumed",
                           logger="current", level=logging.WARNING)

@@ -3,18 +3,19 @@
 Layout shared with MMEngine: `{'meta': {epoch, iter, seed, experiment_name, time, cfg,
 mmengine_version, [dataset_meta]}, 'state_dict', 'optimizer', 'param_schedulers', 'message_hub'}`.
 Differences on purpose: files are written atomically (temp file in the same directory, then
-`os.replace`), and loading uses `torch.load(weights_only=False)` because the message hub holds
-pickled HistoryBuffer objects that torch>=2.6's default safe unpickler rejects (only load
-checkpoints you trust). Weight loading applies `revise_keys` regexes (default strips a 'module.'
+`os.replace`) and hold plain data only (the message hub's HistoryBuffers are stored as
+`{'log_history': [...], 'count_history': [...], 'max_length': n}` dicts, numpy values as python
+numbers), so `torch.load(weights_only=True)` reads them. Loading never runs pickled code unless
+the file is trusted explicitly (`load_raw`). Weight loading applies `revise_keys` regexes (default strips a 'module.'
 prefix) and, like MMEngine, reports missing/unexpected/mis-shaped keys instead of failing unless
 `strict`.
 
 Interchange with real MMEngine: MMEngine pickles `mmengine.logging.history_buffer.HistoryBuffer`
-objects in the message hub state; `load_raw` maps those (and other `mmengine.*` classes with a
-runtime counterpart) to ours, so MMEngine checkpoints load here with or without mmengine
-installed. Our checkpoints pickle `runtime.logging.history_buffer.HistoryBuffer` (same attributes
-as MMEngine's), so real MMEngine loads them wherever this package is importable; the weights,
-optimizer and scheduler states are plain tensors/dicts and need nothing.
+objects (numpy arrays and bound methods inside) in the message hub state; `load_raw` reads those
+with an allow-listing unpickler that maps them to ours, so MMEngine checkpoints load here with or
+without mmengine installed. Real MMEngine reads ours with torch's default safe loader and
+without `runtime` installed (it skips the plain-dict scalars with a warning, as it does for any
+non-HistoryBuffer scalar; weights, optimizer, schedulers and runtime info resume).
 """
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ import os.path as osp
 import pickle
 import re
 import tempfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Callable, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
+
+from runtime.errors import TRUST_ENV, CheckpointError, CheckpointNotFound  # noqa: F401 (re-exported)
 
 logger = logging.getLogger("runtime")
 
@@ -59,13 +62,19 @@ def save_checkpoint(checkpoint: dict, filename: str) -> None:
 
 
 # MMEngine classes that real MMEngine checkpoints pickle (the message hub's HistoryBuffers; a
-# ConfigDict may appear in user meta) -> our equivalents, so those files load without mmengine.
+# ConfigDict may appear in user meta) -> ours. Only these mmengine names are resolved when a
+# checkpoint is not trusted.
 _MMENGINE_CLASSES = {
     ("mmengine.logging.history_buffer", "HistoryBuffer"): ("runtime.logging.history_buffer", "HistoryBuffer"),
     ("mmengine.logging", "HistoryBuffer"): ("runtime.logging.history_buffer", "HistoryBuffer"),
     ("mmengine.config.config", "ConfigDict"): ("runtime.config.config", "ConfigDict"),
     ("mmengine.config", "ConfigDict"): ("runtime.config.config", "ConfigDict"),
 }
+# numpy names MMEngine's HistoryBuffers need (arrays, dtypes, scalars; numpy 1.x and 2.x paths)
+_NUMPY_NAMES = {(m, n) for m in ("numpy.core.multiarray", "numpy._core.multiarray")
+                for n in ("_reconstruct", "scalar")} | {("numpy", "ndarray"), ("numpy", "dtype")}
+# `getattr(HistoryBuffer, name)`: MMEngine's HistoryBuffer pickles its bound statistics methods
+_HISTORY_METHODS = {"min", "max", "mean", "current"}
 
 
 def _find_runtime_class(module: str, name: str):
@@ -87,9 +96,21 @@ def _find_runtime_class(module: str, name: str):
     return None
 
 
+class _Refused(pickle.UnpicklingError):
+    """The file pickles a global outside the allow-list (it could run code when loaded)."""
+
+
+def _history_getattr(obj, name):
+    from runtime.logging.history_buffer import HistoryBuffer
+    if obj is not HistoryBuffer or name not in _HISTORY_METHODS:
+        raise _Refused(f"getattr({obj!r}, {name!r}) is not allowed")
+    return getattr(obj, name)
+
+
 class _CompatUnpickler(pickle.Unpickler):
-    """Resolves `mmengine.*` globals to runtime classes (always, so a resumed message hub holds
-    our HistoryBuffer even when mmengine is installed); anything else loads normally."""
+    """Trusted files: resolves `mmengine.*` globals to runtime classes (always, so a resumed
+    message hub holds our HistoryBuffer even when mmengine is installed); anything else loads
+    normally, i.e. the file may run code."""
 
     def find_class(self, module, name):
         if module == "mmengine" or module.startswith("mmengine."):
@@ -105,31 +126,122 @@ class _CompatUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-class _CompatPickleModule:
-    """A `pickle_module` for torch.load: the pickle module with our Unpickler."""
-    Unpickler = _CompatUnpickler
-    __name__ = "runtime.runner.checkpoint._CompatPickleModule"
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Untrusted MMEngine files: only torch's weights-only allow-list, numpy arrays/scalars, the
+    mmengine classes of `_MMENGINE_CLASSES` (mapped to ours) and `getattr(HistoryBuffer, <one of
+    its statistics methods>)`. Any other global (os.system, a class with a `__reduce__`...)
+    raises `_Refused` before anything is called."""
 
-    def __getattr__(self, item):
-        return getattr(pickle, item)
+    def find_class(self, module, name):
+        from torch._weights_only_unpickler import _get_allowed_globals
+        if module in ("builtins", "__builtin__") and name == "getattr":
+            return _history_getattr
+        if (module, name) in _MMENGINE_CLASSES:
+            return _find_runtime_class(module, name)
+        if (module, name) in _NUMPY_NAMES or (module == "numpy.dtypes" and name.endswith("DType")):
+            return super().find_class(module, name)
+        allowed = _get_allowed_globals().get(f"{module}.{name}")
+        if allowed is not None:
+            return allowed
+        raise _Refused(f"{module}.{name}")
 
-    @staticmethod
-    def load(file, **kwargs):
-        return _CompatUnpickler(file, **kwargs).load()
+
+def _pickle_module(unpickler):
+    class Module:
+        Unpickler = unpickler
+        __name__ = f"runtime.runner.checkpoint.{unpickler.__name__}"
+
+        def __getattr__(self, item):
+            return getattr(pickle, item)
+
+        @staticmethod
+        def load(file, **kwargs):
+            return unpickler(file, **kwargs).load()
+    return Module()
 
 
-_compat_pickle = _CompatPickleModule()
+_compat_pickle, _restricted_pickle = _pickle_module(_CompatUnpickler), _pickle_module(_RestrictedUnpickler)
 
 
-def load_raw(filename: str, map_location: Union[str, Callable, None] = "cpu") -> dict:
-    """Read a checkpoint file (local path or `file://` URL) into memory; MMEngine-pickled classes
-    are mapped to ours (see `_CompatUnpickler`)."""
+def trusted_by_env() -> bool:
+    return os.environ.get(TRUST_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def load_raw(filename: str, map_location: Union[str, Callable, None] = "cpu",
+             trusted: Optional[bool] = None) -> dict:
+    """Read a checkpoint file (local path or `file://` URL) into a dict without running pickled
+    code: `torch.load(weights_only=True)` (our files hold plain data only), else, for real
+    MMEngine's files, `_RestrictedUnpickler`. `trusted=True` (default: the `MMRUN_TRUST_CHECKPOINT`
+    environment variable, set by `mmrun --trust-checkpoint`) loads any pickle, as MMEngine
+    did before torch 2.6. Unusable files raise `CheckpointError` naming the file."""
     if filename.startswith("file://"):
         filename = filename[len("file://"):]
     if not osp.isfile(filename):
-        raise FileNotFoundError(f"{filename} can not be found.")
-    return torch.load(filename, map_location=map_location, weights_only=False,
-                      pickle_module=_compat_pickle)
+        raise CheckpointNotFound(f"checkpoint {filename}: no such file"
+                                 + (" (it is a directory)" if osp.isdir(filename) else ""))
+    if osp.getsize(filename) == 0:
+        raise CheckpointError(f"checkpoint {filename}: the file is empty")
+    trusted = trusted_by_env() if trusted is None else trusted
+    try:
+        if trusted:
+            checkpoint = torch.load(filename, map_location=map_location, weights_only=False,
+                                    pickle_module=_compat_pickle)
+        else:
+            try:
+                checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
+            except pickle.UnpicklingError:    # e.g. MMEngine's pickled HistoryBuffers
+                checkpoint = torch.load(filename, map_location=map_location, weights_only=False,
+                                        pickle_module=_restricted_pickle)
+    except _Refused as e:
+        raise CheckpointError(
+            f"checkpoint {filename}: refused to load, it pickles {e} (loading it could run "
+            f"code). If you trust the file, pass --trust-checkpoint to mmrun or set "
+            f"{TRUST_ENV}=1") from None
+    except Exception as e:    # truncated zip, text, a pickle cut short: torch/pickle/OS errors
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CheckpointError(f"checkpoint {filename}: not a readable torch checkpoint "
+                              f"(truncated or not written by torch.save?): {detail}") from None
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(f"checkpoint {filename}: expected a dict (a state_dict or "
+                              f"MMEngine's layout), got {type(checkpoint).__name__}")
+    return checkpoint
+
+
+def check_resumable(checkpoint: dict, filename: str) -> dict:
+    """The `meta` of a checkpoint that can be resumed (has meta.epoch/iter and a message hub)."""
+    meta = checkpoint.get("meta")
+    if not isinstance(meta, dict) or "epoch" not in meta or "iter" not in meta:
+        raise CheckpointError(
+            f"checkpoint {filename}: cannot resume from it, it has no training state ('meta' "
+            f"with epoch and iter; a weights-only file?). Use it as `load_from` without resume")
+    if checkpoint.get("message_hub") is None:     # a dict, or a pickled MessageHub (trusted)
+        raise CheckpointError(f"checkpoint {filename}: cannot resume from it, it has no "
+                              f"'message_hub' state")
+    return meta
+
+
+def to_plain(value, where: str = "checkpoint"):
+    """`value` with numpy arrays/scalars made python lists/numbers and containers rebuilt, so
+    that `torch.load(weights_only=True)` (and real MMEngine without `runtime`) can read it.
+    Tensors, numbers, strings and None stay; any other object is stored as its repr."""
+    import numpy as np
+    if value is None or isinstance(value, (bool, int, float, str, bytes, torch.Tensor,
+                                           torch.Size, torch.dtype, torch.device)):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    if isinstance(value, dict):
+        out = type(value)() if type(value) in (dict, OrderedDict, Counter) else {}
+        for k, v in value.items():
+            out[to_plain(k, where)] = to_plain(v, f"{where}.{k}")
+        return out
+    if isinstance(value, (list, tuple, set)):
+        items = [to_plain(v, where) for v in value]
+        return items if isinstance(value, list) else (tuple(items) if isinstance(value, tuple) else set(items))
+    if hasattr(value, "to_plain"):
+        return to_plain(value.to_plain(), where)
+    logger.warning(f"{where}: a {type(value).__name__} is stored as its repr in the checkpoint")
+    return repr(value)
 
 
 def load_state_dict(module: nn.Module, state_dict: dict, strict: bool = False,

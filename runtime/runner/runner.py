@@ -27,8 +27,9 @@ from runtime.registry import (EVALUATOR, HOOKS, LOG_PROCESSORS, LOOPS, MODEL_WRA
 
 from . import builders
 from .hook_dispatch import _DYNAMIC, stage_method
-from .checkpoint import (DEFAULT_REVISE_KEYS, find_latest_checkpoint, load_checkpoint_to_model,
-                         load_raw, save_checkpoint, weights_to_cpu, write_last_checkpoint)
+from .checkpoint import (DEFAULT_REVISE_KEYS, check_resumable, find_latest_checkpoint,
+                         load_checkpoint_to_model, load_raw, save_checkpoint, to_plain,
+                         weights_to_cpu, write_last_checkpoint)
 from .loops import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
 
 DEFAULT_HOOKS = dict(runtime_info=dict(type="RuntimeInfoHook"), timer=dict(type="IterTimerHook"),
@@ -475,7 +476,7 @@ class Runner:
                resume_param_scheduler: bool = True, map_location: Union[str, Callable] = "default") -> None:
         checkpoint = self.load_checkpoint(filename, map_location="cpu" if map_location == "default"
                                           else map_location)
-        meta = checkpoint["meta"]
+        meta = check_resumable(checkpoint, filename)
         self.train_loop._epoch, self.train_loop._iter = meta["epoch"], meta["iter"]
         resumed_seed, current_seed = meta.get("seed"), self._randomness_cfg.get("seed")
         if resumed_seed is not None and resumed_seed != current_seed:
@@ -538,8 +539,8 @@ class Runner:
         if dataset_meta is not None:
             meta.update(dataset_meta=dataset_meta)
         inner = self.model.module if is_model_wrapper(self.model) else self.model
-        checkpoint = {"meta": meta, "state_dict": weights_to_cpu(inner.state_dict()),
-                      "message_hub": self.message_hub.state_dict()}
+        checkpoint = {"meta": to_plain(meta, "meta"), "state_dict": weights_to_cpu(inner.state_dict()),
+                      "message_hub": to_plain(self.message_hub.state_dict(), "message_hub")}
         if save_optimizer:
             if not isinstance(self.optim_wrapper, OptimWrapper) and not hasattr(self.optim_wrapper, "optim_wrappers"):
                 raise TypeError("self.optim_wrapper should be an `OptimWrapper` or `OptimWrapperDict` "

@@ -1,0 +1,129 @@
+"""Mutation check: plant known, realistic bugs one at a time and see whether the tests notice.
+
+Each mutant is a text patch (exact old -> new snippet, which must occur exactly once) applied to a
+temporary copy of the repository; the test files relevant to it then run there (`pytest -x`).
+A mutant is *killed* when they fail, *survived* when they pass. The unmutated copy runs the same
+files first (they must pass, or the result means nothing). Prints one line per mutant and a
+summary; exit status 1 if any mutant survived or could not be applied.
+
+    python benchmarks/mutation_check.py            # all mutants
+    python benchmarks/mutation_check.py seed gamma # some of them
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# name -> (what the bug is, [(file, old snippet, new snippet)], [test files or globs])
+MUTANTS: Dict[str, Tuple[str, List[Tuple[str, str, str]], List[str]]] = {
+    "seed": ("the train dataloader's sampler.seed dropped (rules/data.py)",
+             [("migrator/rules/data.py", '        sampler["seed"] = seed\n', "        pass\n")],
+             ["tests/test_cases.py"]),
+    "log_interval": ("default log interval 10 -> 50 (rules/hooks.py)",
+                     [("migrator/rules/hooks.py", 'interval = old.get("interval", 10)',
+                       'interval = old.get("interval", 50)')],
+                     ["tests/test_cases.py"]),
+    "drop_last": ("the dry-run ignores drop_last (runtime/dryrun.py)",
+                  [("runtime/dryrun.py", '    if loader.get("drop_last", False):\n        return per_rank // batch',
+                    '    if False:\n        return per_rank // batch')],
+                  ["tests/test_verify_drop_last.py", "tests/test_dryrun.py"]),
+    "gamma": ("step momentum default gamma 0.5 -> 0.1, in the rule and in the MMCV model",
+              [("migrator/rules/schedule_momentum.py", '"Step": (_step, {"step": REQUIRED, "gamma": 0.5,',
+                '"Step": (_step, {"step": REQUIRED, "gamma": 0.1,'),
+               ("migrator/verify/mmcv_lr.py", "def _mom_step(run, *, by_epoch=True, step, gamma=0.5,",
+                "def _mom_step(run, *, by_epoch=True, step, gamma=0.1,")],
+              ["tests/test_cases.py", "tests/test_rule_schedule.py", "tests/test_verify_mmcv.py"]),
+    # the MMCV-model half of "gamma" alone: the oracle tests (real MMCV 1.7.2 source) catch it
+    "gamma_model": ("step momentum default gamma 0.5 -> 0.1 in the MMCV model only",
+                    [("migrator/verify/mmcv_lr.py", "def _mom_step(run, *, by_epoch=True, step, gamma=0.5,",
+                      "def _mom_step(run, *, by_epoch=True, step, gamma=0.1,")],
+                    ["tests/test_verify_mmcv.py"]),
+    "dict_unpack": ("`{'k': v, **a}`: keys already set win over the unpacked dict (static_eval.py)",
+                    [("migrator/static_eval.py", "                out.update(m)\n",
+                      "                out.update({k2: v2 for k2, v2 in m.items() if k2 not in out})\n")],
+                    ["tests/test_hostile_eval.py", "tests/test_static_eval*.py", "tests/test_load.py"]),
+}
+
+IGNORE = shutil.ignore_patterns(".git", ".cache", "__pycache__", "work_dirs", "*.pyc", ".pytest_cache")
+
+
+def _copy(dest: Path) -> None:
+    shutil.copytree(ROOT, dest, ignore=IGNORE, symlinks=True)
+    cache = ROOT / ".cache"
+    if cache.exists():
+        os.symlink(cache.resolve(), dest / ".cache")
+
+
+def _apply(tree: Path, patches) -> str:
+    for rel, old, new in patches:
+        path = tree / rel
+        text = path.read_text()
+        if text.count(old) != 1:
+            return f"{rel}: the snippet occurs {text.count(old)} times"
+        path.write_text(text.replace(old, new))
+    return ""
+
+
+def _tests(tree: Path, patterns: List[str]) -> List[str]:
+    found: List[str] = []
+    for pattern in patterns:
+        found += sorted(str(p.relative_to(tree)) for p in tree.glob(pattern))
+    return found
+
+
+def _pytest(tree: Path, tests: List[str]) -> Tuple[int, float, str]:
+    env = dict(os.environ, PYTHONPATH=str(tree), MMMIGRATE_CACHE=str((ROOT / ".cache").resolve()))
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                           *tests], cwd=tree, env=env, capture_output=True, text=True)
+    tail = [ln for ln in proc.stdout.splitlines() if ln.strip()][-1:] or [proc.stderr[-200:]]
+    return proc.returncode, time.perf_counter() - t0, tail[0]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help=f"mutants to run (default all: {', '.join(MUTANTS)})")
+    args = parser.parse_args(argv)
+    names = args.names or list(MUTANTS)
+    unknown = [n for n in names if n not in MUTANTS]
+    if unknown:
+        parser.error(f"unknown mutants {unknown}")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
+        for name in names:
+            what, patches, patterns = MUTANTS[name]
+            tree = Path(tmp) / name
+            _copy(tree)
+            tests = _tests(tree, patterns)
+            rc, secs, tail = _pytest(tree, tests)
+            if rc != 0:
+                results[name] = "baseline fails"
+                print(f"{name:13s} BASELINE FAILS  ({tail}) {' '.join(tests)}")
+                continue
+            problem = _apply(tree, patches)
+            if problem:
+                results[name] = "not applied"
+                print(f"{name:13s} NOT APPLIED     {problem}")
+                continue
+            rc, secs, tail = _pytest(tree, tests)
+            results[name] = "killed" if rc == 1 else ("survived" if rc == 0 else f"error rc={rc}")
+            print(f"{name:13s} {results[name].upper():15s} {secs:5.1f}s  {tail}  [{what}; "
+                  f"{' '.join(tests)}]", flush=True)
+    killed = sum(v == "killed" for v in results.values())
+    print(f"mutants: {len(results)}, killed: {killed}, survived: "
+          f"{sum(v == 'survived' for v in results.values())}, other: "
+          f"{len(results) - killed - sum(v == 'survived' for v in results.values())}")
+    return 0 if killed == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

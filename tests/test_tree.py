@@ -63,8 +63,8 @@ def test_idempotent_and_check(new_tree, tmp_path, capsys):
     capsys.readouterr()
     assert migrate([str(TREE), "--check", "-q"]) == 1
     out = capsys.readouterr().out
-    assert f"{TREE / '_base_' / 'schedules' / 'schedule_1x.py'}:2: optimizer: old-style field" in out
-    assert f"{TREE / 'toy_det' / 'toy_det_2x.py'}:3: lr_config: old-style field" in out
+    assert f"{TREE / '_base_' / 'schedules' / 'schedule_1x.py'}:2: MM201 optimizer -> optim_wrapper" in out
+    assert f"{TREE / 'toy_det' / 'toy_det_2x.py'}:3: MM101 lr_config -> param_scheduler" in out
 
 
 def test_in_place_rewrites_only_changed_files(tmp_path):

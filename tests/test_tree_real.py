@@ -62,7 +62,7 @@ def test_real_tree_idempotent_and_check(tmp_path, capsys):
     assert migrate([str(out), "--check", "-q"]) == 0
     capsys.readouterr()
     assert migrate([str(real_configs(PKG, VER)), "--check", "-q"]) == 1
-    assert "_base_/schedules/schedule_1x.py:2: optimizer: old-style field" in capsys.readouterr().out
+    assert "_base_/schedules/schedule_1x.py:2: MM201 optimizer -> optim_wrapper" in capsys.readouterr().out
 
 
 @pytest.fixture(scope="module")

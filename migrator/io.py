@@ -16,6 +16,7 @@ New files get the umask's mode; replaced files keep theirs.
 """
 from __future__ import annotations
 
+import array
 import fcntl
 import hashlib
 import io
@@ -164,6 +165,40 @@ def check_file_writable(path: Path, what: str) -> None:
         check_dir_writable(p.parent, what)
 
 
+FS_IOC_GETFLAGS, LOCKED_FLAGS = 0x80086601, 0x10 | 0x20     # immutable, append-only
+
+
+def _locked(path) -> bool:
+    """The file or directory has the immutable or append-only attribute (`chattr +i`/`+a`):
+    even root cannot replace it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        buf = array.array("l", [0])
+        fcntl.ioctl(fd, FS_IOC_GETFLAGS, buf)
+        return bool(buf[0] & LOCKED_FLAGS)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def check_target(target: Path) -> None:
+    """`target` can be replaced (or created) by a rename. Raises MigrateError."""
+    if target.is_dir():
+        raise MigrateError("cannot write the output: a directory is in the way", file=str(target))
+    if target.exists() and _locked(target):
+        raise MigrateError("cannot replace the file: it is immutable or append-only (chattr)",
+                           file=str(target))
+    parent = nearest_existing(target.parent)
+    if not parent.is_dir():
+        raise MigrateError(f"cannot write the output: {parent} is not a directory", file=str(target))
+    if _locked(parent) or not os.access(parent, os.W_OK | os.X_OK):
+        raise MigrateError(f"cannot write the output: {parent} is not writable", file=str(target))
+
+
 def _sha(data: Optional[bytes]) -> Optional[str]:
     return None if data is None else hashlib.sha256(data).hexdigest()
 
@@ -310,6 +345,7 @@ class Transaction:
         if nearest_existing(target.parent).stat().st_dev != self.dev:
             raise MigrateError("cannot write atomically across filesystems (the output is on "
                                "another filesystem than the rest of the run)", file=str(target))
+        check_target(target)
         name = str(len(self.entries))
         staged = self.dir / "files" / name
         old: Optional[bytes] = None
@@ -317,6 +353,9 @@ class Transaction:
         if target.is_file():
             old = target.read_bytes()
             mode = target.stat().st_mode & 0o7777
+            (self.dir / "orig").mkdir(exist_ok=True)
+            (self.dir / "orig" / name).write_bytes(old)     # to undo a failed commit
+            os.chmod(self.dir / "orig" / name, mode)
         fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)   # umask applies
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -344,11 +383,23 @@ class Transaction:
             try:
                 _roll_forward(self.dir, log)
             except OSError as exc:
-                raise MigrateError(
-                    f"interrupted while renaming the outputs into place ({exc.strerror}); the "
-                    f"journal {self.dir} holds the rest: rerun the same command to finish",
-                    file=getattr(exc, "filename", None)) from None
+                self._undo()
+                raise MigrateError(f"cannot write the output ({exc.strerror}): every file was "
+                                   f"restored, nothing was changed",
+                                   file=exc.filename or exc.filename2) from None
         self.close()
+
+    def _undo(self) -> None:
+        """After a failed rename: put back what the commit replaced (an error, not a kill)."""
+        os.unlink(self.dir / MANIFEST)
+        for e in self.entries:
+            if (self.dir / "files" / e["staged"]).exists():
+                continue                        # not renamed yet
+            backup = self.dir / "orig" / e["staged"]
+            if backup.exists():
+                os.replace(backup, e["target"])
+            elif os.path.exists(e["target"]):
+                os.unlink(e["target"])
 
     def close(self) -> None:
         """Discard what is not committed (everything, before `commit`)."""

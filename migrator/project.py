@@ -58,13 +58,26 @@ def discover(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Dict[str, L
         f = todo.pop()
         if f in graph:
             continue
-        try:
-            bases = list(load_file(f).bases)
-        except Exception:           # noqa: BLE001 - reported when the file itself is converted
-            bases = []
+        bases = _bases_of(f)
         graph[f] = bases
         todo += [b for b in bases if b not in graph]
     return graph
+
+
+def _bases_of(f: str) -> List[str]:
+    """The files `f` names in `_base_`, even when one of them (or `f` itself) cannot be loaded,
+    so that its children are reported as failed because of it."""
+    try:
+        return list(load_file(f).bases)
+    except Exception:               # noqa: BLE001 - reported when the file itself is converted
+        pass
+    try:
+        from .load import _find_base_spec, _parse, _resolve_bases
+        kind, parsed, _text = _parse(f)
+        spec, line = (parsed.get("_base_"), None) if kind == "data" else _find_base_spec(parsed, f)
+        return _resolve_bases(spec, f, line)
+    except Exception:               # noqa: BLE001
+        return []
 
 
 def _real(p) -> str:
@@ -221,11 +234,12 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
                             f"configs inheriting both restate it", location=Location(src))
     res.report = conv.report.to_dict()
     new_text = text
-    if conv.changed or res.old_fields or withheld:
+    if conv.changed or res.old_fields or withheld or _absolute_bases(fc, src):
         forced: set = set()
         for _ in range(2):
-            new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced)
-            _stage(out, new_text)      # the loader's cache checks mtime and content
+            new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced,
+                                      root=root)
+            _stage(out, new_text, res.source)  # the loader's cache checks mtime and content
             got = load_config(out).cfg
             bad = {k for k in set(got) | set(want) if normalize(got.get(k)) != normalize(want.get(k))}
             if not bad:
@@ -235,12 +249,27 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
             raise MigrateError(f"internal: tree output differs from the flat conversion in "
                                f"{sorted(bad)}; please report this bug", file=src)
     else:
-        _stage(out, text)
+        _stage(out, text, res.source)
     res.text = new_text
     if new_text != text:
         res.status = "converted"
     elif NEW_STYLE_FIELDS & set(loaded.cfg):
         res.status = "new-style"
+
+
+def _absolute_bases(fc, src: str) -> bool:
+    """`src` names a base by absolute path (rewritten relative, see emit.tree)."""
+    return fc.base_line is not None and any(
+        os.path.isabs(s) for s in _string_literals(read_source(src).text, fc.base_line))
+
+
+def _string_literals(text: str, line: int) -> List[str]:
+    import ast
+    for node in ast.parse(text).body:
+        if getattr(node, "lineno", None) == line:
+            return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant)
+                    and isinstance(n.value, str)]
+    return []
 
 
 def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
@@ -258,9 +287,9 @@ def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
     return sibling_conflicts(graph, keys_old, keys_new)
 
 
-def _stage(out: Path, text: str) -> None:
+def _stage(out: Path, text: str, source: SourceText = UTF8) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    out.write_bytes(source.encode(text))
 
 
 def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str] = None,

@@ -147,6 +147,7 @@ def _run_job(res: Result, job: Job, args) -> None:
     from .check import old_fields
     from .convert import convert_file
     from .emit.flat import emit_flat
+    from .emit.tree import emit_tree_file, normalize
     from .io import read_source
     from .load import load_file
     from .project import NEW_STYLE_FIELDS
@@ -158,13 +159,19 @@ def _run_job(res: Result, job: Job, args) -> None:
         return
     conv = convert_file(job.src, allow_exec=args.allow_exec, codebase=args.codebase)
     res.report = conv.report.to_dict()
-    if not conv.changed:
-        if NEW_STYLE_FIELDS & set(conv.new):
-            res.status = "new-style"
-        if not args.flat or not load_file(job.src, allow_exec=args.allow_exec).bases:
-            if args.flat:       # self-contained already: kept as it is (comments and all)
-                res.text, res.source = source.text, source
-            return
+    new_style = bool(NEW_STYLE_FIELDS & set(conv.new))
+    if not conv.changed and not args.flat:
+        res.status = "new-style" if new_style else res.status
+        return
+    fc = load_file(job.src, allow_exec=args.allow_exec)
+    if not fc.bases and normalize(conv.new) == normalize(conv.old):
+        # self-contained and nothing to convert (e.g. our own output): kept as it is, comments
+        # and earlier TODO notes included; only notes not written yet are added
+        res.text = emit_tree_file(job.src, source.text, fc.own, {}, conv.new, conv.report)
+        res.source = source
+        res.status = "converted" if res.text != source.text else \
+            "new-style" if new_style else "unchanged"
+        return
     res.text = emit_flat(conv.new, conv.report, header=f"# {HEADER}")
     res.source = SourceText("", "utf-8", source.newline)   # a new file: UTF-8, no cookie
     res.status = "converted" if conv.changed else res.status

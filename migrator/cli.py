@@ -224,7 +224,8 @@ def prepare(args) -> None:
     if args.report is not None:
         check_file_writable(args.report, "cannot write the report")
     if args.in_place or args.out_dir is not None:
-        anchors = list(args.paths) + ([args.out_dir] if args.out_dir is not None else [])
+        anchors = [boundary(p) for p in args.paths] + \
+            ([args.out_dir] if args.out_dir is not None else [])
         recover(anchors, log=None if args.quiet else lambda m: print(m, file=sys.stderr))
 
 

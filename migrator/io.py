@@ -239,7 +239,8 @@ def _try_lock(path: Path):
 
 
 def recover(anchors: Sequence[Path], log=None) -> List[str]:
-    """Finish or discard what interrupted runs left: journals of dead processes only.
+    """Finish or discard what interrupted runs left: journals of dead processes only, and of
+    those with a committed manifest only the ones that write under `anchors`.
     Returns the targets whose commit was finished. Raises MigrateError when a target changed
     since the interrupted run (then nothing is touched and the message says how to recover)."""
     finished: List[str] = []
@@ -263,11 +264,23 @@ def recover(anchors: Sequence[Path], log=None) -> List[str]:
                 continue                                    # a live run owns it
             try:
                 if (j / MANIFEST).exists():
+                    if not _concerns(j, anchors):
+                        continue            # another tree's: finished by a run over that tree
                     finished += _roll_forward(j, log)
                 shutil.rmtree(j, ignore_errors=True)
             finally:
                 os.close(fd)
     return finished
+
+
+def _concerns(j: Path, anchors: Sequence[Path]) -> bool:
+    """A committed journal writes under one of `anchors` (directories or files)."""
+    roots = [os.path.realpath(a) for a in anchors]
+    try:
+        entries = json.loads((j / MANIFEST).read_text())["entries"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return any(os.path.commonpath([e["target"], r]) == r for e in entries for r in roots)
 
 
 def _roll_forward(j: Path, log=None) -> List[str]:
@@ -373,13 +386,7 @@ class Transaction:
     def commit(self, log=None) -> None:
         """The point of no return: write the manifest, then rename every staged file."""
         if self.entries:
-            tmp = self.dir / (MANIFEST + ".tmp")
-            with open(tmp, "w") as fh:
-                json.dump({"entries": self.entries}, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.dir / MANIFEST)
-            _fsync_dir(self.dir)
+            self.seal()
             try:
                 _roll_forward(self.dir, log)
             except OSError as exc:
@@ -388,6 +395,16 @@ class Transaction:
                                    f"restored, nothing was changed",
                                    file=exc.filename or exc.filename2) from None
         self.close()
+
+    def seal(self) -> None:
+        """Write the manifest atomically: from here on, the commit is decided."""
+        tmp = self.dir / (MANIFEST + ".tmp")
+        with open(tmp, "w") as fh:
+            json.dump({"entries": self.entries}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.dir / MANIFEST)
+        _fsync_dir(self.dir)
 
     def _undo(self) -> None:
         """After a failed rename: put back what the commit replaced (an error, not a kill)."""

@@ -217,3 +217,36 @@ def test_crlf_files_keep_crlf(tmp_path, capsys, argv):
         data = (out / name).read_bytes()
         assert b"param_scheduler" in data or b"train_cfg" in data
         assert data.count(b"\n") == data.count(b"\r\n") > 2, name
+
+
+# --------------------------------------------------------------------------- recovery
+def _interrupted_commit(target: Path, data: bytes):
+    """A run that sealed its journal and died before renaming (its lock released)."""
+    from migrator.io import Transaction
+    txn = Transaction(target.parent)
+    txn.add(target, data)
+    txn.seal()
+    os.close(txn._lock)          # the process is gone: the kernel drops its lock
+    txn._lock = None
+    return txn.dir
+
+
+def test_rerun_finishes_an_interrupted_commit_or_says_how_to_recover(tmp_path, capsys):
+    src = _tree(tmp_path / "cfg", {"base.py": OLD, "ok.py": CHILD})
+    other = _tree(tmp_path / "elsewhere", {"x.py": "x = 1\n"})
+    foreign = _interrupted_commit(other / "x.py", b"x = 2\n")     # another tree's journal
+    journal = _interrupted_commit(src / "ok.py", b"# new\n" + CHILD.encode())
+    (src / "ok.py").write_text("# edited meanwhile\n")
+    rc, _, err = _run(capsys, src, "--check")                      # --check never recovers
+    assert rc == 1 and journal.exists()
+    rc, _, err = _run(capsys, src, "--in-place")
+    assert rc == 2 and str(journal) in err and f"{src / 'ok.py'}" in err and "delete" in err
+    assert (src / "ok.py").read_text() == "# edited meanwhile\n" and journal.exists()
+    (src / "ok.py").write_text(CHILD)
+    rc, _, err = _run(capsys, src, "--in-place")
+    assert rc == 0 and "finished the interrupted run" in err and not journal.exists()
+    assert (src / "ok.py").read_text().startswith("# new\n")       # the journal's version, then
+    assert "param_scheduler" in (src / "base.py").read_text()      # this run's conversion
+    assert foreign.exists() and (other / "x.py").read_text() == "x = 1\n"
+    rc, _, _ = _run(capsys, other, "-o", tmp_path / "out")
+    assert not foreign.exists() and (other / "x.py").read_text() == "x = 2\n"

@@ -89,8 +89,8 @@ def test_in_place_survives_kills(tmp_path):
         s = rng.uniform(lo, hi)
         return lambda t: t >= s
 
-    plan = [("convert", after(0.3, 5.0)) for _ in range(3)]
-    plan += [("stage", staged_at_least(rng.randint(1, 330))) for _ in range(2)]
+    plan = [("convert", after(0.3, 5.0)) for _ in range(4)]
+    plan += [("stage", staged_at_least(rng.randint(1, 330)))]
     plan += [("rename", renaming), ("recover", renaming), ("convert", after(0.3, 5.0))]
     log = []
     for phase, until in plan:

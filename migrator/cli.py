@@ -231,14 +231,15 @@ def prepare(args) -> None:
 
 def boundary(p: Path) -> Path:
     """The tree `--in-place` may rewrite for an input path: a directory itself; for a file, its
-    repository (the nearest ancestor holding `.git`), else its directory."""
+    repository (the nearest ancestor holding `.git`), else the nearest `configs` directory
+    above it (OpenMMLab's layout), else its directory."""
     p = Path(os.path.realpath(p))
     if p.is_dir():
         return p
     for d in p.parents:
         if (d / ".git").exists():
             return d
-    return p.parent
+    return next((d for d in p.parents if d.name == "configs"), p.parent)
 
 
 def check_outside(results: List[Result], args) -> None:

@@ -250,3 +250,10 @@ def test_rerun_finishes_an_interrupted_commit_or_says_how_to_recover(tmp_path, c
     assert foreign.exists() and (other / "x.py").read_text() == "x = 1\n"
     rc, _, _ = _run(capsys, other, "-o", tmp_path / "out")
     assert not foreign.exists() and (other / "x.py").read_text() == "x = 2\n"
+
+
+def test_in_place_on_a_child_file_rewrites_its_bases_in_the_same_configs_tree(tmp_path, capsys):
+    proj = _tree(tmp_path / "configs", {"_base_/base.py": OLD,
+                                        "x/child.py": CHILD.replace("./base.py", "../_base_/base.py")})
+    rc, _, _ = _run(capsys, proj / "x" / "child.py", "--in-place")
+    assert rc == 0 and "optim_wrapper" in (proj / "_base_" / "base.py").read_text()

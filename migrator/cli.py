@@ -211,6 +211,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     except MigrateError as exc:
         print(f"migrate: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:          # outside any one file (e.g. the journal directory)
+        print(f"migrate: error: {exc.filename or ''}: {exc.strerror or exc}; nothing was "
+              f"half-written (outputs are committed all together)", file=sys.stderr)
+        return 2
 
 
 def prepare(args) -> None:

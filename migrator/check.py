@@ -20,6 +20,21 @@ LOOP_KEYS = {"type", "by_epoch", "max_epochs", "max_iters", "val_interval", "val
              "dynamic_intervals", "fp16"}
 
 
+# Rule codes of `--check` output, one per old field (stable: users filter on them).
+RULE_CODES = {
+    "lr_config": "MM101", "momentum_config": "MM102",
+    "optimizer": "MM201", "optimizer_config": "MM202", "fp16": "MM203",
+    "runner": "MM301", "total_epochs": "MM302", "workflow": "MM303", "evaluation": "MM304",
+    "data": "MM401",
+    "checkpoint_config": "MM501", "log_config": "MM502",
+    "dist_params": "MM601", "cudnn_benchmark": "MM602", "mp_start_method": "MM603",
+    "opencv_num_threads": "MM604", "seed": "MM605", "deterministic": "MM606", "diff_seed": "MM607",
+    "resume_from": "MM701", "auto_resume": "MM702", "find_unused_parameters": "MM703",
+    "gpu_ids": "MM704",
+    "train_cfg": "MM801", "test_cfg": "MM802",
+}
+
+
 @dataclass
 class OldField:
     file: str
@@ -27,7 +42,22 @@ class OldField:
     field: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: old-style field"
+        from .emit.tree import NEW_FROM_OLD     # (emit.tree imports this module)
+        new = ", ".join(NEW_FROM_OLD.get(self.field, ())) or "(dropped)"
+        return f"{self.file}:{self.line}: {RULE_CODES.get(self.field, 'MM000')} {self.field} -> {new}"
+
+
+def print_check(results, out) -> None:
+    """`--check` output: one line per old-style field, then a count; nothing when clean."""
+    n = 0
+    for r in results:
+        for line in r.old_fields:
+            print(line, file=out)
+            n += 1
+    if n:
+        files = sum(bool(r.old_fields) for r in results)
+        print(f"{n} old-style field{'s' * (n != 1)} in {files} file{'s' * (files != 1)} "
+              f"(run `migrate --in-place` or `migrate -o OUT` to convert)", file=out)
 
 
 def _dict_keys(node: ast.AST):
@@ -41,8 +71,8 @@ def _dict_keys(node: ast.AST):
 def old_fields(path, text: str = None) -> List[OldField]:
     """Every top-level old-style assignment in `path`, with its line."""
     if text is None:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        from .io import read_text
+        text = read_text(path)
     tree = parse_python(text, str(path))      # one parser, one set of syntax errors
     found: List[OldField] = []
     for stmt in tree.body:

@@ -6,7 +6,13 @@
     migrate verify OLD.py NEW.py                            (see migrator/verify)
 
 Exit codes (pyupgrade-style): 0 nothing to do / all written, 1 `--check`/`--diff` found something
-to change (or `--verify` found a difference), 2 an input could not be converted.
+to change (or `--verify` found a difference), 2 an input could not be converted or the command
+line is wrong.
+
+Every file is converted on its own: a file that fails (and every file inheriting from it) is
+reported, the others are converted. Outputs are committed together through `io.Transaction`;
+`--in-place` commits only when every file converted (all or nothing), `-o` commits the files that
+converted.
 """
 from __future__ import annotations
 
@@ -18,11 +24,13 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from .errors import MigrateError
+from .io import UTF8, SourceText
 
 HEADER = "Converted from MMCV 1.x by mmmigrate (`migrate --flat`)."
+STATUSES = ("converted", "unchanged", "new-style", "error")
 
 
 @dataclass
@@ -36,11 +44,13 @@ class Job:
 class Result:
     src: str
     out: Optional[str] = None
-    status: str = "unchanged"      # converted | unchanged | error
+    status: str = "unchanged"      # converted | unchanged | new-style | error
     text: Optional[str] = None
     error: Optional[str] = None
     report: dict = field(default_factory=dict)
     old_fields: List[str] = field(default_factory=list)
+    source: SourceText = UTF8      # how `text` is encoded when written
+    bases: List[str] = field(default_factory=list)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", type=Path, help="config files or directories")
     p.add_argument("-o", "--out-dir", type=Path, help="output directory (mirrors input layout)")
     p.add_argument("--flat", action="store_true", help="one self-contained config per input (no _base_)")
-    p.add_argument("--in-place", action="store_true", help="rewrite the inputs where they stand")
+    p.add_argument("--in-place", action="store_true",
+                   help="rewrite the inputs where they stand (a whole tree, all or nothing)")
+    p.add_argument("--allow-outside", action="store_true",
+                   help="with --in-place: also rewrite _base_ files outside the trees given")
     p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     p.add_argument("--check", action="store_true",
                    help="exit 1 if any file still has old-style fields, write nothing")
@@ -69,15 +82,42 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def collect_jobs(args) -> List[Job]:
+def usage_error(args) -> Optional[str]:
+    modes = [n for n, on in (("-o", args.out_dir is not None), ("--in-place", args.in_place),
+                             ("--check", args.check), ("--diff", args.diff)) if on]
+    if not modes:
+        return "give -o OUT_DIR, --in-place, --check or --diff"
+    if len(modes) > 1:
+        return f"{' and '.join(modes)} cannot be combined: choose one"
+    if args.allow_outside and not args.in_place:
+        return "--allow-outside only applies to --in-place"
+    return None
+
+
+def output_exclusions(args) -> List[Path]:
+    """An output directory inside an input directory is not an input (no `new/new/...`)."""
+    if args.out_dir is None:
+        return []
+    out = Path(os.path.abspath(args.out_dir))
+    hits = []
+    for p in args.paths:
+        if p.is_dir():
+            root = Path(os.path.abspath(p))
+            if out != root and root in out.parents:
+                hits.append(out)
+                if not args.quiet:
+                    print(f"migrate: note: {args.out_dir} (the output directory) is inside "
+                          f"{p}: its files are not inputs", file=sys.stderr)
+    return hits
+
+
+def collect_jobs(args, exclude: List[Path]) -> List[Job]:
+    from .io import walk_configs
     jobs: List[Job] = []
     for p in args.paths:
-        if not p.exists():
-            raise MigrateError("no such file or directory", file=str(p))
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*.py")
-                           if not any(part.startswith(".") for part in f.relative_to(p).parts))
-            pairs = [(f, f.relative_to(p)) for f in files]
+            pairs = [(f, f.relative_to(p)) for f in walk_configs(p)
+                     if not any(e in Path(os.path.abspath(f)).parents for e in exclude)]
         else:
             pairs = [(p, Path(p.name))]
         for src, rel in pairs:
@@ -92,25 +132,49 @@ def collect_jobs(args) -> List[Job]:
 
 
 def run_job(job: Job, args) -> Result:
+    res = Result(str(job.src), str(job.out) if job.out else None)
+    try:
+        _run_job(res, job, args)
+    except MigrateError as exc:
+        res.status, res.error, res.text = "error", str(exc), None
+    except Exception as exc:    # noqa: BLE001 - one file never stops a run
+        res.status, res.text = "error", None
+        res.error = f"{job.src}: internal error: {type(exc).__name__}: {exc} (please report this bug)"
+    return res
+
+
+def _run_job(res: Result, job: Job, args) -> None:
     from .check import old_fields
     from .convert import convert_file
     from .emit.flat import emit_flat
+    from .emit.tree import emit_tree_file, normalize
+    from .io import read_source
+    from .load import load_file
+    from .project import NEW_STYLE_FIELDS
 
-    res = Result(str(job.src), str(job.out) if job.out else None)
-    try:
-        res.old_fields = [str(f) for f in old_fields(job.src)]
-        if args.check:
-            res.status = "converted" if res.old_fields else "unchanged"
-            return res
-        conv = convert_file(job.src, allow_exec=args.allow_exec, codebase=args.codebase)
-        res.report = conv.report.to_dict()
-        if not conv.changed and not args.flat:
-            return res
-        res.text = emit_flat(conv.new, conv.report, header=f"# {HEADER}")
-        res.status = "converted"
-    except MigrateError as exc:
-        res.status, res.error = "error", str(exc)
-    return res
+    source = read_source(job.src)
+    res.old_fields = [str(f) for f in old_fields(job.src, source.text)]
+    if args.check:
+        res.status = "converted" if res.old_fields else "unchanged"
+        return
+    conv = convert_file(job.src, allow_exec=args.allow_exec, codebase=args.codebase)
+    res.report = conv.report.to_dict()
+    new_style = bool(NEW_STYLE_FIELDS & set(conv.new))
+    if not conv.changed and not args.flat:
+        res.status = "new-style" if new_style else res.status
+        return
+    fc = load_file(job.src, allow_exec=args.allow_exec)
+    if not fc.bases and normalize(conv.new) == normalize(conv.old):
+        # self-contained and nothing to convert (e.g. our own output): kept as it is, comments
+        # and earlier TODO notes included; only notes not written yet are added
+        res.text = emit_tree_file(job.src, source.text, fc.own, {}, conv.new, conv.report)
+        res.source = source
+        res.status = "converted" if res.text != source.text else \
+            "new-style" if new_style else "unchanged"
+        return
+    res.text = emit_flat(conv.new, conv.report, header=f"# {HEADER}")
+    res.source = SourceText("", "utf-8", source.newline)   # a new file: UTF-8, no cookie
+    res.status = "converted" if conv.changed else res.status
 
 
 def _run_all(jobs: List[Job], args) -> List[Result]:
@@ -125,27 +189,84 @@ def main(argv: Optional[List[str]] = None) -> int:
     if argv and argv[0] == "verify":
         from .verify.cli import main as verify_main
         return verify_main(argv[1:])
-    args = build_parser().parse_args(argv)
-    if not (args.out_dir or args.in_place or args.check or args.diff):
-        print("migrate: give -o OUT_DIR, --in-place, --check or --diff", file=sys.stderr)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = usage_error(args)
+    if problem:
+        parser.print_usage(sys.stderr)
+        print(f"migrate: error: {problem}", file=sys.stderr)
         return 2
     try:
-        jobs = collect_jobs(args)
+        prepare(args)
+        exclude = output_exclusions(args)
+        if args.flat or args.check:
+            jobs = collect_jobs(args, exclude)
+            for job in jobs:
+                if job.out is not None and not args.in_place and \
+                        os.path.abspath(job.out) == os.path.abspath(job.src):
+                    raise MigrateError("output would overwrite the source (use --in-place)",
+                                       file=str(job.src))
+            return finish(_run_all(jobs, args), jobs, args)
+        return run_tree(args, exclude)
     except MigrateError as exc:
         print(f"migrate: error: {exc}", file=sys.stderr)
         return 2
-    for job in jobs:
-        if job.out is not None and not args.in_place and job.out.resolve() == job.src.resolve():
-            print(f"migrate: error: {job.src}: output would overwrite the source (use --in-place)",
-                  file=sys.stderr)
-            return 2
-    if args.flat or args.check:
-        return finish(_run_all(jobs, args), jobs, args)
-    return run_tree(args)
+    except OSError as exc:          # outside any one file (e.g. the journal directory)
+        print(f"migrate: error: {exc.filename or ''}: {exc.strerror or exc}; nothing was "
+              f"half-written (outputs are committed all together)", file=sys.stderr)
+        return 2
 
 
-def run_tree(args) -> int:
+def prepare(args) -> None:
+    """Checks made before anything is converted or written; finishes interrupted runs."""
+    for p in args.paths:
+        if not os.path.lexists(p):
+            raise MigrateError("no such file or directory", file=str(p))
+    from .io import check_dir_writable, check_file_writable, recover
+    if args.out_dir is not None:
+        check_dir_writable(args.out_dir, "cannot write the output directory")
+    if args.report is not None:
+        check_file_writable(args.report, "cannot write the report")
+    if args.in_place or args.out_dir is not None:
+        anchors = [boundary(p) for p in args.paths] + \
+            ([args.out_dir] if args.out_dir is not None else [])
+        recover(anchors, log=None if args.quiet else lambda m: print(m, file=sys.stderr))
+
+
+def boundary(p: Path) -> Path:
+    """The tree `--in-place` may rewrite for an input path: a directory itself; for a file, its
+    repository (the nearest ancestor holding `.git`), else the nearest `configs` directory
+    above it (OpenMMLab's layout), else its directory."""
+    p = Path(os.path.realpath(p))
+    if p.is_dir():
+        return p
+    for d in p.parents:
+        if (d / ".git").exists():
+            return d
+    return next((d for d in p.parents if d.name == "configs"), p.parent)
+
+
+def check_outside(results: List[Result], args) -> None:
+    """--in-place never rewrites a file outside the trees given, unless --allow-outside."""
+    if args.allow_outside:
+        return
+    roots = [boundary(p) for p in args.paths]
+    for r in results:
+        if r.text is None:
+            continue
+        real = Path(os.path.realpath(r.src))
+        if any(real == b or b in real.parents for b in roots):
+            continue
+        child = next((c.src for c in results if r.src in c.bases), None)
+        who = f"{child}: its _base_ {r.src}" if child else f"{r.src}"
+        raise MigrateError(
+            f"{who} is outside the tree given ({', '.join(map(str, roots))}); --in-place would "
+            f"rewrite it: nothing was written (use --allow-outside to rewrite it too)")
+
+
+def run_tree(args, exclude: List[Path]) -> int:
     """Structure-preserving conversion of whole trees (the default)."""
+    from .io import Transaction
     from .project import convert_tree
 
     progress = None
@@ -153,62 +274,56 @@ def run_tree(args) -> int:
         def progress(done: int, total: int) -> None:
             print(f"\rmigrate: [{done:>{len(str(total))}}/{total}] files", end="", file=sys.stderr,
                   flush=True)
+    anchor = args.out_dir if args.out_dir is not None else args.paths[0]
+    txn = Transaction(anchor) if (args.in_place or args.out_dir is not None) else None
     try:
         tree = convert_tree(args.paths, jobs=args.jobs, codebase=args.codebase,
-                            allow_exec=args.allow_exec, progress=progress)
-    except MigrateError as exc:
-        print(f"migrate: error: {exc}", file=sys.stderr)
-        return 2
-    if progress:
-        print(file=sys.stderr)
-    results, jobs = [], []
-    for t in tree:
-        src = Path(t.src)
+                            allow_exec=args.allow_exec, progress=progress,
+                            stage=txn.stage if txn else None, exclude=exclude)
+        if progress:
+            print(file=sys.stderr)
+        results, jobs = [], []
+        for t in tree:
+            src = Path(t.src)
+            if args.in_place:
+                out = src
+            elif args.out_dir is not None:
+                out = args.out_dir / t.rel
+            else:
+                out = None
+            if out is not None and not args.in_place and os.path.abspath(out) == t.src:
+                raise MigrateError("output would overwrite the source (use --in-place)", file=t.src)
+            if args.in_place and t.status != "converted":
+                t.text = None              # never touch a file that does not change
+            results.append(Result(t.src, str(out) if out else None, t.status, t.text, t.error,
+                                  t.report, t.old_fields, t.source, t.bases))
+            jobs.append(Job(src, Path(t.rel), out))
         if args.in_place:
-            out = src
-        elif args.out_dir is not None:
-            out = args.out_dir / t.rel
-        else:
-            out = None
-        if out is not None and not args.in_place and out.resolve() == src.resolve():
-            print(f"migrate: error: {src}: output would overwrite the source (use --in-place)",
-                  file=sys.stderr)
-            return 2
-        if args.in_place and t.status != "converted":
-            t.text = None              # never touch a file that does not change
-        results.append(Result(t.src, str(out) if out else None, t.status, t.text, t.error,
-                              t.report, t.old_fields))
-        jobs.append(Job(src, Path(t.rel), out))
-    return finish(results, jobs, args)
+            check_outside(results, args)
+        return finish(results, jobs, args, txn)
+    finally:
+        if txn:
+            txn.close()
 
 
-def finish(results: List[Result], jobs: List[Job], args) -> int:
+def finish(results: List[Result], jobs: List[Job], args, txn=None) -> int:
+    from .check import print_check
     errors = [r for r in results if r.status == "error"]
     changed = [r for r in results if r.status == "converted"]
     for r in errors:
         print(f"migrate: error: {r.error}", file=sys.stderr)
     if args.check:
-        for r in changed:
-            for line in r.old_fields:
-                print(line)
+        print_check(changed, sys.stdout)
     elif args.diff:
         for r, job in zip(results, jobs):
             if r.text is not None and r.status == "converted":
-                old = job.src.read_text(encoding="utf-8")
+                from .io import read_text
                 sys.stdout.writelines(difflib.unified_diff(
-                    old.splitlines(True), r.text.splitlines(True),
+                    read_text(job.src).splitlines(True), r.text.splitlines(True),
                     f"a/{job.rel}", f"b/{job.rel}"))
     else:
-        from .io import atomic_write
-        for r, job in zip(results, jobs):
-            if r.text is not None and job.out is not None:
-                atomic_write(job.out, r.text)
-    if args.report:
-        from .io import atomic_write
-        atomic_write(args.report, json.dumps(
-            {"files": [dict(r.report or {"path": r.src}, status=r.status, error=r.error,
-                            output=r.out) for r in results]}, indent=2) + "\n")
-    if not args.quiet:
+        write_outputs(results, jobs, args, txn, errors)
+    if not args.quiet and not args.check:
         print_summary(results, sys.stderr)
     if errors:
         return 2
@@ -218,6 +333,30 @@ def finish(results: List[Result], jobs: List[Job], args) -> int:
         from .verify.run import verify_written
         return verify_written(results, args)
     return 0
+
+
+def write_outputs(results: List[Result], jobs: List[Job], args, txn, errors) -> None:
+    """Stage every output (and the report), then commit them in one transaction."""
+    from .io import Transaction
+    own = txn is None
+    if own:
+        txn = Transaction(args.out_dir if args.out_dir is not None else args.paths[0])
+    try:
+        skip = bool(errors) and args.in_place     # all or nothing
+        for r, job in zip(results, jobs):
+            if r.text is not None and job.out is not None and not skip:
+                txn.add(job.out, r.source.encode(r.text))
+        if args.report:
+            txn.add(args.report, (json.dumps(
+                {"files": [dict(r.report or {"path": r.src}, status=r.status, error=r.error,
+                                output=r.out) for r in results]}, indent=2) + "\n").encode())
+        txn.commit()
+        if skip:
+            print(f"migrate: --in-place: {len(errors)} file(s) could not be converted: nothing "
+                  f"was rewritten (a tree is rewritten all or nothing)", file=sys.stderr)
+    finally:
+        if own:
+            txn.close()
 
 
 def print_summary(results: List[Result], out) -> None:
@@ -234,13 +373,16 @@ def print_summary(results: List[Result], out) -> None:
                 n_warn += kind == "warning"
                 n_todo += kind == "todo"
                 print(line, file=out)
-    counts = {s: sum(r.status == s for r in results) for s in ("converted", "unchanged", "error")}
+    for r in results:
+        if r.status == "new-style":
+            print(f"  {r.src}: already MMEngine-style: nothing to do", file=out)
+    counts = {s: sum(r.status == s for r in results) for s in STATUSES}
     rows = [("files", len(results)), ("converted", counts["converted"]),
-            ("unchanged", counts["unchanged"]), ("warnings", n_warn),
-            ("not converted (TODO)", n_todo), ("errors", counts["error"])]
+            ("already MMEngine-style", counts["new-style"]), ("unchanged", counts["unchanged"]),
+            ("warnings", n_warn), ("not converted (TODO)", n_todo), ("errors", counts["error"])]
     print("migrate summary", file=out)
     for name, n in rows:
-        print(f"  {name:<22}{n:>6}", file=out)
+        print(f"  {name:<24}{n:>6}", file=out)
 
 
 if __name__ == "__main__":

@@ -184,9 +184,8 @@ def _parse(path: str):
     ext = os.path.splitext(path)[1]
     if ext not in (".py", ".json", ".yaml", ".yml"):
         raise MigrateError(f"unsupported config type '{ext}' (py/json/yaml/yml only)", file=path)
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    text = _substitute_predefined(text, path)
+    from .io import read_text        # encoding cookie, clean error on undecodable bytes
+    text = _substitute_predefined(read_text(path), path)
     if ext == ".py":
         parsed = parse_python(text, path)
         kind = "py"

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set
@@ -21,6 +22,7 @@ from .check import old_fields
 from .convert import convert_dict, detect_codebase
 from .emit.tree import NEW_FROM_OLD, emit_tree_file, normalize
 from .errors import Location, MigrateError
+from .io import UTF8, SourceText, read_source, walk_configs
 from .load import load_config, load_file
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
@@ -30,35 +32,63 @@ CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 class TreeResult:
     src: str
     rel: str
-    status: str = "unchanged"          # converted | unchanged | error
+    status: str = "unchanged"          # converted | unchanged | new-style | error
     text: Optional[str] = None
     error: Optional[str] = None
     report: dict = field(default_factory=dict)
     old_fields: List[str] = field(default_factory=list)
     root: str = ""
+    source: SourceText = UTF8          # encoding and line endings of the input
+    bases: List[str] = field(default_factory=list)
 
 
-def discover(paths: Sequence[Path]) -> Dict[str, List[str]]:
-    """Every config file to convert (absolute path) -> its bases, including inherited files."""
+def discover(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Dict[str, List[str]]:
+    """Every config file to convert (absolute path) -> its bases, including inherited files.
+    Directories under `exclude` (an output directory inside the input tree) are skipped."""
+    skip = [os.path.abspath(e) for e in exclude]
     todo: List[str] = []
     for p in paths:
         if p.is_dir():
-            todo += [str(f.resolve()) for f in sorted(p.rglob("*.py"))
-                     if not any(part.startswith(".") for part in f.relative_to(p).parts)]
+            todo += [_real(f) for f in walk_configs(p)
+                     if not any(_under(os.path.abspath(f), e) for e in skip)]
         else:
-            todo.append(str(p.resolve()))
+            todo.append(_real(p))
     graph: Dict[str, List[str]] = {}
     while todo:
         f = todo.pop()
         if f in graph:
             continue
-        try:
-            bases = list(load_file(f).bases)
-        except MigrateError:
-            bases = []              # reported when the file itself is converted
+        bases = _bases_of(f)
         graph[f] = bases
         todo += [b for b in bases if b not in graph]
     return graph
+
+
+def _bases_of(f: str) -> List[str]:
+    """The files `f` names in `_base_`, even when one of them (or `f` itself) cannot be loaded,
+    so that its children are reported as failed because of it."""
+    try:
+        return list(load_file(f).bases)
+    except Exception:               # noqa: BLE001 - reported when the file itself is converted
+        pass
+    try:
+        from .load import _find_base_spec, _parse, _resolve_bases
+        kind, parsed, _text = _parse(f)
+        spec, line = (parsed.get("_base_"), None) if kind == "data" else _find_base_spec(parsed, f)
+        return _resolve_bases(spec, f, line)
+    except Exception:               # noqa: BLE001
+        return []
+
+
+def _real(p) -> str:
+    try:
+        return str(Path(p).resolve())
+    except (OSError, RuntimeError):  # a symlink loop: reported when the file is read
+        return os.path.abspath(p)
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def levels(graph: Dict[str, List[str]]) -> List[List[str]]:
@@ -71,7 +101,10 @@ def levels(graph: Dict[str, List[str]]) -> List[List[str]]:
             depth[f] = 1 + max((d(b, seen + (f,)) for b in graph.get(f, []) if b in graph), default=-1)
         return depth[f]
     for f in graph:
-        d(f)
+        try:
+            d(f)
+        except MigrateError:        # a cycle: each file in it fails when loaded
+            depth.setdefault(f, 0)
     out: List[List[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
     for f in sorted(graph):
         out[depth[f]].append(f)
@@ -88,7 +121,7 @@ def tree_codebase(files: Sequence[str]) -> Optional[str]:
     for f in files:
         try:
             cb = detect_codebase(load_config(f).cfg, f)
-        except MigrateError:
+        except Exception:           # noqa: BLE001 - reported when the file is converted
             continue
         if cb:
             votes[cb] += 1
@@ -101,25 +134,35 @@ def check_source(src: str, text: str) -> None:
             raise MigrateError("unresolved merge conflict marker", file=src, line=i)
 
 
+# Fields only an MMEngine config has: an unchanged file holding one is "already MMEngine-style".
+NEW_STYLE_FIELDS = {n for news in NEW_FROM_OLD.values() for n in news} - {"model", "load_from"}
+
 # The old field whose file "owns" a new field when two sibling bases would both set it.
 from migrator.rules.ownership import OWNER_OLD  # noqa: E402 (the one ownership table)
 
 
 def sibling_conflicts(graph: Dict[str, List[str]], keys_old: Dict[str, Set[str]],
-                      keys_new: Dict[str, Set[str]], own_old: Dict[str, Set[str]]) -> Dict[str, Dict[str, str]]:
+                      keys_new: Dict[str, Set[str]]) -> Dict[str, Dict[str, str]]:
     """New fields that two bases of one file would both set (MMEngine refuses duplicate keys
-    among bases) although their old fields did not collide: e.g. `cudnn_benchmark` in a model
-    base and `dist_params` in the runtime base both become `env_cfg`. The field stays in the base
-    that owns it (OWNER_OLD); in the other, the file writing the old field withholds it, and
-    configs that inherit both restate it. Returns {file: {withheld field: owner file}}."""
+    among bases) although their old configs did not collide: `cudnn_benchmark` in a model base
+    and `dist_params` in the runtime base both become `env_cfg`; a schedule base with
+    `checkpoint_config` and the runtime base both get `default_scope`. Any new field is handled
+    alike. The field stays in one base, the owner: the one where the user wrote it, else the one
+    whose old field produces it (OWNER_OLD), else the last. Every file that the other bases
+    inherit (and the owner does not) withholds it, and configs that inherit both restate it.
+    Returns {file: {withheld field: owner file}}."""
+    closures: Dict[str, List[str]] = {}
+
     def closure(f: str) -> List[str]:
-        out, todo = [], [f]
-        while todo:
-            g = todo.pop()
-            if g not in out and g in graph:
-                out.append(g)
-                todo += graph[g]
-        return out
+        if f not in closures:
+            out, todo = [], [f]
+            while todo:
+                g = todo.pop()
+                if g not in out and g in graph:
+                    out.append(g)
+                    todo += graph[g]
+            closures[f] = out
+        return closures[f]
 
     withheld: Dict[str, Dict[str, str]] = {}
     for child, bases in graph.items():
@@ -128,66 +171,97 @@ def sibling_conflicts(graph: Dict[str, List[str]], keys_old: Dict[str, Set[str]]
             setters = [b for b in bases if k in keys_new[b]]
             if len(setters) < 2 or sum(k in keys_old[b] for b in setters) >= 2:
                 continue
-            owners = [b for b in setters if set(OWNER_OLD.get(k, ())) & keys_old[b]] or setters
+            owners = [b for b in setters if k in keys_old[b]] or \
+                [b for b in setters if set(OWNER_OLD.get(k, ())) & keys_old[b]] or setters
             owner = owners[-1]
             owned = set(closure(owner))
             for b in setters:
                 if b == owner:
                     continue
                 for f in closure(b):
-                    if f in owned:
-                        continue
-                    if any(k in NEW_FROM_OLD.get(o, ()) or k == o for o in own_old.get(f, ())) \
-                            or k in own_old.get(f, ()):
+                    if f not in owned and k in keys_new.get(f, ()):
                         withheld.setdefault(f, {})[k] = owner
     return withheld
 
 
+def _errors_in(src: str, stage: str, root: str, exc: MigrateError) -> str:
+    """The error as the user should read it: staging paths replaced by the user's files."""
+    return str(exc).replace(stage.rstrip(os.sep) + os.sep, root.rstrip(os.sep) + os.sep)
+
+
 def convert_one(src: str, rel: str, stage: str, root: str, codebase: Optional[str],
                 allow_exec: bool, withheld: Optional[Dict[str, str]] = None) -> TreeResult:
-    """Emit `src` into `stage/rel`, its bases being staged already. Self-checked."""
+    """Emit `src` into `stage/rel`, its bases being staged already. Self-checked. Never raises:
+    any failure becomes an error result naming the file."""
     res = TreeResult(src, rel, root=root)
-    out = Path(stage) / rel
     try:
-        text = Path(src).read_text(encoding="utf-8")
-        check_source(src, text)
-        res.old_fields = [str(f) for f in old_fields(src, text)]
-        fc = load_file(src, allow_exec=allow_exec)
-        loaded = load_config(src, allow_exec=allow_exec)
-        conv = convert_dict(loaded.cfg, src, loaded.sources, codebase)
-        res.report = conv.report.to_dict()
-        have: Dict = {}
-        for b in fc.bases:
-            have.update(load_config(Path(stage) / os.path.relpath(b, root)).cfg)
-        want = dict(conv.new)
-        for k, owner in sorted((withheld or {}).items()):
-            want.pop(k, None)
-            conv.report.warn(k, f"not written here: the sibling base {os.path.relpath(owner, root)} "
-                                f"also sets it, and MMEngine refuses duplicate keys among bases; "
-                                f"configs inheriting both restate it", location=Location(src))
-        res.report = conv.report.to_dict()
-        new_text = text
-        if conv.changed or res.old_fields or withheld:
-            forced: set = set()
-            for _ in range(2):
-                new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced)
-                _stage(out, new_text)      # the loader's cache checks mtime and content
-                got = load_config(out).cfg
-                bad = {k for k in set(got) | set(want) if normalize(got.get(k)) != normalize(want.get(k))}
-                if not bad:
-                    break
-                forced |= bad
-            else:
-                raise MigrateError(f"internal: tree output differs from the flat conversion in "
-                                   f"{sorted(bad)}; please report this bug", file=src)
-        else:
-            _stage(out, text)
-        res.text = new_text
-        res.status = "converted" if new_text != text else "unchanged"
+        _convert_one(res, Path(stage) / rel, stage, root, codebase, allow_exec, withheld)
     except MigrateError as exc:
-        res.status, res.error = "error", str(exc)
-        _stage(out, Path(src).read_text(encoding="utf-8") if Path(src).exists() else "")
+        res.status, res.error, res.text = "error", _errors_in(src, stage, root, exc), None
+    except Exception as exc:    # noqa: BLE001 - one file never stops a tree
+        res.status, res.text = "error", None
+        res.error = (f"{src}: internal error: {type(exc).__name__}: {exc}; this file was not "
+                     f"converted (please report this bug)")
     return res
+
+
+def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Optional[str],
+                 allow_exec: bool, withheld: Optional[Dict[str, str]]) -> None:
+    src = res.src
+    res.source = read_source(src)
+    text = res.source.text
+    check_source(src, text)
+    res.old_fields = [str(f) for f in old_fields(src, text)]
+    fc = load_file(src, allow_exec=allow_exec)
+    loaded = load_config(src, allow_exec=allow_exec)
+    conv = convert_dict(loaded.cfg, src, loaded.sources, codebase)
+    have: Dict = {}
+    for b in fc.bases:
+        have.update(load_config(Path(stage) / os.path.relpath(b, root)).cfg)
+    want = dict(conv.new)
+    for k, owner in sorted((withheld or {}).items()):
+        want.pop(k, None)
+        conv.report.warn(k, f"not written here: the sibling base {os.path.relpath(owner, root)} "
+                            f"also sets it, and MMEngine refuses duplicate keys among bases; "
+                            f"configs inheriting both restate it", location=Location(src))
+    res.report = conv.report.to_dict()
+    new_text = text
+    if conv.changed or res.old_fields or withheld or _absolute_bases(fc, src):
+        forced: set = set()
+        for _ in range(2):
+            new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced,
+                                      root=root)
+            _stage(out, new_text, res.source)  # the loader's cache checks mtime and content
+            got = load_config(out).cfg
+            bad = {k for k in set(got) | set(want) if normalize(got.get(k)) != normalize(want.get(k))}
+            if not bad:
+                break
+            forced |= bad
+        else:
+            raise MigrateError(f"internal: tree output differs from the flat conversion in "
+                               f"{sorted(bad)}; please report this bug", file=src)
+    else:
+        _stage(out, text, res.source)
+    res.text = new_text
+    if new_text != text:
+        res.status = "converted"
+    elif NEW_STYLE_FIELDS & set(loaded.cfg):
+        res.status = "new-style"
+
+
+def _absolute_bases(fc, src: str) -> bool:
+    """`src` names a base by absolute path (rewritten relative, see emit.tree)."""
+    return fc.base_line is not None and any(
+        os.path.isabs(s) for s in _string_literals(read_source(src).text, fc.base_line))
+
+
+def _string_literals(text: str, line: int) -> List[str]:
+    import ast
+    for node in ast.parse(text).body:
+        if getattr(node, "lineno", None) == line:
+            return [n.value for n in ast.walk(node) if isinstance(n, ast.Constant)
+                    and isinstance(n.value, str)]
+    return []
 
 
 def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
@@ -195,49 +269,70 @@ def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
     """Key sets of every file before and after conversion, for `sibling_conflicts`."""
     keys_old: Dict[str, Set[str]] = {}
     keys_new: Dict[str, Set[str]] = {}
-    own_old: Dict[str, Set[str]] = {}
     for f in graph:
         try:
             loaded = load_config(f, allow_exec=allow_exec)
-            keys_old[f] = set(loaded.cfg)
-            keys_new[f] = set(convert_dict(loaded.cfg, f, loaded.sources, codebase).new)
-            own_old[f] = {o.field for o in old_fields(f)}
-        except MigrateError:
+            new = set(convert_dict(loaded.cfg, f, loaded.sources, codebase).new)
+        except Exception:           # noqa: BLE001 - reported when the file is converted
             continue
-    return sibling_conflicts(graph, keys_old, keys_new, own_old)
+        keys_old[f], keys_new[f] = set(loaded.cfg), new
+    return sibling_conflicts(graph, keys_old, keys_new)
 
 
-def _stage(out: Path, text: str) -> None:
+def _stage(out: Path, text: str, source: SourceText = UTF8) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    out.write_bytes(source.encode(text))
 
 
 def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str] = None,
-                 allow_exec: bool = False, progress=None) -> List[TreeResult]:
-    """Convert every file under/inherited by `paths`. Nothing is written outside a temp dir:
-    the caller writes `res.text` for each result (atomically)."""
-    graph = discover(paths)
-    root = common_root(list(graph), paths)
+                 allow_exec: bool = False, progress=None, stage: Optional[Path] = None,
+                 exclude: Sequence[Path] = ()) -> List[TreeResult]:
+    """Convert every file under/inherited by `paths`. Nothing is written outside `stage` (a
+    scratch directory; a temporary one when None): the caller commits `res.text` for each
+    result. A file that cannot be converted is an error result, and so is every file that
+    inherits from it; the others are converted."""
+    graph = discover(paths, exclude)
+    root = str(common_root(list(graph), paths)) if graph else os.getcwd()
     codebase = codebase or tree_codebase(list(graph))
     withheld = plan_withheld(graph, codebase, allow_exec)
-    stage = tempfile.mkdtemp(prefix="mmmigrate-")
+    own_stage = stage is None
+    stage_dir = tempfile.mkdtemp(prefix="mmmigrate-") if own_stage else str(stage)
     results: List[TreeResult] = []
+    failed: Dict[str, str] = {}
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(graph) > 16 else None
     try:
-        pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(graph) > 16 else None
         for level in levels(graph):
-            args = [(f, os.path.relpath(f, root), stage, str(root), codebase, allow_exec,
-                     withheld.get(f)) for f in level]
-            if pool:
-                done = list(pool.map(_convert_star, args, chunksize=max(1, len(args) // (4 * jobs))))
-            else:
-                done = [convert_one(*a) for a in args]
+            todo = []
+            for f in level:
+                bad = [b for b in graph[f] if b in failed]
+                if bad:
+                    results.append(TreeResult(f, os.path.relpath(f, root), "error", root=root, error=(
+                        f"{f}: not converted: its base {bad[0]} could not be converted")))
+                else:
+                    todo.append((f, os.path.relpath(f, root), stage_dir, root, codebase,
+                                 allow_exec, withheld.get(f)))
+            done = None
+            if pool and len(todo) > 1:
+                try:
+                    done = list(pool.map(_convert_star, todo,
+                                         chunksize=max(1, len(todo) // (4 * jobs))))
+                except BrokenProcessPool:       # a worker died (e.g. out of memory): go serial
+                    pool = None
+            if done is None:
+                done = [convert_one(*a) for a in todo]
+            for r in done:
+                if r.status == "error":
+                    failed[r.src] = r.error
             results += done
             if progress:
                 progress(len(results), len(graph))
-        if pool:
-            pool.shutdown()
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if pool:
+            pool.shutdown(cancel_futures=True)
+        if own_stage:
+            shutil.rmtree(stage_dir, ignore_errors=True)
+    for r in results:
+        r.bases = list(graph.get(r.src, ()))
     return sorted(results, key=lambda r: r.rel)
 
 

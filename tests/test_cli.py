@@ -41,7 +41,7 @@ def test_check_exit_codes(tmp_path, capsys):
     old = tmp_path / "old.py"
     old.write_text("x = 1\nlr_config = dict(policy='step', step=[8, 11])\n")
     assert migrate([str(old), "--check", "-q"]) == 1
-    assert f"{old}:2: lr_config: old-style field" in capsys.readouterr().out
+    assert f"{old}:2: MM101 lr_config -> param_scheduler" in capsys.readouterr().out
     bad = tmp_path / "bad.py"
     bad.write_text("lr_config = dict(\n")
     assert migrate([str(bad), "--check", "-q"]) == 2

@@ -70,4 +70,4 @@ def test_hooks_refuse_then_fix(tmp_path, hook_rev):
     _git(proj, "add", "-A")
     check = subprocess.run(pre_commit + ["run", "migrate-check", "--files", "configs/again.py"],
                            cwd=proj, env=env, capture_output=True, text=True)
-    assert check.returncode == 1 and "configs/again.py:1: optimizer: old-style field" in check.stdout
+    assert check.returncode == 1 and "configs/again.py:1: MM201 optimizer -> optim_wrapper" in check.stdout

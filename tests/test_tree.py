@@ -1,6 +1,7 @@
 """Whole-tree conversion of the bundled fixture tree: the equivalence invariant (every new file,
 loaded with our runtime Config and with real MMEngine's Config, equals the flat conversion of the
 same input file), minimal children, idempotency and --check."""
+import re
 import shutil
 from pathlib import Path
 
@@ -63,8 +64,8 @@ def test_idempotent_and_check(new_tree, tmp_path, capsys):
     capsys.readouterr()
     assert migrate([str(TREE), "--check", "-q"]) == 1
     out = capsys.readouterr().out
-    assert f"{TREE / '_base_' / 'schedules' / 'schedule_1x.py'}:2: optimizer: old-style field" in out
-    assert f"{TREE / 'toy_det' / 'toy_det_2x.py'}:3: lr_config: old-style field" in out
+    assert f"{TREE / '_base_' / 'schedules' / 'schedule_1x.py'}:2: MM201 optimizer -> optim_wrapper" in out
+    assert f"{TREE / 'toy_det' / 'toy_det_2x.py'}:3: MM101 lr_config -> param_scheduler" in out
 
 
 def test_in_place_rewrites_only_changed_files(tmp_path):
@@ -99,3 +100,127 @@ def test_in_place_refuses_conflicts_and_non_config_files(tmp_path, capsys, text,
     assert src.read_text() == text
     err = capsys.readouterr().err
     assert str(src) in err and needle in err
+
+
+# --------------------------------------------------------------------------- sibling collisions
+SEG = {  # an mmseg 0.x-style tree: the schedule base has checkpoint_config, the runtime base
+    # log_config, so both would get default_hooks and default_scope (issue 11)
+    "_base_/default_runtime.py": "log_config = dict(interval=50, hooks=[dict(type='TextLoggerHook', "
+                                 "by_epoch=False)])\ndist_params = dict(backend='nccl')\n"
+                                 "log_level = 'INFO'\nload_from = None\nresume_from = None\n"
+                                 "workflow = [('train', 1)]\ncudnn_benchmark = True\n",
+    "_base_/schedules/schedule_20k.py": "optimizer = dict(type='SGD', lr=0.01, momentum=0.9, "
+                                        "weight_decay=0.0005)\noptimizer_config = dict()\n"
+                                        "lr_config = dict(policy='poly', power=0.9, min_lr=1e-4, "
+                                        "by_epoch=False)\nrunner = dict(type='IterBasedRunner', "
+                                        "max_iters=20000)\ncheckpoint_config = dict(by_epoch=False,"
+                                        " interval=2000)\nevaluation = dict(interval=2000, "
+                                        "metric='mIoU', pre_eval=True)\n",
+    "_base_/models/pspnet_r50.py": "norm_cfg = dict(type='SyncBN', requires_grad=True)\nmodel = "
+                                   "dict(type='EncoderDecoder', backbone=dict(type='ResNetV1c', "
+                                   "depth=50, norm_cfg=norm_cfg), decode_head=dict(type='PSPHead',"
+                                   " num_classes=19, norm_cfg=norm_cfg), train_cfg=dict(), "
+                                   "test_cfg=dict(mode='whole'))\n",
+    "_base_/datasets/ade.py": "dataset_type = 'ADE20KDataset'\ndata_root = 'data/ade/'\n"
+                              "pipeline = [dict(type='LoadImageFromFile')]\ndata = dict("
+                              "samples_per_gpu=4, workers_per_gpu=4, train=dict(type=dataset_type, "
+                              "data_root=data_root, img_dir='images/training', pipeline=pipeline), "
+                              "val=dict(type=dataset_type, data_root=data_root, "
+                              "img_dir='images/validation', pipeline=pipeline), test=dict("
+                              "type=dataset_type, data_root=data_root, img_dir='images/validation',"
+                              " pipeline=pipeline))\n",
+    "pspnet/pspnet_r50_20k_ade.py": "_base_ = ['../_base_/models/pspnet_r50.py', "
+                                    "'../_base_/datasets/ade.py', '../_base_/default_runtime.py', "
+                                    "'../_base_/schedules/schedule_20k.py']\n",
+    "pspnet/pspnet_r101_20k_ade.py": "_base_ = './pspnet_r50_20k_ade.py'\nmodel = dict("
+                                     "backbone=dict(depth=101))\n",
+}
+
+
+@pytest.fixture
+def seg_tree(tmp_path):
+    for rel, text in SEG.items():
+        (tmp_path / "seg" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "seg" / rel).write_text(text)
+    return tmp_path / "seg"
+
+
+def test_sibling_bases_colliding_on_any_new_field(seg_tree, tmp_path):
+    import json
+    mmengine_config = pytest.importorskip("mmengine.config")
+    from runtime.config import Config
+    out = tmp_path / "out"
+    assert migrate([str(seg_tree), "-o", str(out), "-q", "-j", "1", "--report", str(tmp_path / "r.json")]) == 0
+    held = {}
+    for f in json.loads((tmp_path / "r.json").read_text())["files"]:
+        for w in f.get("warnings", []):
+            if "not written here" in w["message"]:
+                held.setdefault(w["file"], set()).add(w["field"])
+    assert "default_scope" in set().union(*held.values())
+    for rel in SEG:
+        flat = normalize(convert_file(seg_tree / rel, codebase="mmseg").new)
+        for k in held.get(str(seg_tree / rel), ()):
+            flat.pop(k)
+        assert normalize(Config.fromfile(str(out / rel)).to_dict()) == flat, rel
+        assert normalize(mmengine_config.Config.fromfile(str(out / rel)).to_dict()) == flat, rel
+    assert "default_scope = 'mmseg'" in (out / "_base_" / "schedules" / "schedule_20k.py").read_text()
+
+
+def test_tree_errors_name_the_users_files_not_the_staging_copy(seg_tree, tmp_path, capsys, monkeypatch):
+    """With the collision planner switched off, MMEngine's duplicate-key check fires on the
+    staged bases: the message must name the user's files."""
+    import migrator.project as project
+    monkeypatch.setattr(project, "sibling_conflicts", lambda *a: {})
+    assert migrate([str(seg_tree), "-o", str(tmp_path / "out"), "-q", "-j", "1"]) == 2
+    err = capsys.readouterr().err
+    child = seg_tree / "pspnet" / "pspnet_r50_20k_ade.py"
+    assert f"{child}:1: " in err and "Duplicate key is not allowed among bases" in err
+    assert f"{seg_tree / '_base_' / 'default_runtime.py'}" in err
+    assert "mmmigrate-" not in err and "/stage/" not in err
+
+
+# --------------------------------------------------------------------------- idempotency
+NEW_STYLE = """\
+default_scope = 'mmdet'
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=1)
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.02))
+load_from = 'work_dirs/epoch_3.pth'
+resume = True
+"""
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_mmengine_style_input_passes_through_untouched(tmp_path, capsys, flat):
+    src = tmp_path / "cfg" / "new_style.py"
+    src.parent.mkdir()
+    src.write_text(NEW_STYLE)
+    out = tmp_path / "out"
+    assert migrate([str(src.parent), "-o", str(out), "-j", "1"] + ["--flat"] * flat) == 0
+    assert (out / "new_style.py").read_text() == NEW_STYLE          # resume = True kept
+    err = capsys.readouterr().err
+    assert f"{src}: already MMEngine-style: nothing to do" in err
+    assert re.search(r"already MMEngine-style\s+1\n", err) and re.search(r"converted\s+0\n", err)
+    assert migrate([str(src.parent), "--check"]) == 0
+    assert capsys.readouterr() == ("", "")                          # nothing printed when clean
+
+
+def test_flat_second_pass_keeps_todo_comments(tmp_path):
+    src = tmp_path / "cfg.py"
+    src.write_text("resume_from = 'w/latest.pth'\nlog_config = dict(interval=10, hooks=["
+                   "dict(type='TextLoggerHook'), dict(type='PaviLoggerHook')])\n"
+                   "custom_hooks = [dict(priority=3)]\n")
+    assert migrate([str(src), "-o", str(tmp_path / "a"), "--flat", "-q", "-j", "1"]) == 0
+    first = (tmp_path / "a" / "cfg.py").read_text()
+    assert first.count("# TODO(migrate)") == 2 and "resume = True" in first
+    assert migrate([str(tmp_path / "a" / "cfg.py"), "-o", str(tmp_path / "b"), "--flat", "-q"]) == 0
+    assert (tmp_path / "b" / "cfg.py").read_text() == first
+
+
+def test_check_names_rule_old_and_new_field_with_a_count(capsys):
+    assert migrate([str(TREE / "toy_det"), "--check"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert f"{TREE / 'toy_det' / 'toy_det_2x.py'}:3: MM101 lr_config -> param_scheduler" in out
+    assert f"{TREE / 'toy_det' / 'toy_det_2x.py'}:4: MM301 runner -> train_cfg" in out
+    n_files = len({line.split(":")[0] for line in out[:-1]})
+    assert out[-1].startswith(f"{len(out) - 1} old-style fields in {n_files} files")
+    assert not any("converted" in line for line in out)

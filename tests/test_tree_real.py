@@ -44,7 +44,7 @@ def test_real_tree_equals_flat_conversion(chunk):
     bad = []
     for rel in files[chunk::CHUNKS]:
         flat = normalize(convert_file(root / rel, codebase="mmdet").new)
-        for k in held.get(str(root / rel), ()):
+        for k in held.get(str((root / rel).resolve()), ()):
             flat.pop(k, None)
         ours = normalize(Config.fromfile(str(out / rel), import_custom_modules=False).to_dict())
         theirs = normalize(MMConfig.fromfile(str(out / rel), import_custom_modules=False).to_dict())
@@ -62,7 +62,7 @@ def test_real_tree_idempotent_and_check(tmp_path, capsys):
     assert migrate([str(out), "--check", "-q"]) == 0
     capsys.readouterr()
     assert migrate([str(real_configs(PKG, VER)), "--check", "-q"]) == 1
-    assert "_base_/schedules/schedule_1x.py:2: optimizer: old-style field" in capsys.readouterr().out
+    assert "_base_/schedules/schedule_1x.py:2: MM201 optimizer -> optim_wrapper" in capsys.readouterr().out
 
 
 @pytest.fixture(scope="module")

@@ -223,16 +223,46 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
     return module.with_changes(body=body, footer=footer).code
 
 
+class _RelativeBases(cst.CSTTransformer):
+    """Absolute `_base_` paths inside the converted tree become relative to the file, so the
+    output refers to its own converted bases (wherever the tree is written)."""
+
+    def __init__(self, src: Path, root: Optional[str]):
+        self.src, self.root = src, root
+
+    def leave_SimpleString(self, original, updated):
+        import os
+        try:
+            value = updated.evaluated_value
+        except Exception:           # noqa: BLE001 - bytes or odd prefixes: leave it
+            return updated
+        if not isinstance(value, str) or not os.path.isabs(value) or self.root is None:
+            return updated
+        target = os.path.abspath(value)
+        if os.path.commonpath([target, self.root]) != self.root:
+            return updated
+        return updated.with_changes(value=repr(os.path.relpath(target, self.src.parent)))
+
+
+def _relative_bases(stmts: List[Statement], src: Path, root: Optional[str]) -> None:
+    for s in stmts:
+        if s.name == "_base_" and root:
+            s.node = s.node.visit(_RelativeBases(src, root))
+
+
 def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, Any],
-                   want: Dict[str, Any], report: Report, forced: Set[str] = frozenset()) -> str:
+                   want: Dict[str, Any], report: Report, forced: Set[str] = frozenset(),
+                   root: Optional[str] = None) -> str:
     """The new source of `src` given its converted bases (`have`) and its flat conversion (`want`).
-    `forced` names fields that must be restated in full (`_delete_`) after a failed self-check."""
+    `forced` names fields that must be restated in full (`_delete_`) after a failed self-check;
+    absolute `_base_` paths under `root` (the tree's root) are written relative."""
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise MigrateError(f"syntax error: {exc.message}", file=str(src), line=exc.raw_line) from None
     old_names = {f.field for f in old_fields(src, text)}
     stmts, missing = plan_statements(module, own, old_names, have, want)
+    _relative_bases(stmts, Path(src), root)
     for k in forced:
         if k in want:
             full = want[k]

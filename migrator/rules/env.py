@@ -70,8 +70,8 @@ def _randomness(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
 
 def _loading(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
     present = [k for k in LOAD_KEYS if k in cfg]
-    if not present:
-        return cfg
+    if not present or ("resume" in cfg and not {"resume_from", "auto_resume"} & set(cfg)):
+        return cfg          # nothing old, or MMEngine's own load_from/resume: left as written
     resume_from = cfg.get("resume_from")
     load_from = cfg.get("load_from")
     auto = cfg.get("auto_resume", False)

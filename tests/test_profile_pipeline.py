@@ -112,7 +112,8 @@ def test_walker_consistent_across_wrappers_and_idempotent():
     assert cfg["train_pipeline"] is train and train[0] == dict(type="Resize", img_scale=(1333, 800))
     assert new["train_dataloader"]["dataset"]["dataset"]["pipeline"] == new["train_pipeline"]
     assert all(d["pipeline"] == new["test_pipeline"] for d in new["test_dataloader"]["dataset"]["datasets"])
-    assert new["model"]["data_preprocessor"] == dict(type="XPre", mean=[1.0, 2.0, 3.0],
+    assert list(new)[0] == "data_preprocessor" and "data_preprocessor" not in new["model"]
+    assert new["data_preprocessor"] == dict(type="XPre", mean=[1.0, 2.0, 3.0],
                                                      std=[4.0, 5.0, 6.0], bgr_to_rgb=True)
     assert new["tta_model"] == dict(type="XTTA")
     assert new["tta_pipeline"][1]["transforms"][0] == [

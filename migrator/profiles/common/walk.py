@@ -4,7 +4,7 @@ Old behaviour: pipelines live in top-level variables (`train_pipeline`, `test_pi
 in the `pipeline` field of every dataset, wrapper datasets included (RepeatDataset/
 ClassBalancedDataset `dataset`, ConcatDataset `datasets`, MultiImageMixDataset's own `pipeline`).
 New behaviour: the same places hold the converted pipelines; what moved out of them
-(Normalize/Pad) is merged into `model.data_preprocessor`; a test pipeline that held
+(Normalize/Pad) is merged into `data_preprocessor`; a test pipeline that held
 MultiScaleFlipAug with several scales/flips adds `tta_pipeline` and the profile's `tta_model`.
 
 Every distinct old pipeline is converted once (a cache keyed by its value), so a variable and the
@@ -114,6 +114,30 @@ def preprocessor_update(found: List[Tuple[Path, Converted]], spec: PipelineSpec,
     return merged
 
 
+def _place_preprocessor(cfg: Dict[str, Any], pre: Dict[str, Any], paths: List[Path]) -> Dict[str, Any]:
+    """Into `model.data_preprocessor` when the model already has one; otherwise the top-level
+    `data_preprocessor`, which MMEngine's Runner merges into the model config
+    (`model.setdefault('data_preprocessor', cfg.data_preprocessor)`). A file without a model (a
+    dataset base) thereby carries its normalisation the way the codebases' own 1.x/3.x dataset
+    bases do, and the flat and the tree conversion agree."""
+    model = cfg.get("model")
+    if isinstance(model, dict) and isinstance(model.get("data_preprocessor"), dict):
+        model = dict(model)
+        model["data_preprocessor"] = {**pre, **model["data_preprocessor"]}
+        return {**cfg, "model": model}
+    merged = {**pre, **(cfg.get("data_preprocessor") or {})}
+    if "data_preprocessor" in cfg:
+        return {**cfg, "data_preprocessor": merged}
+    before = next((str(p[0]) for p in paths if len(p) == 1), "model" if "model" in cfg else None)
+    out: Dict[str, Any] = {}
+    for k, v in cfg.items():
+        if k == before:
+            out["data_preprocessor"] = merged
+        out[k] = v
+    out.setdefault("data_preprocessor", merged)
+    return out
+
+
 def rewrite_pipelines(cfg: Dict[str, Any], spec: PipelineSpec, ctx) -> Dict[str, Any]:
     """Convert every pipeline of `cfg`; returns a new config (the input is not changed)."""
     paths = find_pipelines(cfg, spec)
@@ -138,17 +162,7 @@ def rewrite_pipelines(cfg: Dict[str, Any], spec: PipelineSpec, ctx) -> Dict[str,
                 report(field + f.where, f.message, original=f.original, anchor=anchor)
     pre = preprocessor_update(found, spec, ctx)
     if pre:
-        model = out.get("model")
-        if isinstance(model, dict):
-            old_pre = model.get("data_preprocessor") or {}
-            model = dict(model)
-            model["data_preprocessor"] = {**pre, **old_pre}
-            out["model"] = model
-        else:
-            path = next(p for p, c in found if c.preprocessor)
-            ctx.warn(old_field(path), "normalisation/padding moved out of the pipeline into "
-                     f"model.data_preprocessor={pre!r}; this file defines no model, so the config "
-                     "that does gets it", anchor=str(path[0]))
+        out = _place_preprocessor(out, pre, paths)
     ttas = [(p, c) for p, c in found if c.tta is not None]
     if ttas and "tta_pipeline" not in out:
         ttas.sort(key=lambda pc: 0 if split_of(pc[0]) == "test" else 1)

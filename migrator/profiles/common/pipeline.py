@@ -244,6 +244,8 @@ def conv_pad(t, entry, st, where, ctx_msfa=None):
     for k in ("size", "size_divisor", "pad_to_square"):
         if k in parts:
             out[k] = copy.deepcopy(parts[k])
+    if "size" in out:                      # every 1.x Pad took (h, w); mmcv 2.x Pad takes (w, h)
+        out["size"] = _hw_to_wh(out["size"], st, where)
     pv = {k: parts[n] for k, n in (("img", "pad_val"), ("seg", "seg_pad_val"), ("masks", "mask_pad_val"))
           if n in parts}
     if pv:
@@ -269,7 +271,17 @@ def conv_collect(t, entry, st, where, ctx_msfa=None):
     return []
 
 
-CONVERTERS: Dict[str, Callable] = {
+def conv_variant(t, entry, st, where, ctx_msfa=None):
+    """One old transform, two new ones chosen by a flag (mmcls `efficientnet_style`): the entry's
+    `on` names the flag, `variants` maps True/False to an entry of its own."""
+    sub = entry["variants"][bool(t.get(entry["on"], False))]
+    kind = sub.get("kind")
+    if kind is None:
+        return [map_args(t, sub, st, where)]
+    return (st.spec.converters.get(kind) or CONVERTERS[kind])(t, sub, st, where, ctx_msfa)
+
+
+CONVERTERS: Dict[str, Callable] = {"variant": conv_variant,
     "resize_scales": conv_resize_scales, "flip": conv_flip, "normalize": conv_normalize,
     "pad": conv_pad, "format": conv_format, "collect": conv_collect,
 }
@@ -362,8 +374,12 @@ def _convert_list(pipeline: List[Any], st: State, prefix: str, msfa=None) -> Lis
 
 
 def convert(pipeline: List[Any], spec: PipelineSpec) -> Converted:
-    """Convert one pipeline. Pure: the input is not changed, equal inputs give equal results."""
+    """Convert one pipeline. Pure: the input is not changed, equal inputs give equal results.
+    A pipeline that already ends in the codebase's Pack transform is new-style: left as it is
+    (old and new argument names overlap, e.g. `CenterCrop(crop_size)` was (h, w), is (w, h))."""
     st = State(spec)
+    if any(isinstance(t, dict) and t.get("type") == spec.pack for t in pipeline):
+        return Converted(copy.deepcopy(pipeline), {}, None, [])
     out = _convert_list(pipeline, st, "")
     tta = None
     if st.tta is not None:

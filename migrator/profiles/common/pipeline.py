@@ -38,6 +38,8 @@ class PipelineSpec:
     converters: Mapping[str, Callable] = dc_field(default_factory=dict)      # extra named kinds
     finish: Optional[Callable[[List[dict], "State"], List[dict]]] = None     # last pass
     tta_model: Optional[Mapping[str, Any]] = None   # the tta_model a TestTimeAug pipeline needs
+    # where val/test pipelines' values go when that differs (mmseg: 'test_cfg.size_divisor')
+    test_preprocessor_args: Mapping[str, Optional[str]] = dc_field(default_factory=dict)
 
 
 @dataclass

@@ -100,6 +100,8 @@ def preprocessor_update(found: List[Tuple[Path, Converted]], spec: PipelineSpec,
     for path, conv in order:
         for k, v in conv.preprocessor.items():
             name = spec.preprocessor_args.get(k)
+            if split_of(path) != "train" and k in spec.test_preprocessor_args:
+                name = spec.test_preprocessor_args[k]
             if not name:
                 continue
             if name in merged and merged[name] != v:
@@ -109,9 +111,16 @@ def preprocessor_update(found: List[Tuple[Path, Converted]], spec: PipelineSpec,
                 continue
             merged.setdefault(name, v)
             origin.setdefault(name, old_field(path))
-    if merged:
-        merged = {"type": spec.preprocessor_type, **merged}
-    return merged
+    if not merged:
+        return merged
+    out: Dict[str, Any] = {"type": spec.preprocessor_type}
+    for name, v in merged.items():          # dotted names are nested: test_cfg.size_divisor
+        head, _, tail = name.partition(".")
+        if tail:
+            out.setdefault(head, {})[tail] = v
+        else:
+            out[name] = v
+    return out
 
 
 def _place_preprocessor(cfg: Dict[str, Any], pre: Dict[str, Any], paths: List[Path]) -> Dict[str, Any]:

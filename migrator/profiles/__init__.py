@@ -1,0 +1,1 @@
+"""Codebase profiles (the framework lives in h8det's branch)."""

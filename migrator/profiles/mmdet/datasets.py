@@ -52,6 +52,8 @@ def leaf(ds: Dict[str, Any], field: str, split: str, top_root: Any, ctx) -> Dict
         out["data_root"] = root
     prefix = {prefix_keys[k]: _strip(ds[k], root) for k in prefix_keys
               if ds.get(k) is not None}
+    if "img_prefix" not in ds:          # 2.x default img_prefix='' (3.x Coco reads prefix['img'])
+        prefix = {prefix_keys["img_prefix"]: "", **prefix}
     test_mode = ds.get("test_mode", split != "train")
     filter_empty = ds.get("filter_empty_gt", True)
     for k, v in ds.items():

@@ -67,7 +67,7 @@ def leaf(ds: Dict[str, Any], field: str, split: str, top_root: Any, ctx) -> Dict
             out[k] = _strip(v, root)
         elif k == "classes":
             out["metainfo"] = {**out.get("metainfo", {}), "classes": v}
-        elif k == "filter_empty_gt":
+        elif k == "filter_empty_gt" or k in T.FILTER_ARGS:
             continue
         elif k == "test_mode":
             continue
@@ -86,7 +86,8 @@ def leaf(ds: Dict[str, Any], field: str, split: str, top_root: Any, ctx) -> Dict
     if test_mode:
         out["test_mode"] = True
     elif "filter_cfg" not in out:
-        out["filter_cfg"] = {"filter_empty_gt": filter_empty, "min_size": T.FILTER_MIN_SIZE}
+        out["filter_cfg"] = {"filter_empty_gt": filter_empty,
+                             "min_size": ds.get("min_size") or T.FILTER_MIN_SIZE}
     if "pipeline" in out:                       # the 3.x configs write it last but one
         out["pipeline"] = out.pop("pipeline")
     return out

@@ -38,7 +38,22 @@ def _hungarian(d: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+def _gone_args(d: Dict[str, Any]) -> Dict[str, Any]:
+    gone = T.GONE_MODEL_ARGS.get(d.get("type"), {})
+    return {k: v for k, v in d.items() if not (k in gone and v == gone[k])}
+
+
+def _package(d: Dict[str, Any]) -> Dict[str, Any]:
+    t = d.get("type")
+    if isinstance(t, str) and "." in t and t.split(".")[0] in T.PACKAGES:
+        head, rest = t.split(".", 1)
+        return {**d, "type": f"{T.PACKAGES[head]}.{rest}"}
+    return d
+
+
 def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
+    before = cfg
+    cfg = _imports(cfg)
     model = cfg.get("model")
     if not isinstance(model, dict):
         return cfg
@@ -52,7 +67,7 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
         elif ckpt is not None:
             ctx.todo("model.pretrained", "mmdet 3.x detectors take no `pretrained`; set the "
                      "backbone's init_cfg", original=ckpt, anchor="model")
-    new = _walk(new, _hungarian)
+    new = _walk(new, lambda d: _package(_gone_args(_hungarian(d))))
     if new.get("type") == "YOLOX":
         new = _yolox(new, cfg, ctx)
     for head in ("bbox_head", "panoptic_head"):
@@ -62,9 +77,22 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
                      "into the detector (encoder/decoder/positional_encoding on the model); "
                      "port it by hand from the 3.x config of this model", anchor="model")
     if new == model:
+        if cfg is not before:
+            ctx.report.applied(NAME)
         return cfg
     ctx.report.applied(NAME)
     return {**cfg, "model": new}
+
+
+def _imports(cfg: Dict[str, Any]) -> Dict[str, Any]:
+    ci = cfg.get("custom_imports")
+    if not isinstance(ci, dict) or not isinstance(ci.get("imports"), (list, tuple)):
+        return cfg
+    new = [T.PACKAGES[m.split(".")[0]] + m[len(m.split(".")[0]):]
+           if isinstance(m, str) and m.split(".")[0] in T.PACKAGES else m for m in ci["imports"]]
+    if list(new) == list(ci["imports"]):
+        return cfg
+    return {**cfg, "custom_imports": {**ci, "imports": type(ci["imports"])(new)}}
 
 
 def _yolox(m: Dict[str, Any], cfg: Dict[str, Any], ctx) -> Dict[str, Any]:

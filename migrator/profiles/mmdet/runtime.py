@@ -43,11 +43,15 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     hooks = cfg.get("custom_hooks")
     if isinstance(hooks, list):
         kept = []
+        old_hooks = old.get("custom_hooks") if isinstance(old.get("custom_hooks"), list) else []
         for i, h in enumerate(hooks):
-            if isinstance(h, dict) and h.get("type") in T.HOOKS_GONE:
-                ctx.todo(f"custom_hooks[{i}]", T.HOOKS_GONE[h["type"]], original=h,
+            i = old_hooks.index(h) if h in old_hooks else i       # the old field's index
+            gone = T.HOOK_ARGS_GONE.get(h.get("type")) if isinstance(h, dict) else None
+            if gone and any(k in h for k in gone):
+                ctx.warn(f"custom_hooks[{i}]", f"{h['type']} takes no {', '.join(gone)} in mmdet "
+                         "3.x; dropped", original={k: h[k] for k in gone if k in h},
                          anchor="custom_hooks")
-                continue
+                h = {k: v for k, v in h.items() if k not in gone}
             kept.append(h)
         if kept != hooks:
             out["custom_hooks"] = kept

@@ -35,6 +35,8 @@ TRANSFORMS = {
                        "min_area_ratio": _FILTER_GONE, "max_aspect_ratio": _FILTER_GONE,
                        "skip_filter": None}},
     "RandomShift": {"args": {"shift_ratio": "prob"}},
+    # 3.x Albu keeps no pad_shape (padding is the data preprocessor's)
+    "Albu": {"args": {"update_pad_shape": None}},
     "AutoAugment": {"args": {"policies": {"todo": "the policies hold 2.x transforms (Shear, "
                                           "Rotate, Translate, ...) that mmdet 3.x renamed "
                                           "(ShearX/ShearY, ...); rewrite them"}}},
@@ -74,7 +76,9 @@ RELATIVE = ("ann_file", "proposal_file")
 # 2.x filtered every training dataset in __init__ (_filter_imgs(min_size=32), and images without
 # boxes when filter_empty_gt, default True); 3.x filters only with filter_cfg
 FILTER_MIN_SIZE = 32
-DROPPED_ARGS = {"seg_suffix": ".png"}          # 2.x default = the only suffix 3.x reads
+DROPPED_ARGS = {"seg_suffix": ".png"}
+# 2.x XMLDataset(min_size=...) dropped small boxes' images in training -> filter_cfg.min_size
+FILTER_ARGS = {"min_size": "min_size"}          # 2.x default = the only suffix 3.x reads
 WRAPPER_ARGS = {"ConcatDataset": {"separate_eval": "MMEngine's ConcatDataset is evaluated as "
                                                    "one dataset (mmdet 2.x evaluated each part "
                                                    "apart by default)"},
@@ -129,9 +133,14 @@ YOLOX_DEFAULTS = {"size_multiplier": 32, "random_size_range": (15, 25),
 # DETR-family heads whose 3.x form moved the transformer into the detector
 DETR_HEADS = {"DETRHead", "DeformableDETRHead", "Mask2FormerHead", "MaskFormerHead"}
 
+# model arguments 3.3.0 no longer takes: type -> {argument: value it may be dropped at}
+GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": False}}
+# mmdet 2.x borrowed backbones from mmcls 0.x (`custom_imports=['mmcls.models']`,
+# type='mmcls.ConvNeXt'); mmdet 3.x from mmpretrain
+PACKAGES = {"mmcls": "mmpretrain"}
+
 # ---------------------------------------------------------------------------------- hooks
-# custom hooks mmdet 3.3.0 no longer has
-HOOKS_GONE = {"SyncRandomSizeHook": "mmdet 3.x resizes batches with BatchSyncRandomResize in "
-                                    "model.data_preprocessor.batch_augments"}
-HOOK_ARGS = {"YOLOXModeSwitchHook": {"num_last_epochs": "num_last_epochs",
-                                     "skip_type_keys": "skip_type_keys", "priority": "priority"}}
+# (SyncRandomSizeHook, gone in mmdet 3.x, is in the generic rules' table of gone hooks)
+# 2.x SyncNormHook(num_last_epochs, interval, priority) -> 3.x SyncNormHook() (syncs the norm
+# buffers before every validation); priority stays (Runner.register_hook reads it)
+HOOK_ARGS_GONE = {"SyncNormHook": ("num_last_epochs", "interval")}

@@ -17,11 +17,13 @@ BACKEND = {"to": "backend_args", "value": "backend_args"}
 _FILTER_GONE = {"todo": "mmdet 3.x filters boxes in FilterAnnotations, not in this transform"}
 TRANSFORMS = {
     **COMMON,
+    # Resize(override=True) let a second Resize replace the scale an earlier one set; mmcv 2.x
+    # Resize always computes its own scale: the same thing
+    "Resize": {**COMMON["Resize"], "args": {**COMMON["Resize"]["args"], "override": None}},
     # 2.x LoadAnnotations(with_bbox, with_label, with_mask, with_seg, poly2mask, denorm_bbox,
     # file_client_args) -> 3.x (..., box_type='hbox', backend_args)
-    "LoadAnnotations": {"args": {"file_client_args": BACKEND,
-                                 "denorm_bbox": {"todo": "mmdet 3.x LoadAnnotations has no "
-                                                 "denorm_bbox"}}},
+    # denorm_bbox (OpenImages' relative boxes): 3.x OpenImagesDataset denormalises them itself
+    "LoadAnnotations": {"args": {"file_client_args": BACKEND, "denorm_bbox": None}},
     "LoadPanopticAnnotations": {"args": {"file_client_args": BACKEND}},
     "LoadProposals": {},
     "LoadMultiChannelImageFromFiles": {"args": {"file_client_args": BACKEND}},
@@ -37,10 +39,16 @@ TRANSFORMS = {
     "RandomShift": {"args": {"shift_ratio": "prob"}},
     # 3.x Albu keeps no pad_shape (padding is the data preprocessor's)
     "Albu": {"args": {"update_pad_shape": None}},
-    "AutoAugment": {"args": {"policies": {"todo": "the policies hold 2.x transforms (Shear, "
-                                          "Rotate, Translate, ...) that mmdet 3.x renamed "
-                                          "(ShearX/ShearY, ...); rewrite them"}}},
+    # policies of transforms this table converts (the DETR-style Resize/RandomCrop policies) are
+    # converted one by one; 2.x geometric/colour policies were renamed and re-parametrised
+    "AutoAugment": {"kind": "policies"},
 }
+
+# 2.x AutoAugment policy transforms with another name and other arguments in mmdet 3.x
+RENAMED_POLICY_TRANSFORMS = {"Shear": "ShearX/ShearY", "Rotate": "Rotate(min_mag, max_mag)",
+                             "Translate": "TranslateX/TranslateY", "ColorTransform": "Color",
+                             "EqualizeTransform": "Equalize", "BrightnessTransform": "Brightness",
+                             "ContrastTransform": "Contrast"}
 
 PACK = "PackDetInputs"
 # 3.3.0 PackDetInputs default; 2.28.2 Collect default (pipelines/formatting.py)

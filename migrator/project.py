@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set
 
 from .check import old_fields
-from .convert import convert_dict, detect_codebase
+from .convert import convert_dict
 from .emit.tree import NEW_FROM_OLD, emit_tree_file, normalize
 from .errors import Location, MigrateError
 from .io import UTF8, SourceText, read_source, walk_configs
@@ -116,18 +115,6 @@ def common_root(files: Sequence[str], paths: Sequence[Path]) -> Path:
     return Path(os.path.commonpath(list(files) + anchors))
 
 
-def tree_codebase(files: Sequence[str]) -> Optional[str]:
-    votes = Counter()
-    for f in files:
-        try:
-            cb = detect_codebase(load_config(f).cfg, f)
-        except Exception:           # noqa: BLE001 - reported when the file is converted
-            continue
-        if cb:
-            votes[cb] += 1
-    return votes.most_common(1)[0][0] if votes else None
-
-
 def check_source(src: str, text: str) -> None:
     for i, line in enumerate(text.splitlines(), 1):
         if line.startswith(CONFLICT_MARKERS):
@@ -214,7 +201,7 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
     res.old_fields = [str(f) for f in old_fields(src, text)]
     fc = load_file(src, allow_exec=allow_exec)
     loaded = load_config(src, allow_exec=allow_exec)
-    conv = convert_dict(loaded.cfg, src, loaded.sources, codebase)
+    conv = convert_dict(loaded.cfg, src, loaded.sources, codebase, loaded.files)
     have: Dict = {}
     for b in fc.bases:
         have.update(load_config(Path(stage) / os.path.relpath(b, root)).cfg)
@@ -272,7 +259,7 @@ def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
     for f in graph:
         try:
             loaded = load_config(f, allow_exec=allow_exec)
-            new = set(convert_dict(loaded.cfg, f, loaded.sources, codebase).new)
+            new = set(convert_dict(loaded.cfg, f, loaded.sources, codebase, loaded.files).new)
         except Exception:           # noqa: BLE001 - reported when the file is converted
             continue
         keys_old[f], keys_new[f] = set(loaded.cfg), new
@@ -293,7 +280,7 @@ def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str
     inherits from it; the others are converted."""
     graph = discover(paths, exclude)
     root = str(common_root(list(graph), paths)) if graph else os.getcwd()
-    codebase = codebase or tree_codebase(list(graph))
+    # `codebase` is the --codebase override or None: each file's own is decided per file
     withheld = plan_withheld(graph, codebase, allow_exec)
     own_stage = stage is None
     stage_dir = tempfile.mkdtemp(prefix="mmmigrate-") if own_stage else str(stage)

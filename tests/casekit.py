@@ -7,6 +7,7 @@ Header comments in the old file declare what the report must contain:
     # expect: error <field>       conversion fails with a MigrateError naming that field
                                   (such cases have no .new.py)
     # rules: schedule,loops       run only these rules (default: the whole ordered list)
+    # codebase: mmdet             run the whole conversion with that codebase's profile
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Case:
     new: Optional[Path]
     expects: List[Tuple[str, str]]
     rules: Optional[List[str]]
+    codebase: Optional[str] = None
 
     @property
     def id(self) -> str:
@@ -45,17 +47,24 @@ def parse_case(old: Path) -> Case:
     expects = re.findall(r"^#\s*expect:\s*(warning|todo|error)\s+(\S+)", text, re.M)
     m = re.search(r"^#\s*rules:\s*(\S+)", text, re.M)
     new = old.with_name(old.name.replace(".old.py", ".new.py"))
+    cb = re.search(r"^#\s*codebase:\s*(\S+)", text, re.M)
     return Case(old, new if new.exists() else None, expects,
-                m.group(1).split(",") if m else None)
+                m.group(1).split(",") if m else None, cb.group(1) if cb else None)
 
 
 def all_cases() -> List[Case]:
     return [parse_case(p) for p in sorted(CASES.rglob("*.old.py"))]
 
 
-def run_rules(cfg: Dict[str, Any], rules: Optional[List[str]] = None, path: str = "<test>"):
-    """Apply the ordered rule list (or the named subset) to a plain dict. Returns (new, report)."""
+def run_rules(cfg: Dict[str, Any], rules: Optional[List[str]] = None, path: str = "<test>",
+              codebase: Optional[str] = None):
+    """Apply the ordered rule list (or the named subset) to a plain dict. Returns (new, report).
+    With `codebase`, the whole conversion runs, that codebase's profile included."""
     import importlib
+    if codebase:
+        from migrator.convert import convert_dict
+        conv = convert_dict(cfg, path, codebase=codebase)
+        return conv.new, conv.report
 
     from migrator.report import Report
     from migrator.rules import RULE_MODULES, Context, RunInfo

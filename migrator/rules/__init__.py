@@ -9,6 +9,8 @@ Order matters where rules share keys:
   hooks     owns checkpoint_config/log_config/custom_hooks; merges into default_hooks.
 Which rule owns which old field, and which new fields it may write: rules/ownership.py (checked
 after every rule by `run_rule`).
+Codebase-specific knowledge (dataset/pipeline/metric/model fields, scopes, visualizers) is not
+here: the codebase profiles (`migrator/profiles/`) run after these rules.
 """
 from __future__ import annotations
 
@@ -34,11 +36,15 @@ def run_rule(rule, cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
 
 
 def apply_rules(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
-    """Run every rule in order. `ctx.run` is filled from the old config first."""
+    """Run every rule in order, then the codebase profile of `ctx.codebase` (migrator/profiles).
+    `ctx.run` and `ctx.old` are filled from the old config first."""
+    from ..profiles import apply_profile
     ctx.run = RunInfo.from_old(cfg)
+    if ctx.old is None:
+        ctx.old = cfg
     for rule in load_rules():
         cfg = run_rule(rule, cfg, ctx)
-    return cfg
+    return apply_profile(cfg, ctx)
 
 
 __all__ = ["Context", "RunInfo", "RULE_MODULES", "apply_rules", "load_rules", "run_rule"]

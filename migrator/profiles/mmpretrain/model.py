@@ -1,0 +1,69 @@
+"""mmpretrain models: mmcls 0.25 classifier settings -> mmpretrain 1.2.
+
+Old behaviour: ImageClassifier(train_cfg=dict(augments=[BatchMixup(alpha, num_classes, prob),
+BatchCutMix(...), ...])): mmcls Augments picks one augment per batch by its `prob` (an Identity
+takes the rest when they sum below 1); every augment carries `num_classes` to one-hot the labels.
+New behaviour: ImageClassifier hands `train_cfg` to the data preprocessor as `batch_augments`
+(RandomBatchAugment(augments=[Mixup(alpha), CutMix(alpha, cutmix_minmax, correct_lam), ...],
+probs=None -> uniform, or a list with the rest as no augment)); num_classes goes to
+ClsDataPreprocessor(num_classes) (labels become one-hot once batch augments are on).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from . import tables as T
+
+NAME = "mmpretrain.model"
+
+
+def _augments(augs: List[Dict[str, Any]], ctx, field: str):
+    new, probs, classes = [], [], set()
+    for a in augs:
+        a = dict(a)
+        t = a.get("type")
+        classes.add(a.pop("num_classes", None))
+        if t == "Identity":            # mmcls' explicit "no augment": the rest of the probability
+            continue
+        if t not in T.AUGMENTS:
+            return None, None, None
+        a["type"] = T.AUGMENTS[t]
+        probs.append(float(a.pop("prob", 1.0)))
+        if isinstance(a.get("alpha"), int):
+            a["alpha"] = float(a["alpha"])
+        new.append(a)
+    augments, ps, n = new, probs, len(new)
+    uniform = n and all(abs(p - 1.0 / n) < 1e-12 for p in ps) and abs(sum(ps) - 1) < 1e-9
+    if n == 1 and ps[0] == 1.0:
+        uniform = True
+    return augments, (None if uniform else ps), {c for c in classes if c is not None}
+
+
+def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
+    model = cfg.get("model")
+    if not isinstance(model, dict):
+        return cfg
+    tc = model.get("train_cfg")
+    if not (isinstance(tc, dict) and "augments" in tc):
+        return cfg
+    augs = tc["augments"]
+    augs = [augs] if isinstance(augs, dict) else list(augs)
+    augments, probs, classes = _augments(augs, ctx, "model.train_cfg.augments")
+    if augments is None:
+        ctx.todo("model.train_cfg.augments", "unknown batch augment; mmpretrain has Mixup, CutMix, "
+                 "ResizeMix", original=tc["augments"], anchor="model")
+        return cfg
+    new_tc = {**tc, "augments": augments}
+    if probs is not None:
+        new_tc["probs"] = probs
+    out = dict(cfg)
+    out["model"] = {**model, "train_cfg": new_tc}
+    if len(classes) == 1:
+        pre = out.get("data_preprocessor")
+        n = classes.pop()
+        if isinstance(model.get("data_preprocessor"), dict):
+            out["model"]["data_preprocessor"] = {"num_classes": n, **model["data_preprocessor"]}
+        else:
+            out["data_preprocessor"] = {"num_classes": n, **(pre or {})}
+    ctx.report.applied(NAME)
+    return out

@@ -1,0 +1,99 @@
+"""mmcls 0.25.0 -> mmpretrain 1.2.0 tables (data only).
+
+Transforms, old (mmcls/datasets/pipelines/transforms.py) -> new (mmpretrain/datasets/transforms,
+mmcv/transforms):
+  RandomResizedCrop(size, scale=(0.08, 1.0), ratio=(3/4, 4/3), max_attempts=10,
+      efficientnet_style=False, min_covered=0.1, crop_padding=32, interpolation='bilinear',
+      backend='cv2')
+    -> RandomResizedCrop(scale, crop_ratio_range, aspect_ratio_range, max_attempts,
+      interpolation, backend)  |  EfficientNetRandomCrop(scale, min_covered, crop_padding,
+      interpolation='bicubic' (was bilinear), **RandomResizedCrop kwargs)
+  CenterCrop(crop_size (h, w), efficientnet_style=False, crop_padding=32,
+      interpolation='bilinear', backend='cv2')
+    -> mmcv CenterCrop(crop_size (w, h))  |  EfficientNetCenterCrop(crop_size, crop_padding,
+      interpolation='bicubic' (was bilinear), backend)
+  Resize(size int | (h, w) | (h, -1), interpolation, adaptive_side='short', backend)
+    -> mmcv Resize(scale int | (w, h))  |  ResizeEdge(scale, edge, backend, interpolation)
+  RandomFlip(flip_prob=0.5, direction) -> mmcv RandomFlip(prob (no default), direction)
+  RandomCrop(size, ...) -> RandomCrop(crop_size, ...)       (both (h, w))
+  RandomGrayscale(gray_prob=0.1) (3 channels stay 3) -> mmcv RandomGrayscale(prob,
+      keep_channels=False by default)
+  Lighting(..., to_rgb=True) -> Lighting(..., to_rgb=False by default)
+  Albu(transforms, keymap, update_pad_shape) -> Albumentations(transforms, keymap)
+  Normalize -> ClsDataPreprocessor(mean, std, to_rgb); ImageToTensor/ToTensor/Transpose/Collect
+      -> PackInputs (meta_keys default: sample_idx, img_path, ori_shape, img_shape,
+      scale_factor, flip, flip_direction); mmcls Collect default meta_keys below.
+"""
+from ..common.transforms import META_KEYS, PREPROCESSOR_ARGS_DEFAULT, TRANSFORMS as COMMON
+
+RRC = {"args": {"size": "scale", "scale": "crop_ratio_range", "ratio": "aspect_ratio_range",
+                "efficientnet_style": None, "min_covered": None, "crop_padding": None}}
+EFF_RRC = {"new": "EfficientNetRandomCrop",
+           "args": {"size": "scale", "scale": "crop_ratio_range", "ratio": "aspect_ratio_range",
+                    "efficientnet_style": None},
+           "defaults": {"interpolation": "bilinear"}}
+CROP = {"args": {"crop_size": {"to": "crop_size", "value": "hw_to_wh"},
+                 "efficientnet_style": None, "crop_padding": None, "interpolation": None,
+                 "backend": None}}
+EFF_CROP = {"new": "EfficientNetCenterCrop", "args": {"efficientnet_style": None},
+            "defaults": {"interpolation": "bilinear"}}
+
+TRANSFORMS = {
+    **COMMON,
+    "RandomResizedCrop": {"when": ["size", "efficientnet_style", "ratio", "min_covered"],
+                          "kind": "variant", "on": "efficientnet_style",
+                          "variants": {False: RRC, True: EFF_RRC}},
+    "CenterCrop": {"kind": "variant", "on": "efficientnet_style",
+                   "variants": {False: CROP, True: EFF_CROP}},
+    "Resize": {"when": ["size"], "kind": "cls_resize"},
+    "RandomFlip": {"when": ["flip_prob"], "args": {"flip_prob": {"to": "prob", "value": "prob"}},
+                   "defaults": {"prob": 0.5}},
+    "RandomCrop": {"when": ["size"], "args": {"size": "crop_size"}},
+    "RandomGrayscale": {"when": ["gray_prob"], "args": {"gray_prob": "prob"},
+                        "defaults": {"keep_channels": True}},
+    "Lighting": {"defaults": {"to_rgb": True}},
+    "Albu": {"new": "Albumentations", "args": {"update_pad_shape": None}},
+    "Pad": {"kind": "pad"},
+}
+
+PACK = "PackInputs"
+PACK_META_KEYS = ("sample_idx", "img_path", "ori_shape", "img_shape", "scale_factor", "flip",
+                  "flip_direction")
+COLLECT_META_KEYS = ("filename", "ori_filename", "ori_shape", "img_shape", "flip",
+                     "flip_direction", "img_norm_cfg")
+PREPROCESSOR = "ClsDataPreprocessor"
+PREPROCESSOR_ARGS = {**PREPROCESSOR_ARGS_DEFAULT, "to_rgb": "to_rgb"}
+META = META_KEYS
+
+# Batch augments: mmcls Batch*(alpha, num_classes, prob=1.0, ...) -> mmpretrain (alpha, ...);
+# the probabilities move to RandomBatchAugment(probs) and num_classes to the preprocessor.
+AUGMENTS = {"BatchMixup": "Mixup", "BatchCutMix": "CutMix", "BatchResizeMix": "ResizeMix"}
+
+# Datasets: how each mmcls 0.25.0 dataset becomes its mmpretrain 1.2.0 form.
+#   folder  data_prefix/ann_file kept (paths relative to the working directory, data_root='')
+#   split   data_prefix (the directory) -> data_root; test_mode -> split ('test'/'train')
+#   cub     data_root = the directory of ann_file; test_mode -> split; the file lists go
+#   voc     data_prefix -> data_root; ann_file's ImageSets/Main/<split>.txt -> split
+DATASETS = {
+    "ImageNet": "folder", "ImageNet21k": "folder", "CustomDataset": "folder",
+    "CIFAR10": "split", "CIFAR100": "split", "MNIST": "split", "FashionMNIST": "split",
+    "StanfordCars": "split", "CUB": "cub", "VOC": "voc",
+}
+MULTI_LABEL_DATASETS = {"VOC", "MultiLabelDataset"}
+
+# Evaluation: mmcls `evaluation.metric` items -> mmpretrain metrics.
+SINGLE_LABEL_ITEMS = {"precision": "precision", "recall": "recall", "f1_score": "f1-score",
+                      "support": "support"}
+MULTI_LABEL_MACRO = {"CP": "precision", "CR": "recall", "CF1": "f1-score"}
+MULTI_LABEL_MICRO = {"OP": "precision", "OR": "recall", "OF1": "f1-score"}
+
+# save_best / metric keys: mmcls result names -> mmpretrain metric keys
+SAVE_BEST = {"accuracy": "accuracy/top1", "precision": "single-label/precision",
+             "recall": "single-label/recall", "f1_score": "single-label/f1-score",
+             "mAP": "multi-label/mAP"}
+
+SCOPE = "mmpretrain"
+OLD_SCOPES = ("mmcls",)
+VISUALIZERS = {"ClsVisualizer": "UniversalVisualizer"}
+PACKAGES = {"mmcls": "mmpretrain"}
+TTA_MODEL = {"type": "AverageClsScoreTTA"}

@@ -1,0 +1,61 @@
+"""mmseg evaluation: `evaluation=dict(metric='mIoU' | 'mDice' | 'mFscore' | [...])` -> IoUMetric.
+
+Old behaviour: mmseg CustomDataset.evaluate(metric='mIoU', ...) computed the listed metrics for
+any mmseg dataset (the generic metric table guessed by dataset type, and for types shared with
+mmdet such as CityscapesDataset picked mmdet's CocoMetric); EvalHook ran whenever `evaluation`
+or `data.val` was set; save_best named a result key ('mIoU').
+New behaviour: IoUMetric(iou_metrics=[...]) for every val/test split (keys 'mIoU', 'mDice',
+'mFscore' as before, so save_best is unchanged); the Runner refuses a val loop without
+`val_evaluator`, so one is written whenever there is a val loop.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from ..common.datasets import drop_findings
+from . import tables as T
+
+NAME = "mmseg.evaluation"
+
+
+def metric(ev: Dict[str, Any], ctx, quiet: bool) -> Dict[str, Any]:
+    m = ev.get("metric", "mIoU")
+    names = [m] if isinstance(m, str) else list(m)
+    iou = [n for n in names if n in T.IOU_METRICS]
+    for n in names:
+        if n not in T.IOU_METRICS and not quiet:
+            ctx.todo("evaluation.metric", f"mmseg metric {n!r}: mmseg 1.x has CityscapesMetric/"
+                     "DepthMetric for other metrics", original=n, anchor="val_evaluator")
+    out: Dict[str, Any] = {"type": "IoUMetric", "iou_metrics": iou or ["mIoU"]}
+    for old, new in T.EVAL_ARGS.items():
+        if old in ev:
+            out[new] = ev[old]
+    return out
+
+
+def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
+    old = getattr(ctx, "old", None) or {}
+    ev = old.get("evaluation") if isinstance(old.get("evaluation"), dict) else {}
+    out = dict(cfg)
+    for split in ("val", "test"):
+        has_loop = f"{split}_cfg" in cfg and split == "val" or f"{split}_dataloader" in cfg \
+            or f"{split}_evaluator" in cfg
+        if split == "test" and "test_cfg" in cfg and isinstance(cfg["test_cfg"], dict) \
+                and cfg["test_cfg"].get("type") == "TestLoop":
+            has_loop = True
+        if not has_loop:
+            continue
+        current = cfg.get(f"{split}_evaluator")
+        if current is not None and not ev and _is_seg(current):
+            continue
+        out[f"{split}_evaluator"] = metric(ev, ctx, quiet=split != "val")
+        for f in ("evaluation", "evaluation.metric", f"data.{split}", f"data.{split}.ann_file"):
+            drop_findings(ctx, f, "etric")
+            drop_findings(ctx, f, "ann_file")
+    if out != cfg:
+        ctx.report.applied(NAME)
+    return out
+
+
+def _is_seg(ev: Any) -> bool:
+    return isinstance(ev, dict) and ev.get("type") == "IoUMetric"

@@ -1,0 +1,49 @@
+"""mmseg 0.30.0 -> mmsegmentation 1.2.2 tables (data only).
+
+Transforms (mmseg/datasets/pipelines -> mmseg/datasets/transforms + mmcv/transforms): the
+mmdet-style Resize/RandomFlip/Normalize/Pad/MultiScaleFlipAug/formatting of the common table;
+LoadAnnotations(reduce_zero_label, file_client_args, imdecode_backend) -> (reduce_zero_label,
+backend_args, imdecode_backend); RandomCrop, PhotoMetricDistortion, RandomRotate, RandomCutOut,
+RandomMosaic, CLAHE, AdjustGamma, Rerange, RGB2Gray, SegRescale, ResizeToMultiple keep their
+arguments. Pad(size (h, w), size_divisor, pad_val, seg_pad_val) -> SegDataPreProcessor(size
+(h, w), size_divisor, pad_val, seg_pad_val) for the train pipeline (the preprocessor pads only
+while training) and SegDataPreProcessor(test_cfg=dict(size, size_divisor)) for val/test.
+Collect's default meta_keys (0.30 formatting.py) and PackSegInputs' (1.2.2 formatting.py) below.
+"""
+from ..common.transforms import META_KEYS, PREPROCESSOR_ARGS_DEFAULT, TRANSFORMS as COMMON
+
+TRANSFORMS = {
+    **COMMON,
+    "LoadAnnotations": {"args": {"file_client_args": {"to": "backend_args",
+                                                      "value": "backend_args"}}},
+}
+
+PACK = "PackSegInputs"
+PACK_META_KEYS = ("img_path", "seg_map_path", "ori_shape", "img_shape", "pad_shape",
+                  "scale_factor", "flip", "flip_direction", "reduce_zero_label")
+COLLECT_META_KEYS = ("filename", "ori_filename", "ori_shape", "img_shape", "pad_shape",
+                     "scale_factor", "flip", "flip_direction", "img_norm_cfg")
+PREPROCESSOR = "SegDataPreProcessor"
+PREPROCESSOR_ARGS = {**PREPROCESSOR_ARGS_DEFAULT, "size": "size", "size_divisor": "size_divisor",
+                     "pad_val": "pad_val", "seg_pad_val": "seg_pad_val"}
+TEST_PREPROCESSOR_ARGS = {"size": "test_cfg.size", "size_divisor": "test_cfg.size_divisor"}
+META = {**META_KEYS, "ori_filename": None}
+TTA_MODEL = {"type": "SegTTAModel"}
+
+# Datasets: CustomDataset(img_dir, ann_dir, split, data_root, classes, palette, ...) ->
+# BaseSegDataset(data_root, data_prefix=dict(img_path, seg_map_path), ann_file, metainfo, ...).
+# Paths stay relative to data_root in both (0.30 joined non-absolute paths to data_root).
+PREFIX = {"img_dir": "img_path", "ann_dir": "seg_map_path"}
+SPLIT_TO = "ann_file"
+DROPPED = {"gt_seg_map_loader_cfg": "the evaluation's annotation loader is the pipeline's "
+                                    "LoadAnnotations in mmseg 1.x"}
+NEEDS_ANN_FILE = {"PascalVOCDataset", "PascalContextDataset", "PascalContextDataset59"}
+REMOVED_DATASETS = {"FaceOccludedDataset": "mmseg 1.2.2 has no FaceOccludedDataset"}
+
+# Evaluation: CustomDataset.evaluate(metric='mIoU' | 'mDice' | 'mFscore' | list) -> IoUMetric.
+IOU_METRICS = ("mIoU", "mDice", "mFscore")
+EVAL_ARGS = {"imgfile_prefix": "output_dir", "format_only": "format_only"}
+
+SCOPE = "mmseg"
+VISUALIZERS = {"Visualizer": "SegLocalVisualizer"}
+PACKAGES = {}

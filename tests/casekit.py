@@ -6,7 +6,9 @@ Header comments in the old file declare what the report must contain:
     # expect: todo <field>        the field was not converted (TODO comment in the output)
     # expect: error <field>       conversion fails with a MigrateError naming that field
                                   (such cases have no .new.py)
-    # rules: schedule,loops       run only these rules (default: the whole ordered list)
+    # rules: schedule,loops       run only these rules (default: the whole ordered list);
+                                  a dotted name is a profile rule: mmseg.pipelines
+    # codebase: mmseg             ctx.codebase (profile rules read it)
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class Case:
     new: Optional[Path]
     expects: List[Tuple[str, str]]
     rules: Optional[List[str]]
+    codebase: Optional[str] = None
 
     @property
     def id(self) -> str:
@@ -45,23 +48,28 @@ def parse_case(old: Path) -> Case:
     expects = re.findall(r"^#\s*expect:\s*(warning|todo|error)\s+(\S+)", text, re.M)
     m = re.search(r"^#\s*rules:\s*(\S+)", text, re.M)
     new = old.with_name(old.name.replace(".old.py", ".new.py"))
+    cb = re.search(r"^#\s*codebase:\s*(\S+)", text, re.M)
     return Case(old, new if new.exists() else None, expects,
-                m.group(1).split(",") if m else None)
+                m.group(1).split(",") if m else None, cb.group(1) if cb else None)
 
 
 def all_cases() -> List[Case]:
     return [parse_case(p) for p in sorted(CASES.rglob("*.old.py"))]
 
 
-def run_rules(cfg: Dict[str, Any], rules: Optional[List[str]] = None, path: str = "<test>"):
-    """Apply the ordered rule list (or the named subset) to a plain dict. Returns (new, report)."""
+def run_rules(cfg: Dict[str, Any], rules: Optional[List[str]] = None, path: str = "<test>",
+              codebase: Optional[str] = None):
+    """Apply the ordered rule list (or the named subset) to a plain dict. Returns (new, report).
+    Dotted names are profile rules (`mmseg.pipelines` -> migrator.profiles.mmseg.pipelines)."""
     import importlib
 
     from migrator.report import Report
     from migrator.rules import RULE_MODULES, Context, RunInfo
 
-    ctx = Context(report=Report(path), path=path)
+    ctx = Context(report=Report(path), path=path, codebase=codebase)
     ctx.run = RunInfo.from_old(cfg)
+    ctx.old = cfg
     for name in (rules or RULE_MODULES):
-        cfg = importlib.import_module(f"migrator.rules.{name}").apply(cfg, ctx)
+        pkg = "migrator.profiles" if "." in name else "migrator.rules"
+        cfg = importlib.import_module(f"{pkg}.{name}").apply(cfg, ctx)
     return cfg, ctx.report

@@ -16,11 +16,11 @@ def test_case_converts_to_expected(case):
     errors = [f for kind, f in case.expects if kind == "error"]
     if errors:
         with pytest.raises(MigrateError) as exc:
-            run_rules(old, case.rules, str(case.old))
+            run_rules(old, case.rules, str(case.old), case.codebase)
         assert exc.value.field == errors[0]
         return
     assert case.new is not None, f"{case.old} has no .new.py"
-    new, report = run_rules(old, case.rules, str(case.old))
+    new, report = run_rules(old, case.rules, str(case.old), case.codebase)
     assert new == read_plain(case.new)
     got = sorted((f.kind, f.field) for f in report.findings)
     assert got == sorted((k, f) for k, f in case.expects)

@@ -93,11 +93,13 @@ def split_of(path: Path) -> str:
 
 def preprocessor_update(found: List[Tuple[Path, Converted]], spec: PipelineSpec, ctx) -> Dict[str, Any]:
     """Merge what left the pipelines into preprocessor arguments: train pipelines first, then the
-    others fill only what is still unset; a disagreeing value is reported."""
+    others fill only what is still unset; a pipeline that disagrees is reported once."""
     order = sorted(found, key=lambda pc: 0 if split_of(pc[0]) == "train" else 1)
     merged: Dict[str, Any] = {}
     origin: Dict[str, str] = {}
+    reported = set()
     for path, conv in order:
+        clash = []
         for k, v in conv.preprocessor.items():
             name = spec.preprocessor_args.get(k)
             if split_of(path) != "train" and k in spec.test_preprocessor_args:
@@ -105,12 +107,15 @@ def preprocessor_update(found: List[Tuple[Path, Converted]], spec: PipelineSpec,
             if not name:
                 continue
             if name in merged and merged[name] != v:
-                if split_of(path) == "train" or k not in ("size_divisor", "pad_val"):
-                    ctx.warn(old_field(path), f"`{name}`={v!r} here, but {origin[name]} sets "
-                             f"{merged[name]!r}; model.data_preprocessor keeps the latter")
+                clash.append(f"{name}={v!r} (kept: {merged[name]!r} from {origin[name]})")
                 continue
             merged.setdefault(name, v)
             origin.setdefault(name, old_field(path))
+        key = repr(conv.pipeline)
+        if clash and key not in reported:
+            reported.add(key)
+            ctx.warn(old_field(path), "this pipeline normalises/pads differently from the one "
+                     "data_preprocessor follows: " + "; ".join(clash), anchor=str(path[0]))
     if not merged:
         return merged
     out: Dict[str, Any] = {"type": spec.preprocessor_type}

@@ -80,6 +80,9 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     old = getattr(ctx, "old", None) or {}
     ev = old.get("evaluation") if isinstance(old.get("evaluation"), dict) else None
     out = dict(cfg)
+    if ev is not None or any(f"{s}_dataloader" in cfg for s in ("val", "test")):
+        for f in ("evaluation", "evaluation.metric", "data.val", "data.test"):
+            drop_findings(ctx, f, "metric")          # the generic guess, redone below
     for split in ("val", "test"):
         if f"{split}_evaluator" not in cfg and f"{split}_dataloader" not in cfg:
             continue
@@ -91,8 +94,6 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
         ms = metrics(ev or {}, multi, "VOC" in types, ctx if split == "val" else _Quiet())
         if ms:
             out[f"{split}_evaluator"] = _one(ms)
-            for f in ("evaluation", "evaluation.metric", f"data.{split}"):
-                drop_findings(ctx, f, "metric")
     hooks = out.get("default_hooks")
     ck = hooks.get("checkpoint") if isinstance(hooks, dict) else None
     if isinstance(ck, dict) and "save_best" in ck:

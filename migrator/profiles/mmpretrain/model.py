@@ -46,6 +46,9 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     tc = model.get("train_cfg")
     if not (isinstance(tc, dict) and "augments" in tc):
         return cfg
+    listed = tc["augments"] if isinstance(tc["augments"], list) else [tc["augments"]]
+    if all(isinstance(a, dict) and a.get("type") in T.AUGMENTS.values() for a in listed):
+        return cfg                             # already mmpretrain's
     augs = tc["augments"]
     augs = [augs] if isinstance(augs, dict) else list(augs)
     augments, probs, classes = _augments(augs, ctx, "model.train_cfg.augments")

@@ -20,6 +20,7 @@ mmcv/transforms):
       keep_channels=False by default)
   Lighting(..., to_rgb=True) -> Lighting(..., to_rgb=False by default)
   Albu(transforms, keymap, update_pad_shape) -> Albumentations(transforms, keymap)
+  ToPIL -> NumpyToPIL; ToNumpy (float32) -> PILToNumpy(dtype='float32'); ToHalf: none
   Normalize -> ClsDataPreprocessor(mean, std, to_rgb); ImageToTensor/ToTensor/Transpose/Collect
       -> PackInputs (meta_keys default: sample_idx, img_path, ori_shape, img_shape,
       scale_factor, flip, flip_direction); mmcls Collect default meta_keys below.
@@ -54,6 +55,10 @@ TRANSFORMS = {
     "Lighting": {"defaults": {"to_rgb": True}},
     "Albu": {"new": "Albumentations", "args": {"update_pad_shape": None}},
     "Pad": {"kind": "pad"},
+    "ToPIL": {"new": "NumpyToPIL"},
+    "ToNumpy": {"new": "PILToNumpy", "defaults": {"dtype": "float32"}},
+    "ToHalf": {"kind": "unsupported", "todo": "mmpretrain has no ToHalf (an IPU-only mmcls "
+               "transform); use fp16 in the optim wrapper"},
 }
 
 PACK = "PackInputs"

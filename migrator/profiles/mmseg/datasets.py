@@ -54,7 +54,7 @@ def _leaf(ds: Dict[str, Any], field: str, ctx) -> Dict[str, Any]:
     t = out.get("type")
     if t in T.RENAMED_DATASETS:
         out["type"] = t = T.RENAMED_DATASETS[t]
-    if t in T.NEEDS_ANN_FILE and "ann_file" not in out:
+    if t in T.NEEDS_ANN_FILE and "ann_file" not in out and "img_dir" in ds:
         ctx.todo(f"{field}.split", f"{t} needs ann_file (the image list) in mmseg 1.x",
                  anchor=field.split(".")[0])
     if t in T.REMOVED_DATASETS:

@@ -142,7 +142,10 @@ def build_one(path: str, index: int) -> dict:
     stage("scope", lambda: init_default_scope(cfg.get("default_scope", "mmengine")))
 
     def model():
-        m = MODELS.build(copy.deepcopy(cfg.model))
+        spec = copy.deepcopy(cfg.model)
+        if cfg.get("data_preprocessor") is not None:    # Runner.__init__ merges it the same way
+            spec.setdefault("data_preprocessor", copy.deepcopy(cfg.data_preprocessor))
+        m = MODELS.build(spec)
         state["model"] = m
         if cfg.get("tta_model"):
             MODELS.build(dict(copy.deepcopy(cfg.tta_model), module=m))

@@ -92,6 +92,10 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
         types = {d.get("type") for d in leaves}
         multi = bool(types & T.MULTI_LABEL_DATASETS)
         ms = metrics(ev or {}, multi, "VOC" in types, ctx if split == "val" else _Quiet())
+        dap = _old_dataset_arg(old, split, "difficult_as_postive")
+        if dap is not None:
+            ms = [dict(m, difficult_as_positive=dap) if m["type"].startswith("VOC") else m
+                  for m in ms]
         if ms:
             out[f"{split}_evaluator"] = _one(ms)
     hooks = out.get("default_hooks")
@@ -103,6 +107,13 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     if out != cfg:
         ctx.report.applied(NAME)
     return out
+
+
+def _old_dataset_arg(old: Dict[str, Any], split: str, key: str) -> Any:
+    ds = (old.get("data") or {}).get(split) if isinstance(old.get("data"), dict) else None
+    while isinstance(ds, dict) and key not in ds and ("dataset" in ds or "datasets" in ds):
+        ds = ds.get("dataset") or (ds.get("datasets") or [None])[0]
+    return ds.get(key) if isinstance(ds, dict) else None
 
 
 class _Quiet:

@@ -74,6 +74,21 @@ META = META_KEYS
 # the probabilities move to RandomBatchAugment(probs) and num_classes to the preprocessor.
 AUGMENTS = {"BatchMixup": "Mixup", "BatchCutMix": "CutMix", "BatchResizeMix": "ResizeMix"}
 
+# Backbone arguments renamed between the versions: type -> {argument: {old value: new value}}.
+# mmcls VAN arch_zoo had 'b0'..'b6'; mmpretrain keeps tiny/small/base/large (= b0..b3), the
+# bigger ones are spelled out (mmcls backbones/van.py arch_zoo).
+_VAN = {"embed_dims": [64, 128, 320, 512], "ffn_ratios": [8, 8, 4, 4]}
+BACKBONE_VALUES = {
+    "VAN": {"arch": {"b0": "tiny", "b1": "small", "b2": "base", "b3": "large",
+                     "b4": {**_VAN, "depths": [3, 6, 40, 3]},
+                     "b5": {"embed_dims": [96, 192, 480, 768], "depths": [3, 3, 24, 3],
+                            "ffn_ratios": [8, 8, 4, 4]},
+                     "b6": {"embed_dims": [96, 192, 384, 768], "depths": [6, 6, 90, 6],
+                            "ffn_ratios": [8, 8, 4, 4]}}},
+}
+# train_cfg keys mmcls 0.25's ImageClassifier no longer read (0.2x's mixup/cutmix shorthands)
+IGNORED_TRAIN_CFG = ("mixup", "cutmix")
+
 # Datasets: how each mmcls 0.25.0 dataset becomes its mmpretrain 1.2.0 form.
 #   folder  data_prefix/ann_file kept (paths relative to the working directory, data_root='')
 #   split   data_prefix (the directory) -> data_root; test_mode -> split ('test'/'train')
@@ -85,6 +100,8 @@ DATASETS = {
     "StanfordCars": "split", "CUB": "cub", "VOC": "voc",
 }
 MULTI_LABEL_DATASETS = {"VOC", "MultiLabelDataset"}
+# dataset arguments mmpretrain dropped; the old behaviour is the only one left (asserted in 0.25)
+DROPPED_DATASET_ARGS = {"recursion_subdir": True}
 
 # Evaluation: mmcls `evaluation.metric` items -> mmpretrain metrics.
 SINGLE_LABEL_ITEMS = {"precision": "precision", "recall": "recall", "f1_score": "f1-score",

@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from .check import old_fields
-from .convert import convert_dict, detect_codebase
+from .convert import convert_dict
 from .emit.tree import NEW_FROM_OLD, emit_tree_file, normalize
 from .errors import Location, MigrateError
 from .load import load_config, load_file
@@ -81,18 +80,6 @@ def levels(graph: Dict[str, List[str]]) -> List[List[str]]:
 def common_root(files: Sequence[str], paths: Sequence[Path]) -> Path:
     anchors = [str(p.resolve()) if p.is_dir() else str(p.resolve().parent) for p in paths]
     return Path(os.path.commonpath(list(files) + anchors))
-
-
-def tree_codebase(files: Sequence[str]) -> Optional[str]:
-    votes = Counter()
-    for f in files:
-        try:
-            cb = detect_codebase(load_config(f).cfg, f)
-        except MigrateError:
-            continue
-        if cb:
-            votes[cb] += 1
-    return votes.most_common(1)[0][0] if votes else None
 
 
 def check_source(src: str, text: str) -> None:
@@ -162,7 +149,7 @@ def convert_one(src: str, rel: str, stage: str, root: str, codebase: Optional[st
         res.old_fields = [str(f) for f in old_fields(src, text)]
         fc = load_file(src, allow_exec=allow_exec)
         loaded = load_config(src, allow_exec=allow_exec)
-        conv = convert_dict(loaded.cfg, src, loaded.sources, codebase)
+        conv = convert_dict(loaded.cfg, src, loaded.sources, codebase, loaded.files)
         res.report = conv.report.to_dict()
         have: Dict = {}
         for b in fc.bases:
@@ -208,7 +195,7 @@ def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
         try:
             loaded = load_config(f, allow_exec=allow_exec)
             keys_old[f] = set(loaded.cfg)
-            keys_new[f] = set(convert_dict(loaded.cfg, f, loaded.sources, codebase).new)
+            keys_new[f] = set(convert_dict(loaded.cfg, f, loaded.sources, codebase, loaded.files).new)
             own_old[f] = {o.field for o in old_fields(f)}
         except MigrateError:
             continue
@@ -226,7 +213,7 @@ def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str
     the caller writes `res.text` for each result (atomically)."""
     graph = discover(paths)
     root = common_root(list(graph), paths)
-    codebase = codebase or tree_codebase(list(graph))
+    # `codebase` is the --codebase override or None: each file's own is decided per file
     withheld = plan_withheld(graph, codebase, allow_exec)
     stage = tempfile.mkdtemp(prefix="mmmigrate-")
     results: List[TreeResult] = []

@@ -42,6 +42,8 @@ class Report:
     rules: List[str] = dc_field(default_factory=list)
     findings: List[Finding] = dc_field(default_factory=list)
     changed: bool = False
+    codebase: Optional[str] = None          # the profile decision for this file (per file)
+    codebase_note: Optional[str] = None     # set when no profile applied to a codebase file
 
     def applied(self, rule: str) -> None:
         if rule not in self.rules:
@@ -67,6 +69,8 @@ class Report:
         return {
             "path": self.path,
             "changed": self.changed,
+            "codebase": self.codebase,
+            **({"codebase_note": self.codebase_note} if self.codebase_note else {}),
             "rules_applied": list(self.rules),
             "warnings": [f.to_dict() for f in self.warnings],
             "not_converted": [f.to_dict() for f in self.todos],

@@ -8,7 +8,8 @@ Header comments in the old file declare what the report must contain:
                                   (such cases have no .new.py)
     # rules: schedule,loops       run only these rules (default: the whole ordered list);
                                   a dotted name is a profile rule: mmseg.pipelines
-    # codebase: mmseg             ctx.codebase (profile rules read it)
+    # codebase: mmdet             without `rules`: the whole conversion with that codebase's
+                                  profile; with `rules`: ctx.codebase for those rules
 """
 from __future__ import annotations
 
@@ -60,8 +61,13 @@ def all_cases() -> List[Case]:
 def run_rules(cfg: Dict[str, Any], rules: Optional[List[str]] = None, path: str = "<test>",
               codebase: Optional[str] = None):
     """Apply the ordered rule list (or the named subset) to a plain dict. Returns (new, report).
+    With `codebase` and no `rules`, the whole conversion runs, that codebase's profile included.
     Dotted names are profile rules (`mmseg.pipelines` -> migrator.profiles.mmseg.pipelines)."""
     import importlib
+    if codebase and not rules:
+        from migrator.convert import convert_dict
+        conv = convert_dict(cfg, path, codebase=codebase)
+        return conv.new, conv.report
 
     from migrator.report import Report
     from migrator.rules import RULE_MODULES, Context, RunInfo

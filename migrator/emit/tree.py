@@ -158,6 +158,10 @@ def _names_before(stmts: List[Statement], upto: int, own: Dict[str, Any], exclud
     for s in stmts[:upto]:
         if s.name and s.action == "keep" and s.name != exclude and s.name in own:
             pairs.append((s.name, own[s.name]))
+        elif s.name and s.action == "replace" and s.name != exclude and s.new_value is not MISSING \
+                and not (isinstance(s.new_value, dict) and "_delete_" in s.new_value):
+            # a rewritten user variable (a converted pipeline) is still referred to by name
+            pairs.append((s.name, s.new_value))
     return Names(pairs)
 
 

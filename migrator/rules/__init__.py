@@ -7,6 +7,8 @@ Order matters where rules share keys:
   schedule  reads the run length from ctx.run (computed before any rule ran).
   loops     owns runner/workflow/total_epochs/evaluation; adds default_hooks.checkpoint.save_best.
   hooks     owns checkpoint_config/log_config/custom_hooks; merges into default_hooks.
+Codebase-specific knowledge (dataset/pipeline/metric/model fields, scopes, visualizers) is not
+here: the codebase profiles (`migrator/profiles/`) run after these rules.
 """
 from __future__ import annotations
 
@@ -23,11 +25,15 @@ def load_rules():
 
 
 def apply_rules(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
-    """Run every rule in order. `ctx.run` is filled from the old config first."""
+    """Run every rule in order, then the codebase profile of `ctx.codebase` (migrator/profiles).
+    `ctx.run` and `ctx.old` are filled from the old config first."""
+    from ..profiles import apply_profile
     ctx.run = RunInfo.from_old(cfg)
+    if ctx.old is None:
+        ctx.old = cfg
     for rule in load_rules():
         cfg = rule.apply(cfg, ctx)
-    return cfg
+    return apply_profile(cfg, ctx)
 
 
 __all__ = ["Context", "RunInfo", "RULE_MODULES", "apply_rules", "load_rules"]

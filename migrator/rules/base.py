@@ -47,7 +47,8 @@ class Context:
     path: Optional[str] = None
     sources: Dict[str, Location] = dc_field(default_factory=dict)   # top-level old key -> where set
     run: RunInfo = dc_field(default_factory=RunInfo)
-    codebase: Optional[str] = None                                  # 'mmdet', 'mmcls', 'mmseg', ...
+    codebase: Optional[str] = None                  # 'mmdet', 'mmpretrain', 'mmseg', ... (per file)
+    old: Optional[Dict[str, Any]] = None            # the original old config (read-only)
 
     def loc(self, field: str) -> Location:
         top = field.split(".")[0].split("[")[0]

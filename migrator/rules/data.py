@@ -84,8 +84,6 @@ def _loader(split: str, data: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
                  "dropped", original=over.pop(k), anchor=f"{split}_dataloader")
     loader.update(over)            # drop_last, pin_memory, ... are DataLoader kwargs in both
     loader["sampler"] = sampler
-    if split == "train" and ctx.codebase == "mmdet":
-        loader["batch_sampler"] = {"type": "AspectRatioBatchSampler"}
     loader["dataset"] = ds
     return loader
 

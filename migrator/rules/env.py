@@ -11,7 +11,7 @@ MMEngine behaviour produced: env_cfg=dict(cudnn_benchmark, mp_cfg=dict(mp_start_
   opencv_num_threads), dist_cfg), randomness=dict(seed, deterministic, diff_rank_seed),
   load_from + resume (resume=True with load_from=None searches work_dir for the latest checkpoint),
   model_wrapper_cfg=dict(type='MMDistributedDataParallel', find_unused_parameters=...),
-  auto_scale_lr / log_level / work_dir unchanged, default_scope when the codebase is known.
+  auto_scale_lr / log_level / work_dir unchanged (default_scope: the codebase profiles).
 """
 from __future__ import annotations
 
@@ -120,12 +120,6 @@ def apply(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
         ctx.warn("device", "device dropped: MMEngine picks the device itself (cuda when "
                            "available)", original=cfg["device"], anchor=None)
         cfg = replace_keys(cfg, ["device"], {})
-    # default_scope belongs with the runtime settings (mmdet 3.x: default_runtime.py); adding it
-    # to every fragment of a tree would make sibling `_base_` files collide on it.
-    if ctx.codebase and "default_scope" not in cfg and \
-            any(k in cfg for k in ("default_hooks", "log_level")):
-        cfg = dict(cfg)
-        cfg["default_scope"] = ctx.codebase
     if cfg is not before:
         ctx.report.applied(NAME)
     return cfg

@@ -1,5 +1,4 @@
-"""Tables for the hooks rule: MMCV logger hooks -> MMEngine vis backends, codebase visualizers,
-custom hooks that changed or disappeared.
+"""Tables for the hooks rule: MMCV logger hooks -> MMEngine vis backends, custom hooks that changed or disappeared.
 
 MMCV behaviour: `log_config.hooks` held LoggerHook subclasses (TextLoggerHook, TensorboardLoggerHook,
 WandbLoggerHook, MlflowLoggerHook, PaviLoggerHook, NeptuneLoggerHook, DvcliveLoggerHook,
@@ -28,11 +27,6 @@ LOGGER_BACKENDS = {
 }
 # arguments every MMCV LoggerHook had; handled by LoggerHook/LogProcessor, not the backends
 LOGGER_COMMON = {"interval", "ignore_last", "reset_flag", "by_epoch"}
-
-VISUALIZERS = {"mmdet": "DetLocalVisualizer", "mmseg": "SegLocalVisualizer",
-               "mmcls": "ClsVisualizer", "mmpretrain": "UniversalVisualizer",
-               "mmpose": "PoseLocalVisualizer", "mmocr": "TextDetLocalVisualizer",
-               "mmrotate": "RotLocalVisualizer", "mmdet3d": "Det3DLocalVisualizer"}
 
 # MMCV hooks that MMEngine no longer has (their job moved into the runner / other configs)
 GONE = {

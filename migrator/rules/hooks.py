@@ -127,7 +127,7 @@ def _logging(cfg: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
     if not has_text and hooks:
         ctx.warn("log_config.hooks", "no TextLoggerHook: MMEngine's LoggerHook always writes the "
                  "text log", original=hooks, anchor="default_hooks")
-    name = T.VISUALIZERS.get(ctx.codebase or "", "Visualizer")
+    name = "Visualizer"             # the codebase profiles put their own visualizer here
     return {"logger": logger,
             "_top": {"log_processor": {"type": "LogProcessor", "window_size": interval,
                                        "by_epoch": by_epoch},

@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, Optional, Tuple
 
-from . import eval_tables
 from .base import Context, merge_into
 from .placement import replace_keys
 
@@ -85,62 +84,18 @@ def _workflow(cfg: Dict[str, Any], ctx: Context) -> None:
                      original=phase, anchor="train_cfg")
 
 
-def _inner_dataset(ds: Any) -> Tuple[Any, bool]:
-    """Unwrap RepeatDataset/ClassBalancedDataset/ConcatDataset; (dataset, was_wrapped)."""
-    wrapped = False
+def _metric(split: str, ev: Dict[str, Any], ds: Any, ctx: Context) -> Optional[Dict[str, Any]]:
+    """The metric is the codebase's (mmdet CocoMetric, mmseg IoUMetric, ...): the codebase profile
+    writes `<split>_evaluator` and resolves this TODO; without a profile it stays a TODO."""
+    field = "evaluation" if ev else f"data.{split}"
     while isinstance(ds, dict) and ("dataset" in ds or "datasets" in ds) and "ann_file" not in ds:
         ds = ds.get("dataset", (ds.get("datasets") or [None])[0])
-        wrapped = True
     if isinstance(ds, list):
-        ds, wrapped = (ds[0] if ds else None), True
-    return ds, wrapped
-
-
-def _metric(split: str, ev: Dict[str, Any], ds: Any, ctx: Context) -> Optional[Dict[str, Any]]:
-    field = "evaluation" if ev else f"data.{split}"
-    inner, wrapped = _inner_dataset(ds)
-    dtype = inner.get("type") if isinstance(inner, dict) else None
-    entry = eval_tables.TABLE.get(dtype)
-    if entry is None:
-        guess = eval_tables.GUESS.get(ctx.codebase or "")
-        hint = f" (best guess: {guess})" if guess else ""
-        ctx.todo(field, f"no known {split} metric for dataset type {dtype!r}{hint}; write "
-                 f"{split}_evaluator by hand", original=ev or None, anchor=f"{split}_evaluator")
-        return None
-    _codebase, mtype, argmap, needs_ann = entry
-    kwargs = dict(ev)
-    metric: Dict[str, Any] = {"type": mtype}
-    if needs_ann:
-        ann = inner.get("ann_file")
-        if ann is None:
-            ctx.todo(f"data.{split}.ann_file", f"{mtype} needs ann_file", anchor=f"{split}_evaluator")
-        else:
-            metric["ann_file"] = ann
-            if wrapped:
-                ctx.warn(f"data.{split}", f"{split} dataset is wrapped; {mtype} uses the first "
-                         "inner dataset's ann_file", anchor=f"{split}_evaluator")
-    if mtype == "VOCMetric":
-        metric["eval_mode"] = "11points" if "2007" in repr(inner) else "area"
-    if mtype == "IoUMetric":
-        m = kwargs.pop("metric", "mIoU")
-        metric["iou_metrics"] = [m] if isinstance(m, str) else list(m)
-    if mtype == "Accuracy":
-        m = kwargs.pop("metric", "accuracy")
-        opts = kwargs.pop("metric_options", None) or {}
-        if m not in ("accuracy", ["accuracy"]):
-            ctx.todo("evaluation.metric", f"mmcls metric {m!r}: use SingleLabelMetric or another "
-                     "mmpretrain metric", original=m, anchor=f"{split}_evaluator")
-        metric["topk"] = opts.get("topk", (1, 5))
-    implicit = eval_tables.IMPLICIT_METRIC.get(mtype)
-    if implicit and kwargs.get("metric") in implicit:
-        kwargs.pop("metric")
-    for old, new in argmap.items():
-        if old in kwargs:
-            metric[new] = kwargs.pop(old)
-    if kwargs and split == "val":
-        ctx.todo("evaluation", f"evaluation arguments {sorted(kwargs)} have no {mtype} "
-                 "equivalent", original=kwargs, anchor="val_evaluator")
-    return metric
+        ds = ds[0] if ds else None
+    dtype = ds.get("type") if isinstance(ds, dict) else None
+    ctx.todo(field, f"no known {split} metric for dataset type {dtype!r}; write {split}_evaluator "
+             "by hand", original=ev or None, anchor=f"{split}_evaluator")
+    return None
 
 
 def _split_eval(ev: Dict[str, Any], ctx: Context) -> Tuple[Dict[str, Any], Dict[str, Any]]:

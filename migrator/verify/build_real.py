@@ -8,7 +8,8 @@ cannot be built alone) or "optional" (every failure is a missing optional packag
 
 What is built, per stage (MMEngine 0.10.7 Runner semantics):
   scope       `default_scope` initialised (`init_default_scope`), as `Runner.__init__` does.
-  model       `MODELS.build(model)` (data_preprocessor included); `tta_model` wrapped around it.
+  model       `MODELS.build(model)`, the top-level `data_preprocessor` merged in first (as
+              `Runner.__init__` does); `tta_model` wrapped around it.
   datasets    every `*_dataloader.dataset` with `lazy_init=True` set on it and every wrapped
               dataset inside (no annotation file is read), so every pipeline transform is built;
               a wrapper that takes len() of its dataset when built (MultiImageMixDataset) then
@@ -45,9 +46,9 @@ import traceback
 DATA_MISSING = "ok (data missing)"
 SKIPPED = "skipped (needs the model)"
 # packages the codebases treat as optional extras (not installed in the new venv)
-OPTIONAL = ("transformers", "lvis", "panopticapi", "fairscale", "timm", "mmcls", "mmtrack",
+OPTIONAL = ("transformers", "lvis", "panopticapi", "fairscale", "timm", "mmtrack",
             "cityscapesscripts", "emoji", "albumentations", "imagecorruptions", "instaboostfast",
-            "motmetrics", "sklearn", "clip", "open_clip", "git", "nltk", "mmocr", "mmpose",
+            "motmetrics", "sklearn", "clip", "open_clip", "nltk", "mmocr", "mmpose",
             "mmdet3d", "mmrazor", "mmcv-full", "pytorch_lightning", "deepspeed")
 # a codebase's own "please install X" message names the missing optional package
 INSTALL_MSG = re.compile(r"\binstall", re.I)
@@ -57,7 +58,9 @@ def _error(exc: BaseException) -> dict:
     msg = str(exc).splitlines()[0][:300] if str(exc) else ""
     out = {"error": type(exc).__name__, "message": msg}
     name = getattr(exc, "name", None)
-    if isinstance(exc, ImportError) and name:
+    if isinstance(exc, AssertionError) and "only available training on gpu" in msg:
+        out["missing"] = "gpu"                 # AmpOptimWrapper refuses a CPU-only machine
+    elif isinstance(exc, ImportError) and name:
         out["missing"] = name.split(".")[0]
     else:
         words = set(re.findall(r"[\w-]+", msg)) if INSTALL_MSG.search(msg) else set()
@@ -123,7 +126,9 @@ def build_one(path: str, index: int) -> dict:
     try:
         cfg = Config.fromfile(path)
     except BaseException as e:  # noqa: BLE001 - reported, never raised
-        return {"path": path, "status": "error", "stages": {"config": _error(e)}}
+        err = _error(e)
+        return {"path": path, "status": "error", "stages": {"config": err},
+                "first": dict(err, stage="config")}
     if "model" not in cfg:
         return {"path": path, "status": "fragment", "stages": {}}
 
@@ -142,10 +147,10 @@ def build_one(path: str, index: int) -> dict:
     stage("scope", lambda: init_default_scope(cfg.get("default_scope", "mmengine")))
 
     def model():
-        spec = copy.deepcopy(cfg.model)
-        if cfg.get("data_preprocessor") is not None:    # Runner.__init__ merges it the same way
-            spec.setdefault("data_preprocessor", copy.deepcopy(cfg.data_preprocessor))
-        m = MODELS.build(spec)
+        model_cfg = copy.deepcopy(cfg.model)
+        if cfg.get("data_preprocessor") is not None:      # Runner.__init__ merges it
+            model_cfg.setdefault("data_preprocessor", copy.deepcopy(cfg.data_preprocessor))
+        m = MODELS.build(model_cfg)
         state["model"] = m
         if cfg.get("tta_model"):
             MODELS.build(dict(copy.deepcopy(cfg.tta_model), module=m))
@@ -243,6 +248,18 @@ def build_one(path: str, index: int) -> dict:
     return out
 
 
+def _init_dist() -> None:
+    """A one-process gloo group, as a launcher would give the Runner: MMSyncBN asks for the
+    world size when it is constructed."""
+    import tempfile
+    import torch.distributed as dist
+    if dist.is_available() and not dist.is_initialized():
+        handle, name = tempfile.mkstemp(prefix="mmmigrate-pg-")
+        os.close(handle)
+        os.unlink(name)
+        dist.init_process_group("gloo", init_method=f"file://{name}", rank=0, world_size=1)
+
+
 def main(argv) -> int:
     out_path, paths = argv[0], argv[1:]
     if paths == ["-"]:
@@ -251,6 +268,7 @@ def main(argv) -> int:
     import logging
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)
+    _init_dist()
     with open(out_path, "a") as out:
         for i, p in enumerate(paths):
             res = build_one(p, i)

@@ -7,4 +7,5 @@ from . import datasets, evaluation, model, pipelines, runtime
 
 NAME = "mmpretrain"
 SCOPE = "mmpretrain"
+VISUALIZER = "UniversalVisualizer"
 RULES = [runtime, datasets, pipelines, evaluation, model]

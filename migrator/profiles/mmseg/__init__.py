@@ -6,4 +6,5 @@ from . import datasets, evaluation, pipelines
 
 NAME = "mmseg"
 SCOPE = "mmseg"
+VISUALIZER = "SegLocalVisualizer"
 RULES = [datasets, pipelines, evaluation]

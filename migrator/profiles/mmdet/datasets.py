@@ -1,0 +1,130 @@
+"""mmdet datasets: 2.28.2 CustomDataset fields -> 3.3.0 BaseDetDataset fields.
+
+Old behaviour (mmdet 2.x datasets/custom.py): `ann_file`, `img_prefix`, `seg_prefix`,
+`proposal_file` are joined to `data_root` when relative; `classes` replaces the class names;
+outside `test_mode` every dataset drops images smaller than 32 px and, with `filter_empty_gt`
+(default True), images without boxes; `file_client_args` picks the storage backend.
+New behaviour (mmdet 3.x / mmengine BaseDataset): `data_root` + `data_prefix=dict(img=, seg=)`
+(XML datasets: `sub_data_root`), `ann_file`/`proposal_file` relative to `data_root`,
+`metainfo=dict(classes=...)`, filtering only through `filter_cfg=dict(filter_empty_gt, min_size)`,
+`backend_args`. Wrappers (RepeatDataset, ConcatDataset, ClassBalancedDataset,
+MultiImageMixDataset) keep their structure.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from ..common.datasets import WRAPPERS
+from . import tables as T
+
+NAME = "mmdet.datasets"
+
+
+def _strip(path: Any, root: Optional[str]) -> Any:
+    if isinstance(path, str) and root and path.startswith(root):
+        return path[len(root):]
+    return path
+
+
+def _root(ds: Dict[str, Any], top_root: Any) -> Optional[str]:
+    """The data_root the new dataset uses: its own, else the config's `data_root` variable when
+    every path of the dataset starts with it."""
+    if isinstance(ds.get("data_root"), str):
+        return None            # 2.x joined relative paths to it too: nothing to strip
+    if not isinstance(top_root, str) or not top_root:
+        return None
+    paths = [ds[k] for k in (*T.PREFIX, *T.RELATIVE) if isinstance(ds.get(k), str)]
+    if paths and all(p.startswith(top_root) for p in paths):
+        return top_root
+    return None
+
+
+def leaf(ds: Dict[str, Any], field: str, split: str, top_root: Any, ctx) -> Dict[str, Any]:
+    if not any(k in ds for k in ("img_prefix", "seg_prefix", "classes", "filter_empty_gt",
+                                 "file_client_args", "seg_suffix")) and "data_prefix" in ds:
+        return ds                                                 # already 3.x style
+    prefix_keys = {**T.PREFIX, **T.PREFIX_BY_TYPE.get(ds.get("type"), {})}
+    root = _root(ds, top_root)
+    out: Dict[str, Any] = {}
+    if "type" in ds:
+        out["type"] = ds["type"]
+    if root is not None:
+        out["data_root"] = root
+    prefix = {prefix_keys[k]: _strip(ds[k], root) for k in prefix_keys
+              if ds.get(k) is not None}
+    if "img_prefix" not in ds:          # 2.x default img_prefix='' (3.x Coco reads prefix['img'])
+        prefix = {prefix_keys["img_prefix"]: "", **prefix}
+    test_mode = ds.get("test_mode", split != "train")
+    filter_empty = ds.get("filter_empty_gt", True)
+    for k, v in ds.items():
+        if k == "type":
+            continue
+        if k in prefix_keys:
+            if prefix and "data_prefix" not in out:
+                out["data_prefix"] = prefix
+            continue
+        if k in T.RELATIVE:
+            out[k] = _strip(v, root)
+        elif k == "classes":
+            out["metainfo"] = {**out.get("metainfo", {}), "classes": v}
+        elif k == "filter_empty_gt" or k in T.FILTER_ARGS:
+            continue
+        elif k == "test_mode":
+            continue
+        elif k == "file_client_args":
+            if not (isinstance(v, dict) and set(v) <= {"backend"}
+                    and v.get("backend", "disk") == "disk"):
+                out["backend_args"] = v
+        elif k in T.DROPPED_ARGS:
+            if v != T.DROPPED_ARGS[k]:
+                ctx.todo(f"{field}.{k}", f"mmdet 3.x datasets read only "
+                         f"{T.DROPPED_ARGS[k]!r} files", original=v, anchor=field.split(".")[0])
+        else:
+            out[k] = v
+    if prefix and "data_prefix" not in out:
+        out["data_prefix"] = prefix
+    if test_mode:
+        out["test_mode"] = True
+    elif "filter_cfg" not in out:
+        out["filter_cfg"] = {"filter_empty_gt": filter_empty,
+                             "min_size": ds.get("min_size") or T.FILTER_MIN_SIZE}
+    if "pipeline" in out:                       # the 3.x configs write it last but one
+        out["pipeline"] = out.pop("pipeline")
+    return out
+
+
+def _visit(ds: Any, field: str, split: str, top_root: Any, ctx) -> Any:
+    if isinstance(ds, list):
+        return [_visit(d, f"{field}[{i}]", split, top_root, ctx) for i, d in enumerate(ds)]
+    if not isinstance(ds, dict):
+        return ds
+    if ds.get("type") in WRAPPERS or ("type" not in ds and ("dataset" in ds or "datasets" in ds)):
+        new = dict(ds)
+        for k, why in T.WRAPPER_ARGS.get(ds.get("type"), {}).items():
+            if k in new:
+                v = new.pop(k)
+                if why:
+                    ctx.warn(f"{field}.{k}", why, original=v, anchor=field.split(".")[0])
+        for k in ("dataset", "datasets"):
+            if k in ds:
+                new[k] = _visit(ds[k], f"{field}.{k}", split, top_root, ctx)
+        return new
+    return leaf(ds, field, split, top_root, ctx)
+
+
+def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
+    out = dict(cfg)
+    top_root = cfg.get("data_root")
+    for split in ("train", "val", "test"):
+        loader = cfg.get(f"{split}_dataloader")
+        if isinstance(loader, dict) and "dataset" in loader:
+            new = _visit(loader["dataset"], f"data.{split}", split, top_root, ctx)
+            if new != loader["dataset"]:
+                out[f"{split}_dataloader"] = {**loader, "dataset": new}
+    for k, v in cfg.items():          # top-level dataset variables (train_dataset = dict(...))
+        if k.endswith("_dataset") and isinstance(v, dict) and "type" in v:
+            split = "train" if "train" in k else "test"
+            out[k] = _visit(v, k, split, top_root, ctx)
+    if out != cfg:
+        ctx.report.applied(NAME)
+    return out

@@ -1,0 +1,109 @@
+"""mmdet evaluation: `evaluation=dict(metric=..., **evaluate kwargs)` -> val/test evaluators.
+
+Old behaviour (mmdet 2.x): EvalHook passed its extra kwargs to the val dataset's evaluate():
+CocoDataset.evaluate(metric='bbox'|'segm'|'proposal'|'proposal_fast', classwise, proposal_nums,
+iou_thrs, metric_items, jsonfile_prefix), VOCDataset.evaluate(metric='mAP'|'recall', iou_thr,
+scale_ranges; VOC2007 -> 11-point AP), OpenImages, CocoPanoptic ('PQ'), LVIS; `save_best` named a
+result key ('bbox_mAP', 'mAP').
+New behaviour (mmdet 3.x): CocoMetric(ann_file, metric, classwise, proposal_nums, iou_thrs,
+metric_items, format_only, outfile_prefix), VOCMetric(metric, iou_thrs, eval_mode='11points'|
+'area'), LVISMetric, CocoPanopticMetric, OpenImagesMetric; result keys carry the metric's prefix
+('coco/bbox_mAP', 'pascal_voc/mAP'), so `save_best` is renamed.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+
+from ..common.datasets import drop_findings
+from . import tables as T
+
+NAME = "mmdet.evaluation"
+HOOK_KEYS = ("interval", "start", "dynamic_intervals", "by_epoch", "out_dir", "file_client_args",
+             "save_best", "rule", "greater_keys", "less_keys", "gpu_collect", "tmpdir",
+             "broadcast_bn_buffer", "pre_eval")
+
+
+def _inner(ds: Any) -> Tuple[Any, bool]:
+    """The first leaf dataset of a (wrapped) dataset config; (dataset, was_wrapped)."""
+    wrapped = False
+    while isinstance(ds, dict) and ("dataset" in ds or "datasets" in ds) and "ann_file" not in ds:
+        ds = ds.get("dataset", (ds.get("datasets") or [None])[0])
+        wrapped = True
+    if isinstance(ds, list):
+        ds, wrapped = (ds[0] if ds else None), True
+    return ds, wrapped
+
+
+def _ann_file(ds: Dict[str, Any]) -> Any:
+    """The annotation file as the metric opens it (relative to the cwd, not to data_root)."""
+    ann, root = ds.get("ann_file"), ds.get("data_root")
+    if isinstance(ann, str) and isinstance(root, str) and root and not ann.startswith("/"):
+        return root.rstrip("/") + "/" + ann if not root.endswith("/") else root + ann
+    return ann
+
+
+def metric(split: str, ev: Dict[str, Any], ds: Any, ctx) -> Optional[Dict[str, Any]]:
+    field = "evaluation" if ev else f"data.{split}"
+    inner, wrapped = _inner(ds)
+    dtype = inner.get("type") if isinstance(inner, dict) else None
+    entry = T.METRICS.get(dtype)
+    if entry is None:
+        return None
+    mtype, argmap, needs_ann = entry
+    kwargs = {k: v for k, v in ev.items() if k not in HOOK_KEYS}
+    out: Dict[str, Any] = {"type": mtype}
+    if needs_ann:
+        ann = _ann_file(inner)
+        if ann is None:
+            ctx.todo(f"data.{split}.ann_file", f"{mtype} needs ann_file", anchor=f"{split}_evaluator")
+        else:
+            out["ann_file"] = ann
+            if wrapped and split == "val":
+                ctx.warn(f"data.{split}", f"{split} dataset is wrapped; {mtype} uses the first "
+                         "inner dataset's ann_file", anchor=f"{split}_evaluator")
+    if mtype == "VOCMetric":
+        out["eval_mode"] = "11points" if "2007" in repr(inner) else "area"
+    implicit = T.IMPLICIT_METRIC.get(mtype)
+    if implicit and kwargs.get("metric") in implicit:
+        kwargs.pop("metric")
+    for old, new in argmap.items():
+        if old in kwargs:
+            out[new] = kwargs.pop(old)
+    for k, v in T.METRIC_DEFAULTS.get(mtype, {}).items():
+        out.setdefault(k, v)
+    if kwargs and split == "val":
+        ctx.todo("evaluation", f"evaluation arguments {sorted(kwargs)} have no {mtype} "
+                 "equivalent", original=kwargs, anchor="val_evaluator")
+    return out
+
+
+def save_best(name: Any, mtype: Optional[str]) -> Any:
+    prefix = T.METRIC_PREFIX.get(mtype or "")
+    if not isinstance(name, str) or name == "auto" or not prefix or "/" in name:
+        return name
+    return f"{prefix}/{name}"
+
+
+def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
+    old = ctx.old if isinstance(ctx.old, dict) else {}
+    ev = old.get("evaluation") if isinstance(old.get("evaluation"), dict) else {}
+    data = old.get("data") if isinstance(old.get("data"), dict) else {}
+    out = dict(cfg)
+    for split in ("val", "test"):
+        if split not in data or f"{split}_evaluator" in cfg:
+            continue
+        m = metric(split, ev, data[split], ctx)
+        if m is not None:
+            out[f"{split}_evaluator"] = m
+            for f in ("evaluation", f"data.{split}"):
+                drop_findings(ctx, f, "metric")
+    val = out.get("val_evaluator")
+    hooks = out.get("default_hooks")
+    ck = hooks.get("checkpoint") if isinstance(hooks, dict) else None
+    if isinstance(ck, dict) and "save_best" in ck and isinstance(val, dict):
+        new = save_best(ck["save_best"], val.get("type"))
+        if new != ck["save_best"]:
+            out["default_hooks"] = {**hooks, "checkpoint": {**ck, "save_best": new}}
+    if out != cfg:
+        ctx.report.applied(NAME)
+    return out

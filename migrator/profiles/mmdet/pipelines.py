@@ -1,0 +1,50 @@
+"""mmdet pipelines: mmdet 2.28.2 transforms -> mmdet 3.3.0 / mmcv 2.1 transforms.
+
+Old behaviour: Resize(img_scale, multiscale_mode, ratio_range), RandomFlip(flip_ratio,
+direction), Normalize and Pad(size_divisor) per sample, DefaultFormatBundle + Collect(keys,
+meta_keys), MultiScaleFlipAug for testing; test pipelines loaded no annotations (the dataset's
+evaluate() read them from the annotation file).
+New behaviour: Resize(scale)/RandomResize/RandomChoiceResize, RandomFlip(prob), mean/std/padding
+in DetDataPreprocessor (pad_mask when masks are loaded), PackDetInputs(meta_keys) without the
+flip keys where no RandomFlip produces them; test pipelines load the boxes after Resize (as the
+3.x configs do: the metric may compare against them); several test scales/flips -> tta_pipeline
++ DetTTAModel.
+"""
+from __future__ import annotations
+
+import copy
+
+from ..common.pipeline import PipelineSpec
+from ..common.walk import rewrite_pipelines
+from . import tables as T
+
+NAME = "mmdet.pipelines"
+
+
+def _finish(pipeline, st):
+    types = [t.get("type") for t in pipeline if isinstance(t, dict)]
+    if T.PACK not in types:
+        return pipeline
+    out = list(pipeline)
+    at = types.index(T.PACK)
+    pack = dict(out[at])
+    if "RandomFlip" not in types and "TestTimeAug" not in types and "meta_keys" not in pack:
+        pack["meta_keys"] = tuple(k for k in T.PACK_META_KEYS if k not in T.FLIP_META_KEYS)
+    out[at] = pack
+    loads = [t for t in types if t in ("LoadAnnotations", "LoadPanopticAnnotations")]
+    if not loads and "LoadImageFromFile" in types and "TestTimeAug" not in types:
+        out.insert(at, copy.deepcopy(T.TEST_ANNOTATIONS))
+    return out
+
+
+SPEC = PipelineSpec(table=T.TRANSFORMS, pack=T.PACK, pack_meta_keys=T.PACK_META_KEYS,
+                    collect_meta_keys=T.COLLECT_META_KEYS, preprocessor_type=T.PREPROCESSOR,
+                    preprocessor_args=T.PREPROCESSOR_ARGS, meta_keys=T.META, finish=_finish,
+                    tta_model=T.TTA_MODEL)
+
+
+def apply(cfg, ctx):
+    out = rewrite_pipelines(cfg, SPEC, ctx)
+    if out is not cfg:
+        ctx.report.applied(NAME)
+    return out

@@ -1,0 +1,146 @@
+"""mmdet 2.28.2 -> mmdet 3.3.0 tables (data only).
+
+Sources: mmdet 2.28.2 `mmdet/datasets/{custom,coco,xml_style,pipelines/*}.py`,
+`mmdet/core/evaluation`, `mmdet/models/detectors/*`; mmdet 3.3.0 `mmdet/datasets/*`,
+`mmdet/datasets/transforms/*`, `mmdet/evaluation/metrics/*`, `mmdet/models/*`.
+"""
+from ..common.transforms import META_KEYS, PREPROCESSOR_ARGS_DEFAULT, TRANSFORMS as COMMON
+
+SCOPE = "mmdet"
+VISUALIZER = "DetLocalVisualizer"
+
+# ---------------------------------------------------------------------------------- transforms
+# mmdet 2.x transform -> 3.x (entry keys: see common/transforms.py). Transforms absent here keep
+# their arguments in 3.3.0 (PhotoMetricDistortion, Expand, MinIoURandomCrop, RandomCrop, CutOut,
+# YOLOXHSVRandomAug, FilterAnnotations, RandomCenterCropPad, SegRescale, CopyPaste, Albu, ...).
+BACKEND = {"to": "backend_args", "value": "backend_args"}
+_FILTER_GONE = {"todo": "mmdet 3.x filters boxes in FilterAnnotations, not in this transform"}
+TRANSFORMS = {
+    **COMMON,
+    # 2.x LoadAnnotations(with_bbox, with_label, with_mask, with_seg, poly2mask, denorm_bbox,
+    # file_client_args) -> 3.x (..., box_type='hbox', backend_args)
+    "LoadAnnotations": {"args": {"file_client_args": BACKEND,
+                                 "denorm_bbox": {"todo": "mmdet 3.x LoadAnnotations has no "
+                                                 "denorm_bbox"}}},
+    "LoadPanopticAnnotations": {"args": {"file_client_args": BACKEND}},
+    "LoadProposals": {},
+    "LoadMultiChannelImageFromFiles": {"args": {"file_client_args": BACKEND}},
+    "LoadImageFromWebcam": {"new": "LoadImageFromNDArray"},
+    # 2.x Mosaic(img_scale, center_ratio_range, min_bbox_size, bbox_clip_border, skip_filter,
+    # pad_val, prob) -> 3.x Mosaic(img_scale, center_ratio_range, bbox_clip_border, pad_val, prob)
+    "Mosaic": {"args": {"min_bbox_size": _FILTER_GONE, "skip_filter": None}},
+    "RandomAffine": {"args": {"min_bbox_size": _FILTER_GONE, "min_area_ratio": _FILTER_GONE,
+                              "max_aspect_ratio": _FILTER_GONE, "skip_filter": None}},
+    "MixUp": {"args": {"max_iters": "max_refetch", "min_bbox_size": _FILTER_GONE,
+                       "min_area_ratio": _FILTER_GONE, "max_aspect_ratio": _FILTER_GONE,
+                       "skip_filter": None}},
+    "RandomShift": {"args": {"shift_ratio": "prob"}},
+    # 3.x Albu keeps no pad_shape (padding is the data preprocessor's)
+    "Albu": {"args": {"update_pad_shape": None}},
+    "AutoAugment": {"args": {"policies": {"todo": "the policies hold 2.x transforms (Shear, "
+                                          "Rotate, Translate, ...) that mmdet 3.x renamed "
+                                          "(ShearX/ShearY, ...); rewrite them"}}},
+}
+
+PACK = "PackDetInputs"
+# 3.3.0 PackDetInputs default; 2.28.2 Collect default (pipelines/formatting.py)
+PACK_META_KEYS = ("img_id", "img_path", "ori_shape", "img_shape", "scale_factor", "flip",
+                  "flip_direction")
+COLLECT_META_KEYS = ("filename", "ori_filename", "ori_shape", "img_shape", "pad_shape",
+                     "scale_factor", "flip", "flip_direction", "img_norm_cfg")
+FLIP_META_KEYS = ("flip", "flip_direction")     # produced only by RandomFlip
+META = dict(META_KEYS)
+
+PREPROCESSOR = "DetDataPreprocessor"
+# 3.3.0 DetDataPreprocessor(mean, std, pad_size_divisor, pad_value, pad_mask, mask_pad_value,
+# pad_seg, seg_pad_value, bgr_to_rgb, ...): fixed-size and square padding stay transforms.
+PREPROCESSOR_ARGS = {**PREPROCESSOR_ARGS_DEFAULT, "pad_val": "pad_value",
+                     "seg_pad_val": "seg_pad_value", "mask_pad_val": "mask_pad_value",
+                     "pad_mask": "pad_mask", "pad_seg": "pad_seg"}
+TTA_MODEL = {"type": "DetTTAModel",
+             "tta_cfg": {"nms": {"type": "nms", "iou_threshold": 0.5}, "max_per_img": 100}}
+# the ground truth test pipelines load in 3.x (after Resize, so boxes keep the original scale)
+TEST_ANNOTATIONS = {"type": "LoadAnnotations", "with_bbox": True}
+
+# ---------------------------------------------------------------------------------- datasets
+# 2.x CustomDataset(ann_file, pipeline, classes, data_root, img_prefix, seg_prefix, seg_suffix,
+# proposal_file, test_mode, filter_empty_gt, file_client_args) -> 3.x BaseDetDataset(ann_file,
+# metainfo, data_root, data_prefix, filter_cfg, test_mode, proposal_file, backend_args, ...).
+PREFIX = {"img_prefix": "img", "seg_prefix": "seg"}
+# XMLDataset (VOC, WIDERFace) reads <data_prefix.sub_data_root>/JPEGImages and /Annotations
+PREFIX_BY_TYPE = {"VOCDataset": {"img_prefix": "sub_data_root"},
+                  "XMLDataset": {"img_prefix": "sub_data_root"},
+                  "WIDERFaceDataset": {"img_prefix": "sub_data_root"}}
+# paths that are joined to data_root in 3.x (BaseDataset._join_prefix and BaseDetDataset)
+RELATIVE = ("ann_file", "proposal_file")
+# 2.x filtered every training dataset in __init__ (_filter_imgs(min_size=32), and images without
+# boxes when filter_empty_gt, default True); 3.x filters only with filter_cfg
+FILTER_MIN_SIZE = 32
+DROPPED_ARGS = {"seg_suffix": ".png"}
+# 2.x XMLDataset(min_size=...) dropped small boxes' images in training -> filter_cfg.min_size
+FILTER_ARGS = {"min_size": "min_size"}          # 2.x default = the only suffix 3.x reads
+WRAPPER_ARGS = {"ConcatDataset": {"separate_eval": "MMEngine's ConcatDataset is evaluated as "
+                                                   "one dataset (mmdet 2.x evaluated each part "
+                                                   "apart by default)"},
+                "ClassBalancedDataset": {"filter_empty_gt": None}}
+
+# ---------------------------------------------------------------------------------- evaluation
+# dataset type -> (metric type, {2.x evaluate() kwarg -> 3.x metric argument}, needs ann_file)
+COCO_ARGS = {"metric": "metric", "classwise": "classwise", "proposal_nums": "proposal_nums",
+             "iou_thrs": "iou_thrs", "metric_items": "metric_items",
+             "jsonfile_prefix": "outfile_prefix", "format_only": "format_only"}
+VOC_ARGS = {"metric": "metric", "iou_thr": "iou_thrs", "proposal_nums": "proposal_nums",
+            "scale_ranges": "scale_ranges"}
+OPENIMAGES_ARGS = {"iou_thr": "iou_thrs", "ioa_thr": "ioa_thrs", "scale_ranges": "scale_ranges",
+                   "use_group_of": "use_group_of", "get_supercategory": "get_supercategory"}
+METRICS = {
+    "CocoDataset": ("CocoMetric", COCO_ARGS, True),
+    "LVISV05Dataset": ("LVISMetric", COCO_ARGS, True),
+    "LVISV1Dataset": ("LVISMetric", COCO_ARGS, True),
+    "LVISDataset": ("LVISMetric", COCO_ARGS, True),
+    "Objects365V1Dataset": ("CocoMetric", COCO_ARGS, True),
+    "Objects365V2Dataset": ("CocoMetric", COCO_ARGS, True),
+    "CityscapesDataset": ("CocoMetric", COCO_ARGS, True),
+    "DeepFashionDataset": ("CocoMetric", COCO_ARGS, True),
+    "OccludedSeparatedCocoDataset": ("CocoMetric", COCO_ARGS, True),
+    "CocoPanopticDataset": ("CocoPanopticMetric", {"jsonfile_prefix": "outfile_prefix",
+                                                   "classwise": "classwise",
+                                                   "format_only": "format_only"}, True),
+    "VOCDataset": ("VOCMetric", VOC_ARGS, False),
+    "XMLDataset": ("VOCMetric", VOC_ARGS, False),
+    "WIDERFaceDataset": ("VOCMetric", VOC_ARGS, False),
+    "OpenImagesDataset": ("OpenImagesMetric", OPENIMAGES_ARGS, False),
+    "OpenImagesChallengeDataset": ("OpenImagesMetric", {"iou_thr": "iou_thrs",
+                                                        "ioa_thr": "ioa_thrs"}, False),
+}
+# `metric` values that are all the new metric computes (dropped, not a TODO)
+IMPLICIT_METRIC = {"CocoPanopticMetric": ("PQ", ["PQ"]), "OpenImagesMetric": ("mAP", ["mAP"])}
+# explicit defaults the 3.x configs write (CocoMetric: format_only=False)
+METRIC_DEFAULTS = {"CocoMetric": {"format_only": False}}
+# MMEngine prefixes every result key with the metric's default_prefix
+METRIC_PREFIX = {"CocoMetric": "coco", "LVISMetric": "lvis", "VOCMetric": "pascal_voc",
+                 "CocoPanopticMetric": "coco_panoptic", "OpenImagesMetric": "openimages",
+                 "CityScapesMetric": "cityscapes"}
+
+# ---------------------------------------------------------------------------------- models
+# 2.x HungarianAssigner(cls_cost, reg_cost, iou_cost) -> 3.x HungarianAssigner(match_costs=[...])
+HUNGARIAN_COSTS = ("cls_cost", "reg_cost", "iou_cost", "mask_cost", "dice_cost")
+# 2.x YOLOX(input_size, size_multiplier, random_size_range, random_size_interval) ->
+# 3.x data_preprocessor.batch_augments=[BatchSyncRandomResize(random_size_range (pixels),
+# interval, size_divisor)]
+YOLOX_DEFAULTS = {"size_multiplier": 32, "random_size_range": (15, 25),
+                  "random_size_interval": 10}
+# DETR-family heads whose 3.x form moved the transformer into the detector
+DETR_HEADS = {"DETRHead", "DeformableDETRHead", "Mask2FormerHead", "MaskFormerHead"}
+
+# model arguments 3.3.0 no longer takes: type -> {argument: value it may be dropped at}
+GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": False}}
+# mmdet 2.x borrowed backbones from mmcls 0.x (`custom_imports=['mmcls.models']`,
+# type='mmcls.ConvNeXt'); mmdet 3.x from mmpretrain
+PACKAGES = {"mmcls": "mmpretrain"}
+
+# ---------------------------------------------------------------------------------- hooks
+# (SyncRandomSizeHook, gone in mmdet 3.x, is in the generic rules' table of gone hooks)
+# 2.x SyncNormHook(num_last_epochs, interval, priority) -> 3.x SyncNormHook() (syncs the norm
+# buffers before every validation); priority stays (Runner.register_hook reads it)
+HOOK_ARGS_GONE = {"SyncNormHook": ("num_last_epochs", "interval")}

@@ -38,6 +38,9 @@ class PipelineSpec:
     converters: Mapping[str, Callable] = dc_field(default_factory=dict)      # extra named kinds
     finish: Optional[Callable[[List[dict], "State"], List[dict]]] = None     # last pass
     tta_model: Optional[Mapping[str, Any]] = None   # the tta_model a TestTimeAug pipeline needs
+    # also set model.data_preprocessor (same value) where the file has a model: for codebases
+    # whose inference API builds `cfg.model` alone (mmseg init_model), not through the Runner
+    preprocessor_on_model: bool = False
     # where val/test pipelines' values go when that differs (mmseg: 'test_cfg.size_divisor')
     test_preprocessor_args: Mapping[str, Optional[str]] = dc_field(default_factory=dict)
 

@@ -11,7 +11,8 @@ New behaviour (mmpretrain/datasets): BaseDataset(ann_file, metainfo, data_root, 
 working directory), CIFAR/MNIST/StanfordCars/CUB/VOC take `data_root` + `split`, `classes` (a
 list) becomes `metainfo=dict(classes=...)`, `file_client_args` has no dataset argument (the disk
 default is dropped), the sampler is `train_dataloader.sampler`, val/test batch_size is the
-train one unless `data.<split>_dataloader` said otherwise.
+train one unless `data.<split>_dataloader` said otherwise; VOC's `difficult_as_postive` is
+VOCMultiLabelMetric/VOCAveragePrecision(difficult_as_positive).
 """
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ def _convert(ds, field, split, ctx):
                                 and set(fca) <= {"backend"}):
         ctx.todo(f"{field}.file_client_args", "mmpretrain datasets take no file backend; set "
                  "backend_args on LoadImageFromFile", original=fca, anchor=field.split(".")[0])
+    for k, only in T.DROPPED_DATASET_ARGS.items():
+        if k in out and out[k] == only:
+            out.pop(k)
+    out.pop("difficult_as_postive", None)     # VOC: a metric argument now (evaluation rule)
     test = bool(out.get("test_mode", False))
     if form == "split" and "data_prefix" in out and "data_root" not in out:
         out = _front(out, data_root=out.pop("data_prefix"), split="test" if test else "train")

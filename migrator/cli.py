@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="exit 1 if any file still has old-style fields, write nothing")
     p.add_argument("--report", type=Path, help="write a JSON report (rules, warnings, not converted)")
+    p.add_argument("--report-md", type=Path, metavar="FILE",
+                   help="write a Markdown report for a pull request (summary, files changed, "
+                        "TODOs grouped by message, warnings, verification verdicts)")
     p.add_argument("--exec", dest="allow_exec", action="store_true",
                    help="execute config files that the static evaluator cannot read (as MMCV would)")
     p.add_argument("--codebase", help="mmdet, mmcls, mmseg, ... (default: detected)")
@@ -126,6 +129,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         from .verify.cli import main as verify_main
         return verify_main(argv[1:])
     args = build_parser().parse_args(argv)
+    args.argv = list(argv)
     if not (args.out_dir or args.in_place or args.check or args.diff):
         print("migrate: give -o OUT_DIR, --in-place, --check or --diff", file=sys.stderr)
         return 2
@@ -210,14 +214,15 @@ def finish(results: List[Result], jobs: List[Job], args) -> int:
                             output=r.out) for r in results]}, indent=2) + "\n")
     if not args.quiet:
         print_summary(results, sys.stderr)
-    if errors:
-        return 2
-    if (args.check or args.diff) and changed:
-        return 1
-    if getattr(args, "verify", False):          # --- verification ---
+    rc = 2 if errors else 1 if (args.check or args.diff) and changed else 0
+    verification = None
+    if rc == 0 and getattr(args, "verify", False):          # --- verification ---
         from .verify.run import verify_written
-        return verify_written(results, args)
-    return 0
+        rc, verification = verify_written(results, args)
+    if getattr(args, "report_md", None):                    # --- Markdown report ---
+        from .report_md import write_report_md
+        write_report_md(args.report_md, results, verification, args)
+    return rc
 
 
 def print_summary(results: List[Result], out) -> None:

@@ -21,6 +21,7 @@ from migrator.cli import main
 VERIFY = ROOT / "fixtures" / "verify"
 
 PRELUDE = """\
+model = dict(type='FasterRCNN')
 optimizer = dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001)
 optimizer_config = dict(grad_clip=None)
 _ds = dict(type='CocoDataset', ann_file='a.json', img_prefix='x/', pipeline=[])

@@ -90,7 +90,7 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> List[float]:
         return [lo]
     raw = (hi - lo) / n
     mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    step = min((m * mag for m in (1, 2, 5, 10)), key=lambda st: abs((hi - lo) / st - n))
     first = math.ceil(lo / step - 1e-9) * step
     return [round(first + k * step, 12) for k in range(int((hi - first) / step + 1e-9) + 1)]
 
@@ -214,6 +214,23 @@ def _cell(v: Any) -> str:
     return "" if v is None else fmt_num(v) if isinstance(v, float) else str(v)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal as compare() judges floats (rtol 1e-6, atol 1e-12)."""
+    if a is None or b is None or not isinstance(a, float) or not isinstance(b, float):
+        return a == b
+    return abs(a - b) <= 1e-12 + 1e-6 * abs(b)
+
+
+def _pair_text(a: Any, b: Any) -> Tuple[str, str]:
+    """Both values with just enough digits to tell them apart (4 when they agree)."""
+    if a is None or b is None:
+        return _cell(a), _cell(b)
+    if _same(a, b):
+        return (f"{a:.6g}", f"{b:.6g}") if isinstance(a, float) and isinstance(b, float) \
+            else (str(a), str(b))
+    return _fmt_pair(a, b)
+
+
 def value_rows(cols_old, cols_new, d: int, n: int) -> List[Dict[str, Any]]:
     """Rows of the table around iteration d: both sides' lr and momentum, the relative delta."""
     (lr_o, mom_o, ep_o), (lr_n, mom_n, _) = cols_old, cols_new
@@ -221,13 +238,12 @@ def value_rows(cols_old, cols_new, d: int, n: int) -> List[Dict[str, Any]]:
     for i in range(max(0, d - TABLE_BEFORE), min(n, d + TABLE_AFTER + 1)):
         get = lambda col: col[i] if col is not None and i < len(col) else None   # noqa: E731
         lo, ln, mo, mn = get(lr_o), get(lr_n), get(mom_o), get(mom_n)
-        lo_s, ln_s = _fmt_pair(lo, ln) if lo is not None and ln is not None else (_cell(lo), _cell(ln))
-        mo_s, mn_s = _fmt_pair(mo, mn) if mo is not None and mn is not None else (_cell(mo), _cell(mn))
         delta = rel_delta([lo], [ln], 1)[0]
-        rows.append({"iter": i, "epoch": get(ep_o), "lr_old": lo_s, "lr_new": ln_s,
-                     "delta": "" if delta is None else f"{delta:+.3g} %",
-                     "mom_old": mo_s, "mom_new": mn_s, "first": i == d,
-                     "differs": lo != ln or mo != mn})
+        rows.append({"iter": i, "epoch": get(ep_o), "first": i == d,
+                     "delta": "" if delta is None else "0" if abs(delta) < DELTA_FLOOR else
+                     f"{delta:+.3g} %", "differs": not (_same(lo, ln) and _same(mo, mn))})
+        rows[-1].update(zip(("lr_old", "lr_new"), _pair_text(lo, ln)))
+        rows[-1].update(zip(("mom_old", "mom_new"), _pair_text(mo, mn)))
     return rows
 
 
@@ -255,8 +271,10 @@ def pair_section(r, index: int) -> Dict[str, Any]:
     sec: Dict[str, Any] = {
         "index": index, "name": r.name, "old": r.old, "new": r.new, "status": r.status,
         "line": r.line(), "notes": list(r.notes), "charts": [], "zoom": [], "rows": [],
-        "checks": [{"len": c.dataset_len, "ok": bool(c.verdict and c.verdict.ok),
-                    "text": c.error or (c.verdict.message if c.verdict else "not run")}
+        "detail": r.line().split(r.name, 1)[-1].lstrip(": "),
+        "checks": [{"len": c.dataset_len, "ok": c.verdict is not None and c.verdict.ok,
+                    "text": c.error or (c.verdict.message if c.verdict is not None else
+                                        "not run")}
                    for c in r.checks],
         "old_cfg": _pretty(r.old_cfg, OLD_FIELDS), "new_cfg": _pretty(r.new_cfg, NEW_FIELDS),
     }

@@ -1,10 +1,15 @@
-"""Verify every config of the real mmdet 2.28.2 tree (schedule-only path) and print a table:
-verified / differs (by first-difference kind) / could not run (by reason).
+"""Verify the real mmdet 2.28.2 tree exactly as `migrate configs/ -o new/ --verify` does, and
+print a table: verified / differs (by first-difference kind) / could not run (by reason) /
+not trainable alone / already MMEngine-style.
 
-Old side: migrator's model of MMCV 1.7.2 on the original file; new side: the structure-preserving
-conversion (`migrate configs/ -o OUT`, cached by tests/realdata.converted_tree) run by
-`mmrun dry-run --batch` in subprocesses (one per chunk, `-j` chunks in parallel). Base files and
-partial configs (no optimizer or no runner/total_epochs) are not trainable and not counted.
+Conversion: the structure-preserving tree (`migrate configs/ -o OUT`, cached by
+tests/realdata.converted_tree). Verification: `migrator.verify.run.verify_tree` over every
+(source, output) pair of the tree, `_base_` files included, which is what the CLI calls after
+writing: a file is verified when its old config (after `_base_` merging) has a model, a training
+set, an optimizer and a run length, whatever its conversion status (children holding only
+`_base_` are unchanged by migrate and verified); others are reported "not trainable alone".
+Old side: migrator's model of MMCV 1.7.2; new side: `mmrun dry-run --batch` in `-j`
+subprocesses (the CLI uses its `-j` the same way).
 Usage: python benchmarks/verify_tree.py [-j 2] [--list KIND] [--dataset-len N,...]
 """
 import argparse
@@ -12,7 +17,6 @@ import collections
 import re
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from _common import real_configs
 
@@ -26,45 +30,27 @@ def _reason(text: str) -> str:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-j", "--jobs", type=int, default=2)
-    ap.add_argument("--chunk", type=int, default=60)
     ap.add_argument("--list", default=None, help="print the configs of one row (e.g. lr, ERROR)")
     ap.add_argument("--dataset-len", default=None)
     args = ap.parse_args()
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "tests"))
     from realdata import converted_tree
 
-    from migrator.load import load_config
-    from migrator.verify.run import load_pair, trainable, verify_configs
+    from migrator.verify.run import verify_tree
 
     t0 = time.perf_counter()
     src = real_configs("mmdet", "2.28.2")
     out = converted_tree("mmdet", "2.28.2")
     t_conv = time.perf_counter() - t0
-    pairs, skipped, unreadable = [], 0, []
+    files, missing = [], []
     for old in sorted(src.rglob("*.py")):
-        rel = old.relative_to(src)
-        if rel.parts[0] == "_base_":
-            continue
-        try:
-            cfg = load_config(old).cfg
-        except Exception as exc:
-            unreadable.append((str(rel), f"old: cannot load: {exc}"))
-            continue
-        if not trainable(cfg):
-            skipped += 1
-            continue
-        new = out / rel
-        if not new.is_file():
-            unreadable.append((str(rel), "no converted file"))
-            continue
-        pairs.append(load_pair(str(rel), old, new, old_cfg=cfg))
+        new = out / old.relative_to(src)
+        (files if new.is_file() else missing).append((old, new))
     lengths = [int(x) for x in args.dataset_len.split(",")] if args.dataset_len else None
-    chunks = [pairs[i:i + args.chunk] for i in range(0, len(pairs), args.chunk)]
     t1 = time.perf_counter()
-    with ThreadPoolExecutor(args.jobs) as pool:
-        results = [r for rs in pool.map(lambda c: verify_configs(c, lengths), chunks) for r in rs]
+    tv = verify_tree(files, lengths, jobs=args.jobs)
     t_verify = time.perf_counter() - t1
-
+    results = tv.results
     rows = collections.Counter()
     members = collections.defaultdict(list)
     for r in results:
@@ -79,19 +65,23 @@ def main():
             key = ("could not run", _reason(msg))
         rows[key] += 1
         members[key].append(r)
-    for rel, msg in unreadable:
-        rows[("could not run", _reason(msg))] += 1
-    print(f"mmdet 2.28.2: {len(results) + len(unreadable)} trainable configs "
-          f"({skipped} non-trainable skipped); conversion {t_conv:.1f} s (cached), "
-          f"verification {t_verify:.1f} s")
-    print(f"{'result':<15}{'kind / reason':<92}{'configs':>8}")
+    for old, _ in missing:
+        rows[("could not run", "no converted file")] += 1
+    for path, why in tv.skipped:
+        key = ("not trainable alone" if "not trainable" in why else why, "")
+        rows[key] += 1
+        members[key].append(path)
+    print(f"mmdet 2.28.2: {len(files) + len(missing)} files; conversion {t_conv:.1f} s (cached), "
+          f"verification {t_verify:.1f} s (-j {args.jobs})")
+    print("  " + tv.summary())
+    print(f"{'result':<24}{'kind / reason':<84}{'files':>8}")
     for (status, detail), n in sorted(rows.items(), key=lambda kv: (kv[0][0], -kv[1])):
-        print(f"{status:<15}{detail:<92}{n:>8}")
+        print(f"{status:<24}{detail:<84}{n:>8}")
     if args.list:
         for (status, detail), rs in members.items():
             if args.list in (status, detail):
                 for r in rs:
-                    print(f"  {r.line()}")
+                    print(f"  {r if isinstance(r, str) else r.line()}")
 
 
 if __name__ == "__main__":

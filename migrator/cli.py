@@ -54,7 +54,14 @@ class Result:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="migrate", description="Convert MMCV 1.x configs to MMEngine configs.")
+    from . import __version__
+    p = argparse.ArgumentParser(
+        prog="migrate", description="Convert MMCV 1.x configs to MMEngine configs.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands:\n  migrate verify OLD.py NEW.py [...]   audit a conversion done by anyone "
+               "(`migrate verify --help`)\n\nexit status: 0 done or nothing to do, 1 --check/--diff/"
+               "--verify found something, 2 an input could not be converted")
+    p.add_argument("--version", action="version", version=f"migrate (mmmigrate) {__version__}")
     p.add_argument("paths", nargs="+", type=Path, help="config files or directories")
     p.add_argument("-o", "--out-dir", type=Path, help="output directory (mirrors input layout)")
     p.add_argument("--flat", action="store_true", help="one self-contained config per input (no _base_)")
@@ -66,11 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="exit 1 if any file still has old-style fields, write nothing")
     p.add_argument("--report", type=Path, help="write a JSON report (rules, warnings, not converted)")
+    p.add_argument("--report-md", type=Path, metavar="FILE",
+                   help="write a Markdown report for a pull request (summary, files changed, "
+                        "TODOs grouped by message, warnings, verification verdicts)")
     p.add_argument("--exec", dest="allow_exec", action="store_true",
                    help="execute config files that the static evaluator cannot read (as MMCV would)")
     p.add_argument("--codebase", help="mmdet, mmcls, mmseg, ... (default: detected)")
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="parallel processes (default: one per CPU)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no summary, progress nor findings on stderr (errors still)")
     # --- verification (migrator/verify/run.py) ---
     from .verify.cli import add_verify_options
     g = p.add_argument_group("verification")
@@ -191,6 +203,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return verify_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv)
     problem = usage_error(args)
     if problem:
         parser.print_usage(sys.stderr)
@@ -325,14 +338,15 @@ def finish(results: List[Result], jobs: List[Job], args, txn=None) -> int:
         write_outputs(results, jobs, args, txn, errors)
     if not args.quiet and not args.check:
         print_summary(results, sys.stderr)
-    if errors:
-        return 2
-    if (args.check or args.diff) and changed:
-        return 1
-    if getattr(args, "verify", False):          # --- verification ---
+    rc = 2 if errors else 1 if (args.check or args.diff) and changed else 0
+    verification = None
+    if rc == 0 and getattr(args, "verify", False):          # --- verification ---
         from .verify.run import verify_written
-        return verify_written(results, args)
-    return 0
+        rc, verification = verify_written(results, args)
+    if getattr(args, "report_md", None):                    # --- Markdown report ---
+        from .report_md import write_report_md
+        write_report_md(args.report_md, results, verification, args)
+    return rc
 
 
 def write_outputs(results: List[Result], jobs: List[Job], args, txn, errors) -> None:

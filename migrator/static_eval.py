@@ -42,7 +42,7 @@ BASE_REF_IN_STR = re.compile(r"\{\{\s*(_base_(?:\.\w+|\[[^\]{}]*\])+)\s*\}\}")
 # expression (MMCV, executing the file, would fail on them too).
 _EVAL_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError,
                 MemoryError, StopIteration)
-EXEC_HINT = " (the static loader never executes configs; allow_exec=True runs such files)"
+EXEC_HINT = " (configs are read statically, never executed; `migrate --exec` runs such files)"
 
 
 class Unsupported(Exception):

@@ -21,6 +21,7 @@ from migrator.cli import main
 VERIFY = ROOT / "fixtures" / "verify"
 
 PRELUDE = """\
+model = dict(type='FasterRCNN')
 optimizer = dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001)
 optimizer_config = dict(grad_clip=None)
 _ds = dict(type='CocoDataset', ann_file='a.json', img_prefix='x/', pipeline=[])
@@ -102,8 +103,10 @@ def test_verify_artefacts_written(schedule_run):
     assert len(traces) >= 2 * len(lines)
     data = json.loads(traces[0].read_text())
     assert data["format"] == "mmmigrate-trace-rle/1" and data["max_iters"] > 0
-    html = (out / "report.html").read_text()
-    assert "<svg" in html and "step_linear_warmup_by_epoch" in html and "<script src" not in html
+    index = (out / "report.html").read_text()        # many pairs: an index, one page per pair
+    assert "step_linear_warmup_by_epoch" in index and "<script" not in index
+    pages = list((out / "report.files").glob("*step_linear_warmup_by_epoch*.html"))
+    assert len(pages) == 1 and "<svg" in pages[0].read_text()
 
 
 def test_default_lengths_cover_warmup(schedule_run):

@@ -10,7 +10,6 @@ import time
 import pytest
 
 from migrator.verify import compact, compare, expand, mmcv_trace, read_trace, write_trace
-from migrator.verify.html import MAX_POINTS, render_html, sample_indices
 
 EPOCH_LEN, EPOCHS = 10, 12            # 20 images, 2 per GPU, 1 GPU
 
@@ -144,32 +143,3 @@ def test_compare_speed_coco_1x():
     v = compare(old, new)
     assert time.perf_counter() - t0 < 0.5
     assert v.message == "iter 80630: lr old=2.0000e-04 new=2.0000e-02"
-
-
-# ---- html -----------------------------------------------------------------------------------
-
-def test_sample_indices_bounds_and_keeps():
-    idx = sample_indices(88000, keep=[51234])
-    assert len(idx) <= MAX_POINTS and idx[0] == 0 and idx[-1] == 87999
-    assert 51234 in idx and 51233 in idx and idx == sorted(set(idx))
-    steps = [1.0] * 40000 + [0.1] * 48000
-    idx = sample_indices(88000, (steps,))
-    assert 39999 in idx and 40000 in idx          # the step boundary is drawn sharp
-    assert sample_indices(5) == [0, 1, 2, 3, 4]
-
-
-def test_render_html():
-    bad = new_trace(milestones=(9, 11))
-    results = [{"name": "faster_rcnn_1x", "old_trace": OLD, "new_trace": new_trace(),
-                "verdict": compare(OLD, new_trace())},
-               {"name": "off<by>one", "old_trace": OLD, "new_trace": bad,
-                "verdict": compare(OLD, bad).to_dict()}]
-    html = render_html(results)
-    assert html.startswith("<!DOCTYPE html>") and "1/2 equivalent" in html
-    assert html.count("<svg") == 4 and html.count("<polyline") == 8
-    assert "<script" not in html and "http://" not in html.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")
-    assert 'class="first-diff">first difference: iter 80: lr old=0.0020 new=0.0200' in html
-    # the red marker sits at iteration 80 of 0..119 on a 720 px axis: 80 * 720 / 119 = 484.0
-    assert html.count('class="diffline" x1="484.0"') == 2
-    assert "off&lt;by&gt;one" in html                   # names are escaped

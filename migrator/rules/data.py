@@ -26,6 +26,10 @@ from .placement import replace_keys
 
 NAME = "data"
 
+# mmdet 2.x `train_detector` (and the other codebases' train APIs): samples_per_gpu when the
+# config does not set it. The one definition: the data rule and the MMCV model both use it.
+DEFAULT_SAMPLES_PER_GPU = 2
+
 SPLITS = ("train", "val", "test")
 TOP_LOADER_KEYS = {"samples_per_gpu", "imgs_per_gpu", "workers_per_gpu", "persistent_workers"}
 SAMPLER_KEYS = {"shuffle", "seed"}
@@ -45,7 +49,7 @@ def _loader(split: str, data: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
         raise ctx.error(f"data.{split}_dataloader", "expected a dict")
     over = dict(over)
     if split == "train":
-        batch = data.get("imgs_per_gpu", data.get("samples_per_gpu", 2))
+        batch = data.get("imgs_per_gpu", data.get("samples_per_gpu", DEFAULT_SAMPLES_PER_GPU))
         batch_field = "data.imgs_per_gpu" if "imgs_per_gpu" in data else "data.samples_per_gpu"
         persistent = data.get("persistent_workers", None)
     else:

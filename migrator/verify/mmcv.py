@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+from ..rules.data import DEFAULT_SAMPLES_PER_GPU
 from .mmcv_events import checkpoint_events, kept_after, val_events
 from .mmcv_lr import RunShape, Warmup, build_lr, build_momentum, warmup_lr, warmup_momentum
 
@@ -47,7 +48,7 @@ def samples_per_gpu(cfg: Dict[str, Any]) -> int:
     if "imgs_per_gpu" in data:
         return data["imgs_per_gpu"]
     loader = data.get("train_dataloader") or {}
-    return loader.get("samples_per_gpu", data.get("samples_per_gpu", 2))
+    return loader.get("samples_per_gpu", data.get("samples_per_gpu", DEFAULT_SAMPLES_PER_GPU))
 
 
 def config_drop_last(cfg: Dict[str, Any]) -> bool:

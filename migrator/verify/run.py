@@ -21,9 +21,9 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .mmcv import mmcv_trace, samples_per_gpu
+from .mmcv import mmcv_columns, samples_per_gpu
 from .trace import Verdict, compare
 
 MAX_ITERS = 250_000
@@ -47,6 +47,9 @@ class PairResult:
     new: str
     checks: List[Check] = field(default_factory=list)
     error: Optional[str] = None            # the pair could not be set up at all
+    old_cfg: Optional[Dict[str, Any]] = field(default=None, repr=False)
+    new_cfg: Optional[Dict[str, Any]] = field(default=None, repr=False)
+    notes: List[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -63,6 +66,15 @@ class PairResult:
     @property
     def first(self) -> Optional[Check]:
         return next((c for c in self.checks if c.error or not c.verdict.ok), None)
+
+    @property
+    def shown(self) -> Optional[Check]:
+        """The check a report draws: the longest (most realistic) dataset length among those
+        that differ, else the longest one that ran."""
+        bad = [c for c in self.checks if c.old_trace and c.new_trace and not c.verdict.ok]
+        ran = [c for c in self.checks if c.old_trace and c.new_trace]
+        pool = bad or ran
+        return max(pool, key=lambda c: c.dataset_len) if pool else None
 
     def line(self) -> str:
         st = self.status
@@ -121,37 +133,65 @@ def run_new_side(items: Sequence[Dict[str, Any]], timeout: float = 1800) -> List
     return json.loads(proc.stdout)
 
 
-def _old_traces(old_cfg, lengths, world_size) -> List[Any]:
+def _old_traces(old_cfg, lengths, world_size, validate: bool = True) -> List[Any]:
     out = []
     for n in lengths:
-        try:
-            out.append(mmcv_trace(old_cfg, n, world_size))
+        try:   # column form: 8x less memory than one dict per iteration
+            out.append(mmcv_columns(old_cfg, n, world_size, validate=validate))
         except Exception as exc:             # MMCV itself would have failed on this config
             out.append(f"old: {type(exc).__name__}: {exc}")
     return out
 
 
+def assume_batch(old_cfg: Dict[str, Any], new_cfg: Dict[str, Any]):
+    """A config with no data section (a schedule base audited on its own) has no batch size on
+    either side: both run at the one default, DEFAULT_SAMPLES_PER_GPU (mmdet's train API), given
+    to the new side as `train_dataloader.batch_size` (MMEngine's DataLoader would otherwise use
+    torch's 1), and neither validates (no val set: MMEngine builds no ValLoop, mmdet's
+    train_detector would have no `data.val` to build an EvalHook from).
+    Returns (new_cfg, note or None)."""
+    if old_cfg.get("data") is not None or new_cfg.get("train_dataloader") is not None:
+        return new_cfg, None
+    spg = int(samples_per_gpu(old_cfg))
+    return dict(new_cfg, train_dataloader={"batch_size": spg}), \
+        f"no data section: both sides at {spg} samples per GPU (the default), no validation"
+
+
 def verify_configs(pairs: Sequence[Dict[str, Any]], lengths: Optional[List[int]] = None,
-                   world_size: int = 1, full: bool = False) -> List[PairResult]:
-    """pairs: [{name, old, new, old_cfg, new_cfg}] (loaded dicts) -> one PairResult each."""
+                   world_size: int = 1, full: bool = False, jobs: int = 1) -> List[PairResult]:
+    """pairs: [{name, old, new, old_cfg, new_cfg}] (loaded dicts) -> one PairResult each. The new
+    sides run in up to `jobs` `mmrun dry-run --batch` subprocesses."""
     results, items, pending = [], [], []
     for p in pairs:
-        r = PairResult(p["name"], str(p.get("old", "")), str(p.get("new", "")))
+        r = PairResult(p["name"], str(p.get("old", "")), str(p.get("new", "")),
+                       old_cfg=p.get("old_cfg"), new_cfg=p.get("new_cfg"))
         results.append(r)
         if p.get("error"):
             r.error = p["error"]
             continue
+        new_cfg, note = assume_batch(p["old_cfg"], p["new_cfg"])
+        if note:
+            r.notes.append(note)
         try:
             lens = list(lengths) if lengths else choose_lengths(p["old_cfg"], world_size)
         except Exception as exc:
             r.error = f"old: {type(exc).__name__}: {exc}"
             continue
-        olds = _old_traces(p["old_cfg"], lens, world_size)
+        olds = _old_traces(p["old_cfg"], lens, world_size, validate=note is None)
         r.checks = [Check(n, old_trace=o if isinstance(o, dict) else None,
                           error=o if isinstance(o, str) else None) for n, o in zip(lens, olds)]
-        items.append(dict(cfg=p["new_cfg"], dataset_lens=lens, world_size=world_size, full=full))
+        items.append(dict(cfg=new_cfg, dataset_lens=lens, world_size=world_size, full=full))
         pending.append(r)
-    for r, out in zip(pending, run_new_side(items)):
+    jobs = max(1, min(jobs, len(items) // 20 + 1))      # a subprocess costs ~0.3 s to start
+    step = -(-len(items) // jobs) if items else 1
+    chunks = [items[i:i + step] for i in range(0, len(items), step)]
+    if len(chunks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(len(chunks)) as pool:
+            outs = [o for part in pool.map(run_new_side, chunks) for o in part]
+    else:
+        outs = run_new_side(items)
+    for r, out in zip(pending, outs):
         if "error" in out:
             for c in r.checks:
                 c.error = c.error or f"new: {out['error']}"
@@ -193,60 +233,119 @@ def write_traces(results: List[PairResult], trace_dir) -> None:
                     write_trace(t, out)
 
 
-def write_html(results: List[PairResult], path) -> None:
-    """H's report page: for each pair, the first differing check (else the first check)."""
-    from . import render_html
-    rows = []
-    for r in results:
-        c = r.first or (r.checks[0] if r.checks else None)
-        if c is None or c.old_trace is None or c.new_trace is None:
-            continue
-        rows.append({"name": f"{r.name} (dataset_len={c.dataset_len})", "old_trace": c.old_trace,
-                     "new_trace": c.new_trace, "verdict": c.verdict})
-    Path(path).write_text(render_html(rows), encoding="utf-8")
-
-
-def report(results: List[PairResult], out=None, trace_dir=None, html=None) -> int:
-    """Print one line per pair, write the optional artefacts; exit status 1 on any difference or
-    error, else 0."""
+def report(results: List[PairResult], out=None, trace_dir=None, html=None,
+           skipped: Sequence[Tuple[str, str]] = ()) -> int:
+    """Print one line per pair (and per skipped file), write the optional artefacts; exit status
+    1 on any difference or error, else 0."""
     out = out or sys.stdout
     for r in results:
         print(r.line(), file=out)
+    for path, why in skipped:
+        print(f"SKIPPED  {path}: {why}", file=out)
     if trace_dir:
         write_traces(results, trace_dir)
     if html:
-        write_html(results, html)
+        from .html import write_report
+        write_report(results, html, skipped)
     return 0 if all(r.status == "VERIFIED" for r in results) else 1
 
 
+# ---- trees: which files are verified -------------------------------------------------------
+
+def missing_parts(old_cfg: Dict[str, Any]) -> List[str]:
+    """What an old config lacks before MMCV's train API could run it on its own (after
+    `_base_` merging): a model, a training set, an optimizer, a run length."""
+    missing = []
+    if not isinstance(old_cfg.get("model"), dict):
+        missing.append("model")
+    data = old_cfg.get("data")
+    if not isinstance(data, dict) or data.get("train") is None:
+        missing.append("data.train")
+    if not isinstance(old_cfg.get("optimizer"), dict):
+        missing.append("optimizer")
+    if not isinstance(old_cfg.get("runner"), dict) and old_cfg.get("total_epochs") is None:
+        missing.append("runner")
+    return missing
+
+
 def trainable(old_cfg: Dict[str, Any]) -> bool:
-    """A config MMCV could train: an optimizer and a run length (bases and partial files are
-    not verified on their own)."""
-    return isinstance(old_cfg.get("optimizer"), dict) and \
-        (isinstance(old_cfg.get("runner"), dict) or old_cfg.get("total_epochs") is not None)
+    return not missing_parts(old_cfg)
 
 
-def verify_written(results, args) -> int:
-    """`migrate ... -o OUT --verify`: verify every converted, trainable file just written.
-    `results` are migrator.cli.Result objects (src, out, status)."""
+def mmengine_style(cfg: Dict[str, Any]) -> bool:
+    """Already an MMEngine config: no old optimizer, some new training field."""
+    return "optimizer" not in cfg and any(k in cfg for k in ("optim_wrapper", "train_cfg",
+                                                              "param_scheduler"))
+
+
+@dataclass
+class TreeVerification:
+    """`migrate ... --verify` over many files: the pairs verified and the files skipped."""
+    results: List[PairResult] = field(default_factory=list)
+    skipped: List[Tuple[str, str]] = field(default_factory=list)     # (output file, reason)
+
+    def counts(self) -> Dict[str, int]:
+        c = {"verified": 0, "differs": 0, "could not run": 0}
+        for r in self.results:
+            c[{"VERIFIED": "verified", "DIFFERS": "differs"}.get(r.status, "could not run")] += 1
+        c["not trainable alone"] = sum(w.startswith(NOT_TRAINABLE) for _, w in self.skipped)
+        c["already MMEngine-style"] = sum(w == ALREADY_NEW for _, w in self.skipped)
+        return c
+
+    def summary(self) -> str:
+        return "verify summary: " + ", ".join(f"{n} {k}" for k, n in self.counts().items())
+
+
+NOT_TRAINABLE = "not trainable alone"
+ALREADY_NEW = "already MMEngine-style: no MMCV 1.x side to compare"
+
+
+def plan_pairs(files: Sequence[Tuple[Any, Any]]) -> Tuple[List[Dict[str, Any]],
+                                                            List[Tuple[str, str]]]:
+    """[(old source, written output)] -> (pairs for verify_configs, skipped files with why).
+    Every file that could be trained on its own is verified, whatever its conversion status
+    (a child holding only `_base_` is unchanged by migrate but is what users train)."""
     from ..load import load_config
+    pairs, skipped = [], []
+    for src, out in files:
+        try:
+            old_cfg = load_config(src).cfg
+        except Exception:
+            pairs.append(load_pair(str(out), src, out))     # reported as ERROR, with the reason
+            continue
+        if mmengine_style(old_cfg):
+            skipped.append((str(out), ALREADY_NEW))
+            continue
+        missing = missing_parts(old_cfg)
+        if missing:
+            skipped.append((str(out), f"{NOT_TRAINABLE} (no {', '.join(missing)})"))
+            continue
+        pairs.append(load_pair(str(out), src, out, old_cfg=old_cfg))
+    return pairs, skipped
+
+
+def verify_tree(files: Sequence[Tuple[Any, Any]], lengths=None, world_size: int = 1,
+                full: bool = False, jobs: int = 1) -> TreeVerification:
+    """What `migrate ... -o OUT --verify` does after writing (benchmarks/verify_tree.py too)."""
+    pairs, skipped = plan_pairs(files)
+    return TreeVerification(verify_configs(pairs, lengths, world_size, full, jobs), skipped)
+
+
+def verify_written(results, args) -> Tuple[int, Optional[TreeVerification]]:
+    """`migrate ... -o OUT --verify`: verify every written output that is trainable alone.
+    `results` are migrator.cli.Result objects (src, out, status). Returns (exit status, what
+    was verified)."""
     if getattr(args, "in_place", False):
         print("migrate: error: --verify needs the old files: use -o OUT_DIR, not --in-place",
               file=sys.stderr)
-        return 2
-    pairs = []
-    for r in results:
-        if r.status != "converted" or not r.out or not Path(r.out).is_file():
-            continue
-        try:
-            old_cfg = load_config(r.src).cfg
-        except Exception:
-            continue                            # reported by the conversion already
-        if not trainable(old_cfg):
-            continue
-        pairs.append(load_pair(r.out, r.src, r.out, old_cfg=old_cfg))
-    if not pairs:
-        print("migrate: --verify: no trainable config among the outputs", file=sys.stderr)
-        return 0
-    res = verify_configs(pairs, args.dataset_len, args.world_size, args.full)
-    return report(res, sys.stdout, args.trace_dir, args.html)
+        return 2, None
+    files = [(r.src, r.out) for r in results
+             if r.status != "error" and r.out and Path(r.out).is_file()]
+    tv = verify_tree(files, args.dataset_len, args.world_size, args.full,
+                     getattr(args, "jobs", 1) or 1)
+    rc = report(tv.results, sys.stdout, args.trace_dir, args.html, tv.skipped)
+    print(tv.summary(), file=sys.stdout)
+    if not tv.results:
+        print("migrate: --verify: no config among the outputs is trainable on its own",
+              file=sys.stderr)
+    return rc, tv

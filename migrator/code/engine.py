@@ -224,13 +224,14 @@ def migrate_source(text: str, path: str = "<string>", target: str = "mmengine") 
         new = MetadataWrapper(module).visit(engine)
         ctx = engine.ctx
         context = CodemodContext(filename=path)
-        for mod, name, asname in ctx.maybe_unused:
-            RemoveImportsVisitor.remove_unused_import(context, mod, name, asname)
-        if ctx.maybe_unused:
-            new = RemoveImportsVisitor(context).transform_module(new)
         items = [ImportItem(m, n, a) for m, n, a in dict.fromkeys(ctx.imports)]
         if items:
             new = AddImportsVisitor(context, items).transform_module(new)
+        context2 = CodemodContext(filename=path)
+        for mod, name, asname in ctx.maybe_unused:
+            RemoveImportsVisitor.remove_unused_import(context2, mod, name, asname)
+        if ctx.maybe_unused:
+            new = RemoveImportsVisitor(context2).transform_module(new)
         from .fixers.residual import residual_imports
         new = residual_imports(new, ctx)
         new_text = new.code

@@ -10,9 +10,15 @@ from .hook_runner_attrs import HookRunnerAttrsFixer
 from .hook_signatures import HookSignaturesFixer
 from .imports import ImportsFixer
 from .logger import LoggerFixer
+from .model_steps import ModelStepsFixer
+from .optim_constructor import OptimConstructorFixer
 from .parallel import ParallelFixer
+from .runner_loop import RunnerLoopFixer
 
 FIXERS = [
+    RunnerLoopFixer,        # MC301
+    OptimConstructorFixer,  # MC303
+    ModelStepsFixer,        # MC401
     HookSignaturesFixer,    # MC201
     HookGenericFixer,       # MC202
     HookHelpersFixer,       # MC203

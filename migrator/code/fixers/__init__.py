@@ -10,6 +10,7 @@ from .hook_runner_attrs import HookRunnerAttrsFixer
 from .hook_signatures import HookSignaturesFixer
 from .imports import ImportsFixer
 from .logger import LoggerFixer
+from .lr_updater import LrUpdaterFixer
 from .model_steps import ModelStepsFixer
 from .optim_constructor import OptimConstructorFixer
 from .parallel import ParallelFixer
@@ -18,6 +19,7 @@ from .runner_loop import RunnerLoopFixer
 FIXERS = [
     RunnerLoopFixer,        # MC301
     OptimConstructorFixer,  # MC303
+    LrUpdaterFixer,         # MC302
     ModelStepsFixer,        # MC401
     HookSignaturesFixer,    # MC201
     HookGenericFixer,       # MC202

@@ -29,6 +29,13 @@ def _in_decorator(ctx, node) -> bool:
     return isinstance(parent, cst.Decorator)
 
 
+def _lr_base(ctx, node) -> bool:
+    parent = ctx.parent(node)
+    cls = ctx.cls()
+    return isinstance(parent, cst.Arg) and isinstance(ctx.parent(parent), cst.ClassDef) and \
+        cls is not None and cls.kind == "lr_hook"
+
+
 class ImportsFixer:
     def leave_ImportFrom(self, ctx, original: cst.ImportFrom, updated: cst.ImportFrom):
         if original.relative or isinstance(original.names, cst.ImportStar):
@@ -67,7 +74,8 @@ class ImportsFixer:
         t = tables.NAMES[q]
         old = q.rpartition(".")[2]
         if t.kind == "todo":
-            if not _in_decorator(ctx, original):       # decorators: MC103 removes them
+            if not _in_decorator(ctx, original) and not _lr_base(ctx, original):
+                # decorators: MC103 removes them; LrUpdaterHook bases: MC302 rewrites them
                 ctx.todo(original, CODE, f"{old}: {t.todo}")
         elif t.kind == "rename" and original.value == old and t.name != old \
                 and ctx.can_import(t.module, t.name):

@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "checkpoint trace under MMCV 1.x and the new one under MMEngine; exit 1 "
                         "on any difference")
     add_verify_options(g)
+    from .code.cli import add_code_options     # --- code (migrator/code) ---
+    add_code_options(p)
     return p
 
 
@@ -139,6 +141,17 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"migrate: error: {job.src}: output would overwrite the source (use --in-place)",
                   file=sys.stderr)
             return 2
+    # --- code (migrator/code): modules with imports/functions/classes are code, not configs ---
+    from .code.cli import run_code_jobs, split_code_jobs
+    jobs, code_jobs = split_code_jobs(jobs)
+    args.code_results = run_code_jobs(code_jobs, args)      # merged into the results in finish()
+    if code_jobs and not jobs:
+        return finish([], [], args)
+    if code_jobs and not (args.flat or args.check):
+        code_srcs = {str(j.src.resolve()) for j in code_jobs}
+        args.paths = [p for p in args.paths if str(p.resolve()) not in code_srcs]
+        args.skip_code = code_srcs
+    # --- end code ---
     if args.flat or args.check:
         return finish(_run_all(jobs, args), jobs, args)
     return run_tree(args)
@@ -155,7 +168,8 @@ def run_tree(args) -> int:
                   flush=True)
     try:
         tree = convert_tree(args.paths, jobs=args.jobs, codebase=args.codebase,
-                            allow_exec=args.allow_exec, progress=progress)
+                            allow_exec=args.allow_exec, progress=progress,
+                            skip=getattr(args, "skip_code", None))
     except MigrateError as exc:
         print(f"migrate: error: {exc}", file=sys.stderr)
         return 2
@@ -183,6 +197,8 @@ def run_tree(args) -> int:
 
 
 def finish(results: List[Result], jobs: List[Job], args) -> int:
+    code_results, code_jobs = getattr(args, "code_results", ([], []))     # --- code ---
+    results, jobs = list(results) + code_results, list(jobs) + code_jobs
     errors = [r for r in results if r.status == "error"]
     changed = [r for r in results if r.status == "converted"]
     for r in errors:

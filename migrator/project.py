@@ -38,13 +38,15 @@ class TreeResult:
     root: str = ""
 
 
-def discover(paths: Sequence[Path]) -> Dict[str, List[str]]:
-    """Every config file to convert (absolute path) -> its bases, including inherited files."""
+def discover(paths: Sequence[Path], skip=None) -> Dict[str, List[str]]:
+    """Every config file to convert (absolute path) -> its bases, including inherited files.
+    `skip`: files that are code, not configs (migrator/code)."""
     todo: List[str] = []
     for p in paths:
         if p.is_dir():
             todo += [str(f.resolve()) for f in sorted(p.rglob("*.py"))
-                     if not any(part.startswith(".") for part in f.relative_to(p).parts)]
+                     if not any(part.startswith(".") for part in f.relative_to(p).parts)
+                     and str(f.resolve()) not in (skip or ())]
         else:
             todo.append(str(p.resolve()))
     graph: Dict[str, List[str]] = {}
@@ -221,10 +223,10 @@ def _stage(out: Path, text: str) -> None:
 
 
 def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str] = None,
-                 allow_exec: bool = False, progress=None) -> List[TreeResult]:
+                 allow_exec: bool = False, progress=None, skip=None) -> List[TreeResult]:
     """Convert every file under/inherited by `paths`. Nothing is written outside a temp dir:
     the caller writes `res.text` for each result (atomically)."""
-    graph = discover(paths)
+    graph = discover(paths, skip)
     root = common_root(list(graph), paths)
     codebase = codebase or tree_codebase(list(graph))
     withheld = plan_withheld(graph, codebase, allow_exec)

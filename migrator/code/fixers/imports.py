@@ -1,0 +1,102 @@
+"""MC101 imports: MMCV 1.x runner/utils/parallel names -> their MMEngine 0.10 homes.
+
+MMCV 1.x: `from mmcv.runner import Hook, HOOKS, BaseModule, load_checkpoint, get_dist_info, ...`,
+`from mmcv.utils import Config, DictAction, Registry`, `mmcv.Config`, `from mmcv.parallel import
+MMDistributedDataParallel`. MMEngine 0.10: the same objects in `mmengine.hooks`, `mmengine.registry`
+(`OPTIMIZER_BUILDERS` -> `OPTIM_WRAPPER_CONSTRUCTORS`), `mmengine.model`, `mmengine.runner`,
+`mmengine.dist`, `mmengine.config`, `mmengine.utils`, `mmengine.fileio` (runner migration guide,
+"Migrate the training script"; hook guide, "Function Comparison"). The table is `tables.NAMES`.
+
+Every use is resolved by qualified name: `from mmcv.runner import Hook as H` keeps `H`
+(`from mmengine.hooks import Hook as H`); `R.Hook` / `mmcv.runner.Hook` become `Hook` with an
+import; a renamed name imported without alias is renamed at every use. Names with no MMEngine
+equivalent keep their import and get a TODO at each use naming the replacement.
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from .. import tables
+from ._util import dotted
+
+CODE = "MC101"
+
+
+def _in_decorator(ctx, node) -> bool:
+    parent = ctx.parent(node)
+    if isinstance(parent, cst.Call):
+        parent = ctx.parent(parent)
+    return isinstance(parent, cst.Decorator)
+
+
+def _lr_base(ctx, node) -> bool:
+    parent = ctx.parent(node)
+    cls = ctx.cls()
+    return isinstance(parent, cst.Arg) and isinstance(ctx.parent(parent), cst.ClassDef) and \
+        cls is not None and cls.kind == "lr_hook"
+
+
+class ImportsFixer:
+    def leave_ImportFrom(self, ctx, original: cst.ImportFrom, updated: cst.ImportFrom):
+        if original.relative or isinstance(original.names, cst.ImportStar):
+            return updated
+        mod = dotted(original.module)
+        if not mod or not (mod == "mmcv" or mod.startswith("mmcv.")):
+            return updated
+        keep = []
+        for alias in original.names:
+            name = dotted(alias.name)
+            asname = alias.asname.name.value if alias.asname else None
+            t = tables.NAMES.get(f"{mod}.{name}")
+            if t is None or t.kind != "rename":
+                if t is not None:
+                    ctx.drop_if_unused(mod, name, asname)    # its uses are rewritten or TODO
+                keep.append(alias)
+                continue
+            if not ctx.can_import(t.module, t.name):
+                ctx.todo(original, CODE, f"{ctx.module(t.module)} has no {t.name}: "
+                                         f"use {t.module}.{t.name}")
+                keep.append(alias)
+                continue
+            ctx.add_import(t.module, t.name, asname if asname != t.name else None)
+            ctx.applied(CODE)
+        if len(keep) == len(original.names):
+            return updated
+        if not keep:
+            return cst.RemoveFromParent()
+        keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(names=keep)
+
+    def leave_Name(self, ctx, original: cst.Name, updated: cst.Name):
+        q = ctx.qname_in(original, tables.NAMES)
+        if q is None:
+            return updated
+        t = tables.NAMES[q]
+        old = q.rpartition(".")[2]
+        if t.kind == "todo":
+            if not _in_decorator(ctx, original) and not _lr_base(ctx, original):
+                # decorators: MC103 removes them; LrUpdaterHook bases: MC302 rewrites them
+                ctx.todo(original, CODE, f"{old}: {t.todo}")
+        elif t.kind == "rename" and original.value == old and t.name != old \
+                and ctx.can_import(t.module, t.name):
+            ctx.applied(CODE)
+            return updated.with_changes(value=t.name)
+        return updated
+
+    def leave_Attribute(self, ctx, original: cst.Attribute, updated: cst.Attribute):
+        q = ctx.qname_in(original, tables.NAMES)
+        if q is None or dotted(original) is None:
+            return updated
+        t = tables.NAMES[q]
+        head = dotted(original.value)
+        if t.kind == "todo":
+            ctx.todo(original, CODE, f"{q.rpartition('.')[2]}: {t.todo}")
+            return updated
+        if t.kind != "rename" or not ctx.can_import(t.module, t.name):
+            return updated
+        ctx.add_import(t.module, t.name)
+        base_q = {n for n in ctx.qnames(original.value)} or {head}
+        for b in base_q:
+            ctx.drop_if_unused(b, None, head if head != b else None)
+        ctx.applied(CODE)
+        return cst.Name(t.name)

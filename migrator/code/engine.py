@@ -217,7 +217,12 @@ def migrate_source(text: str, path: str = "<string>", target: str = "mmengine") 
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        res.error = f"{path}:{exc.raw_line}: cannot parse: {exc.message}"
+        line, msg = exc.raw_line, exc.message
+        try:
+            compile(text, path, "exec")
+        except SyntaxError as py_exc:          # Python's own location is the precise one
+            line, msg = py_exc.lineno, py_exc.msg
+        res.error = f"{path}:{line}: cannot parse: {msg}"
         return res
     try:
         engine = Engine([f() for f in FIXERS], target)

@@ -217,16 +217,23 @@ def migrate_source(text: str, path: str = "<string>", target: str = "mmengine") 
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        res.error = f"{path}:{exc.raw_line}: cannot parse: {exc.message}"
+        line, msg = exc.raw_line, exc.message
+        try:
+            compile(text, path, "exec")
+        except SyntaxError as py_exc:          # Python's own location is the precise one
+            line, msg = py_exc.lineno, py_exc.msg
+        res.error = f"{path}:{line}: cannot parse: {msg}"
         return res
     try:
         engine = Engine([f() for f in FIXERS], target)
         new = MetadataWrapper(module).visit(engine)
         ctx = engine.ctx
-        context = CodemodContext(filename=path)
-        items = [ImportItem(m, n, a) for m, n, a in dict.fromkeys(ctx.imports)]
-        if items:
-            new = AddImportsVisitor(context, items).transform_module(new)
+        # libcst cannot sort `Hook as H` against `Hook` in one batch: aliased ones go first
+        wanted = list(dict.fromkeys(ctx.imports))
+        for batch in ([i for i in wanted if i[2]], [i for i in wanted if not i[2]]):
+            if batch:
+                new = AddImportsVisitor(CodemodContext(filename=path),
+                                        [ImportItem(*i) for i in batch]).transform_module(new)
         context2 = CodemodContext(filename=path)
         for mod, name, asname in ctx.maybe_unused:
             RemoveImportsVisitor.remove_unused_import(context2, mod, name, asname)
@@ -238,6 +245,9 @@ def migrate_source(text: str, path: str = "<string>", target: str = "mmengine") 
         compile(new_text, path, "exec")
     except SyntaxError as exc:      # all or nothing: never hand back a broken file
         res.error = f"{path}:{exc.lineno}: internal: the rewrite does not compile: {exc.msg}"
+        return res
+    except Exception as exc:        # a fixer failed: the file stays as it was
+        res.error = f"{path}: internal: code migration failed ({type(exc).__name__}: {exc})"
         return res
     res.new_text = new_text
     res.findings = sorted(ctx.findings, key=lambda f: (f.line, f.code))

@@ -43,8 +43,24 @@ def module_names(module: str) -> FrozenSet[str]:
                 pkg = module if src.name == "__init__.py" else module.rpartition(".")[0]
                 parent = pkg.split(".")[: len(pkg.split(".")) - max(node.level - 1, 0)]
                 sub = ".".join(parent + ([node.module] if node.module else []))
-                names |= module_names(sub if node.level else node.module or "")
+                names |= star_names(sub if node.level else node.module or "")
     return frozenset(names)
+
+
+@lru_cache(maxsize=None)
+def star_names(module: str) -> FrozenSet[str]:
+    """What `from module import *` binds: `__all__` when the module lists it."""
+    src = _source(module)
+    if src is None:
+        return frozenset()
+    for node in ast.parse(src.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__"
+                                                for t in node.targets):
+            try:
+                return frozenset(ast.literal_eval(node.value))
+            except ValueError:
+                break
+    return frozenset(n for n in module_names(module) if not n.startswith("_"))
 
 
 def runtime_provides(module: str, name: Optional[str]) -> bool:

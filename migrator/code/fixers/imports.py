@@ -36,6 +36,26 @@ def _lr_base(ctx, node) -> bool:
         cls is not None and cls.kind == "lr_hook"
 
 
+def _drop_root_import(ctx, node: cst.Attribute) -> None:
+    """The import that bound the head of `a.b.Name` may now be unused."""
+    root = node
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return
+    n = root.value
+    for q in ctx.qnames(root):
+        if q == n or q.split(".")[0] == n:           # import mmcv / import mmcv.runner
+            ctx.drop_if_unused(q)
+            head = dotted(node.value) or ""
+            if head.startswith(q + "."):             # mmcv.runner.Hook with `import mmcv.runner`
+                ctx.drop_if_unused(head)
+        elif q.endswith("." + n):                    # from mmcv import runner
+            ctx.drop_if_unused(q[: -len(n) - 1], n)
+        else:                                        # import mmcv.runner as R
+            ctx.drop_if_unused(q, None, n)
+
+
 class ImportsFixer:
     def leave_ImportFrom(self, ctx, original: cst.ImportFrom, updated: cst.ImportFrom):
         if original.relative or isinstance(original.names, cst.ImportStar):
@@ -95,8 +115,6 @@ class ImportsFixer:
         if t.kind != "rename" or not ctx.can_import(t.module, t.name):
             return updated
         ctx.add_import(t.module, t.name)
-        base_q = {n for n in ctx.qnames(original.value)} or {head}
-        for b in base_q:
-            ctx.drop_if_unused(b, None, head if head != b else None)
+        _drop_root_import(ctx, original)
         ctx.applied(CODE)
         return cst.Name(t.name)

@@ -25,7 +25,7 @@ SHIM = '''
 class LrUpdaterHook(Hook):
     """MMCV 1.x's LrUpdaterHook on MMEngine's hook API (written by mmmigrate, MC302).
 
-    Same arguments and formulas as mmcv.runner.LrUpdaterHook 1.7.2; subclasses implement
+    Same arguments and formulas as MMCV 1.7.2's LrUpdaterHook; subclasses implement
     get_lr(runner, base_lr). A single optimizer (runner.optim_wrapper.optimizer).
     """
     priority = 'VERY_HIGH'

@@ -64,10 +64,24 @@ RUNTIME_EDITS: List[Tuple[str, str, str, str]] = [
 ]
 
 
-def migrate_project(dst: Path, target: str = "mmengine") -> Dict[str, list]:
-    from migrator.cli import main as migrate
+def migrate_code(text: str, path: str, target: str) -> Tuple[str, list]:
+    """One Python file through the code migration: the script templates / apis rewrite first
+    (`rewrite_script`), then the fixers (`migrate_source`). (What `migrate` does once the code
+    engine calls `rewrite_script`.)"""
     from migrator.code import migrate_source
     from migrator.code.scripts import rewrite_script
+    found: list = []
+    script = rewrite_script(text, path, target)
+    if script is not None:
+        text, found = script[0], list(script[1])
+    res = migrate_source(text, path, target)
+    if res.error:
+        raise RuntimeError(res.error)
+    return res.new_text, found + [str(x) for x in res.findings]
+
+
+def migrate_project(dst: Path, target: str = "mmengine") -> Dict[str, list]:
+    from migrator.cli import main as migrate
     if dst.exists():
         shutil.rmtree(dst)
     findings: Dict[str, list] = {}
@@ -83,16 +97,8 @@ def migrate_project(dst: Path, target: str = "mmengine") -> Dict[str, list]:
         if f.suffix != ".py":
             shutil.copy(f, out)
             continue
-        text = f.read_text()
-        found: list = []
-        script = rewrite_script(text, str(rel), target)
-        if script is not None:
-            text, found = script[0], list(script[1])
-        res = migrate_source(text, str(rel), target)
-        if res.error:
-            raise RuntimeError(res.error)
-        out.write_text(res.new_text)
-        findings[str(rel)] = found + [str(x) for x in res.findings]
+        new, findings[str(rel)] = migrate_code(f.read_text(), str(rel), target)
+        out.write_text(new)
     for rel, old, new, why in MANUAL_EDITS + (RUNTIME_EDITS if target == "runtime" else []):
         p = dst / rel
         text = p.read_text()

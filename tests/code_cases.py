@@ -32,10 +32,24 @@ def cases() -> List[Case]:
     return out
 
 
+_LOAD_DIR = None
+
+
 @lru_cache(maxsize=None)
 def load_expected(fixer: str, name: str):
-    """Import fixtures/code/<fixer>/<name>_new.py as a module (once)."""
-    path = FIXTURES / fixer / f"{name}_new.py"
+    """Migrate fixtures/code/<fixer>/<name>_old.py now (the code under test, not the stored
+    expected file, which test_code_cases pins it to) and import the result as a module, once:
+    its classes register in real registries."""
+    global _LOAD_DIR
+    import tempfile
+    from migrator.code import migrate_source
+    if _LOAD_DIR is None:
+        _LOAD_DIR = Path(tempfile.mkdtemp(prefix="mmmigrate-code-"))
+    old = FIXTURES / fixer / f"{name}_old.py"
+    res = migrate_source(old.read_text(), str(old))
+    assert res.error is None, res.error
+    path = _LOAD_DIR / f"{fixer}_{name}.py"
+    path.write_text(res.new_text)
     mod_name = f"_mmmigrate_case_{fixer}_{name}"
     spec = importlib.util.spec_from_file_location(mod_name, path)
     mod = importlib.util.module_from_spec(spec)

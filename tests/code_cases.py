@@ -82,5 +82,25 @@ def uncovered_old_api(text: str) -> List[str]:
                 covered.update(range(first, node.end_lineno + 1))
                 break
             above -= 1
-    return [f"{i + 1}: {l}" for i, l in enumerate(lines)
-            if OLD_API.search(l) and not l.strip().startswith("#") and i + 1 not in covered]
+    code = _code_only(text).splitlines()
+    return [f"{i + 1}: {lines[i]}" for i, l in enumerate(code)
+            if OLD_API.search(l) and i + 1 not in covered]
+
+
+def _code_only(text: str) -> str:
+    """`text` with comments and string literals blanked (docstrings mention old APIs)."""
+    import io
+    import tokenize
+    lines = text.splitlines(True)
+    out = [list(l) for l in lines]
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type in (tokenize.COMMENT, tokenize.STRING):
+            (r1, c1), (r2, c2) = tok.start, tok.end
+            for r in range(r1, r2 + 1):
+                row = out[r - 1]
+                a = c1 if r == r1 else 0
+                b = c2 if r == r2 else len(row)
+                for c in range(a, min(b, len(row))):
+                    if row[c] != "\n":
+                        row[c] = " "
+    return "".join("".join(r) for r in out)

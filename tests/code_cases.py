@@ -32,10 +32,24 @@ def cases() -> List[Case]:
     return out
 
 
+_LOAD_DIR = None
+
+
 @lru_cache(maxsize=None)
 def load_expected(fixer: str, name: str):
-    """Import fixtures/code/<fixer>/<name>_new.py as a module (once)."""
-    path = FIXTURES / fixer / f"{name}_new.py"
+    """Migrate fixtures/code/<fixer>/<name>_old.py now (the code under test, not the stored
+    expected file, which test_code_cases pins it to) and import the result as a module, once:
+    its classes register in real registries."""
+    global _LOAD_DIR
+    import tempfile
+    from migrator.code import migrate_source
+    if _LOAD_DIR is None:
+        _LOAD_DIR = Path(tempfile.mkdtemp(prefix="mmmigrate-code-"))
+    old = FIXTURES / fixer / f"{name}_old.py"
+    res = migrate_source(old.read_text(), str(old))
+    assert res.error is None, res.error
+    path = _LOAD_DIR / f"{fixer}_{name}.py"
+    path.write_text(res.new_text)
     mod_name = f"_mmmigrate_case_{fixer}_{name}"
     spec = importlib.util.spec_from_file_location(mod_name, path)
     mod = importlib.util.module_from_spec(spec)
@@ -68,5 +82,25 @@ def uncovered_old_api(text: str) -> List[str]:
                 covered.update(range(first, node.end_lineno + 1))
                 break
             above -= 1
-    return [f"{i + 1}: {l}" for i, l in enumerate(lines)
-            if OLD_API.search(l) and not l.strip().startswith("#") and i + 1 not in covered]
+    code = _code_only(text).splitlines()
+    return [f"{i + 1}: {lines[i]}" for i, l in enumerate(code)
+            if OLD_API.search(l) and i + 1 not in covered]
+
+
+def _code_only(text: str) -> str:
+    """`text` with comments and string literals blanked (docstrings mention old APIs)."""
+    import io
+    import tokenize
+    lines = text.splitlines(True)
+    out = [list(l) for l in lines]
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type in (tokenize.COMMENT, tokenize.STRING):
+            (r1, c1), (r2, c2) = tok.start, tok.end
+            for r in range(r1, r2 + 1):
+                row = out[r - 1]
+                a = c1 if r == r1 else 0
+                b = c2 if r == r2 else len(row)
+                for c in range(a, min(b, len(row))):
+                    if row[c] != "\n":
+                        row[c] = " "
+    return "".join("".join(r) for r in out)

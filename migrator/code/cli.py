@@ -56,10 +56,21 @@ def run_code_job(job, args):
                       if not f.todo] + [f"{job.src}:{f.line}: {f.code}: TODO {f.message}"
                                         for f in res.findings if f.todo]
     if res.changed:
+        out.old_fields.insert(0, f"{job.src}:{_first_change(text, res.new_text)}: "
+                                 f"{', '.join(sorted(res.rules)) or 'MC900'}: MMCV 1.x code to migrate")
         out.status, out.text = "converted", res.new_text
     elif not args.in_place and job.out is not None and not args.check and not args.diff:
         out.text = text                     # -o OUT/ mirrors the whole project, code included
     return out
+
+
+def _first_change(old: str, new: str) -> int:
+    import difflib
+    for tag, i1, _, _, _ in difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(),
+                                                    autojunk=False).get_opcodes():
+        if tag != "equal":
+            return i1 + 1
+    return 1
 
 
 def run_code_jobs(jobs, args) -> Tuple[List, List]:

@@ -86,10 +86,19 @@ class Ctx:
         return {q.name for q in self._engine.get_metadata(QualifiedNameProvider, node, set())}
 
     def qname_in(self, node: cst.CSTNode, table) -> Optional[str]:
+        from .tables import NAMES, lookup
         for q in sorted(self.qnames(node)):
             if q in table:
                 return q
+            if table is NAMES and lookup(q):
+                return lookup(q)
         return None
+
+    def api_qnames(self, node: cst.CSTNode) -> Set[str]:
+        """Qualified names with submodule paths folded (mmcv.runner.hooks.logger.X ->
+        mmcv.runner.X), for matching against the tables."""
+        from .tables import lookup
+        return {lookup(q) or q for q in self.qnames(node)}
 
     def line(self, node: cst.CSTNode) -> int:
         try:

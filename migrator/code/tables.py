@@ -74,9 +74,11 @@ _RUNNER: Dict[str, Tuple[str, str]] = {
     "Priority": ("mmengine.runner", "Priority"),
     "get_priority": ("mmengine.runner", "get_priority"),
     "set_random_seed": ("mmengine.runner", "set_random_seed"),
-    "EpochBasedRunner": ("mmengine.runner", "EpochBasedTrainLoop"),
-    "IterBasedRunner": ("mmengine.runner", "IterBasedTrainLoop"),
 }
+# Runner classes: a subclass becomes a loop (MC301), `isinstance(runner, EpochBasedRunner)` tests
+# the runner's train loop, an annotation names mmengine.runner.Runner; any other use is a TODO.
+RUNNER_CLASSES = {"EpochBasedRunner": "EpochBasedTrainLoop", "IterBasedRunner": "IterBasedTrainLoop",
+                  "BaseRunner": None, "Runner": "EpochBasedTrainLoop"}
 _RUNNER_TODO: Dict[str, str] = {
     "auto_fp16": "MMEngine has no auto_fp16: train with optim_wrapper=dict(type='AmpOptimWrapper', ...) "
                  "(mmengine.optim.AmpOptimWrapper) or torch.autocast",
@@ -89,6 +91,8 @@ _RUNNER_TODO: Dict[str, str] = {
     "build_optimizer_constructor": "mmengine.registry.OPTIM_WRAPPER_CONSTRUCTORS.build(cfg)",
     "BaseRunner": "mmengine.runner.Runner; custom training logic goes in a loop (mmengine.registry.LOOPS)",
     "Runner": "mmengine.runner.Runner (built from the config) with train_cfg=dict(by_epoch=True, ...)",
+    "EpochBasedRunner": "mmengine.runner.Runner with train_cfg=dict(type='EpochBasedTrainLoop', ...)",
+    "IterBasedRunner": "mmengine.runner.Runner with train_cfg=dict(type='IterBasedTrainLoop', ...)",
     "LogBuffer": "runner.message_hub (mmengine.logging.MessageHub: update_scalar/get_scalar)",
     "OptimizerHook": "backward and step live in the OptimWrapper: optim_wrapper=dict(clip_grad=...)",
     "Fp16OptimizerHook": "optim_wrapper=dict(type='AmpOptimWrapper', loss_scale=...)",
@@ -182,16 +186,51 @@ NAMES: Dict[str, Target] = {
 # `mmcv.Config` etc.: the top-level `mmcv` package re-exported mmcv.utils (in UTILS_MODULES);
 # what mmcv 2.x still provides (mmcv.imread, mmcv.cnn, ...) is not runner API and stays.
 
-# MMCV modules whose every name is runner API (a residual import from them is a TODO).
-RUNNER_API_MODULES = RUNNER_MODULES + PARALLEL_MODULES + tuple(m for m in UTILS_MODULES if m != "mmcv")
+_API_ROOTS = ("mmcv.runner", "mmcv.parallel", "mmcv.utils", "mmcv.fileio")
+
+
+def lookup(qname: str) -> Optional[str]:
+    """The NAMES key for a qualified name, also when it was imported from a submodule that the
+    table does not list (`mmcv.runner.hooks.logger.wandb.WandbLoggerHook`)."""
+    if qname in NAMES:
+        return qname
+    for root in _API_ROOTS:
+        if qname.startswith(root + "."):
+            key = f"{root}.{qname.rpartition('.')[2]}"
+            return key if key in NAMES else None
+    return None
+
+
+def is_api_module(module: str) -> bool:
+    return any(module == r or module.startswith(r + ".") for r in _API_ROOTS)
+
+
 
 # ---- hooks --------------------------------------------------------------------------------
 # MMCV hook classes (any base resolving here makes a class an MMCV hook).
 HOOK_BASES = {f"{m}.{n}" for m in RUNNER_MODULES
               for n in ("Hook", "CheckpointHook", "DistSamplerSeedHook", "IterTimerHook",
                         "SyncBuffersHook", "EMAHook", "LoggerHook", "EvalHook", "DistEvalHook",
-                        "OptimizerHook", "TextLoggerHook", "ClosureHook")}
+                        "OptimizerHook", "TextLoggerHook", "ClosureHook", "WandbLoggerHook",
+                        "TensorboardLoggerHook", "MlflowLoggerHook", "PaviLoggerHook",
+                        "NeptuneLoggerHook", "DvcliveLoggerHook", "SegmindLoggerHook",
+                        "ClearMLLoggerHook", "Fp16OptimizerHook", "MomentumUpdaterHook",
+                        "GradientCumulativeOptimizerHook", "ProfilerHook", "EmptyCacheHook")}
 LR_HOOK_BASES = {f"{m}.LrUpdaterHook" for m in RUNNER_MODULES}
+# MMCV's built-in policy hooks -> the MMEngine parameter scheduler of the same policy
+# (param-scheduler migration guide; None: no MMEngine scheduler of that shape).
+POLICY_SCHEDULERS = {
+    "FixedLrUpdaterHook": "ConstantLR", "StepLrUpdaterHook": "MultiStepLR / StepLR",
+    "ExpLrUpdaterHook": "ExponentialLR", "PolyLrUpdaterHook": "PolyLR",
+    "InvLrUpdaterHook": None, "CosineAnnealingLrUpdaterHook": "CosineAnnealingLR",
+    "FlatCosineAnnealingLrUpdaterHook": "ConstantLR + CosineAnnealingLR",
+    "CosineRestartLrUpdaterHook": "CosineRestartLR", "CyclicLrUpdaterHook": None,
+    "OneCycleLrUpdaterHook": "OneCycleLR", "LinearAnnealingLrUpdaterHook": "LinearLR",
+    "StepMomentumUpdaterHook": "MultiStepMomentum / StepMomentum",
+    "CosineAnnealingMomentumUpdaterHook": "CosineAnnealingMomentum",
+    "LinearAnnealingMomentumUpdaterHook": "LinearMomentum", "CyclicMomentumUpdaterHook": None,
+    "OneCycleMomentumUpdaterHook": None,
+}
 RUNNER_BASES = {f"{m}.{n}": n for m in RUNNER_MODULES for n in ("EpochBasedRunner", "IterBasedRunner")}
 CONSTRUCTOR_BASES = {f"{m}.DefaultOptimizerConstructor" for m in RUNNER_MODULES}
 MODEL_BASES = {f"{m}.BaseModule" for m in RUNNER_MODULES} | {"torch.nn.Module"}

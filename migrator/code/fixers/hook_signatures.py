@@ -14,7 +14,7 @@ import libcst as cst
 from .. import tables
 
 CODE = "MC201"
-HOOK_KINDS = ("hook", "lr_hook")
+HOOK_KINDS = ("hook", "lr_hook", "policy_hook")
 
 
 def wanted_params(name: str):

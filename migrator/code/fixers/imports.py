@@ -29,11 +29,20 @@ def _in_decorator(ctx, node) -> bool:
     return isinstance(parent, cst.Decorator)
 
 
-def _lr_base(ctx, node) -> bool:
+def _handled_elsewhere(ctx, node) -> bool:
+    """Uses another fixer rewrites whole: a decorator (MC103), the base of an LrUpdaterHook or
+    runner subclass (MC302, MC301), the class of an isinstance test (MC301)."""
     parent = ctx.parent(node)
+    if _in_decorator(ctx, node):
+        return True
     cls = ctx.cls()
-    return isinstance(parent, cst.Arg) and isinstance(ctx.parent(parent), cst.ClassDef) and \
-        cls is not None and cls.kind == "lr_hook"
+    if isinstance(parent, cst.Arg) and isinstance(ctx.parent(parent), cst.ClassDef):
+        return cls is not None and cls.kind in ("lr_hook", "runner")
+    if isinstance(parent, cst.Arg) and isinstance(ctx.parent(parent), cst.Call):
+        call = ctx.parent(parent)
+        return dotted(call.func) == "isinstance" and len(call.args) == 2 and \
+            call.args[1] is parent
+    return False
 
 
 def _drop_root_import(ctx, node: cst.Attribute) -> None:
@@ -67,7 +76,8 @@ class ImportsFixer:
         for alias in original.names:
             name = dotted(alias.name)
             asname = alias.asname.name.value if alias.asname else None
-            t = tables.NAMES.get(f"{mod}.{name}")
+            key = tables.lookup(f"{mod}.{name}")
+            t = tables.NAMES.get(key) if key else None
             if t is None or t.kind != "rename":
                 if t is not None:
                     ctx.drop_if_unused(mod, name, asname)    # its uses are rewritten or TODO
@@ -94,9 +104,16 @@ class ImportsFixer:
         t = tables.NAMES[q]
         old = q.rpartition(".")[2]
         if t.kind == "todo":
-            if not _in_decorator(ctx, original) and not _lr_base(ctx, original):
-                # decorators: MC103 removes them; LrUpdaterHook bases: MC302 rewrites them
+            if old in tables.RUNNER_CLASSES and isinstance(ctx.parent(original), cst.Annotation) \
+                    and ctx.can_import("mmengine.runner", "Runner"):
+                ctx.add_import("mmengine.runner", "Runner")
+                ctx.drop_if_unused(q.rpartition(".")[0], old)
+                ctx.applied(CODE)
+                return cst.Name("Runner")
+            if not _handled_elsewhere(ctx, original):
                 ctx.todo(original, CODE, f"{old}: {t.todo}")
+            else:
+                ctx.drop_if_unused(q.rpartition(".")[0], old)
         elif t.kind == "rename" and original.value == old and t.name != old \
                 and ctx.can_import(t.module, t.name):
             ctx.applied(CODE)

@@ -124,6 +124,19 @@ class LrUpdaterFixer:
 
     def leave_ClassDef(self, ctx, original: cst.ClassDef, updated: cst.ClassDef):
         s = ctx.cls()
+        if s is not None and s.kind == "policy_hook" and s.node is original:
+            for a in original.bases:
+                for q in ctx.api_qnames(a.value):
+                    policy = q.rpartition(".")[2]
+                    if q.startswith("mmcv.runner") and policy in tables.POLICY_SCHEDULERS:
+                        new = tables.POLICY_SCHEDULERS[policy]
+                        ctx.todo(original, CODE, f"{original.name.value} subclasses MMCV's "
+                                 f"{policy}: " + (f"MMEngine's {new} parameter scheduler "
+                                 "(param_scheduler) is the base to port it to" if new else
+                                 "MMEngine has no scheduler of this policy: port get_lr onto a "
+                                 "_ParamScheduler subclass"))
+                        return updated
+            return updated
         if s is None or s.kind != "lr_hook" or s.node is not original:
             return updated
         bases = [a for a in original.bases if ctx.qnames(a.value) & tables.LR_HOOK_BASES]

@@ -18,7 +18,10 @@ CODE = "MC900"
 
 
 def _describe(mod: str, name: str) -> str:
-    t = tables.NAMES.get(f"{mod}.{name}")
+    key = tables.lookup(f"{mod}.{name}")
+    t = tables.NAMES.get(key) if key else None
+    if t is None and tables.POLICY_SCHEDULERS.get(name):
+        return f"{name}: MMEngine's {tables.POLICY_SCHEDULERS[name]} parameter scheduler"
     if t is None:
         return f"{mod}.{name}: no MMEngine equivalent known"
     if t.kind == "todo":
@@ -43,13 +46,13 @@ class _Residual(cst.CSTTransformer):
             if isinstance(s, cst.ImportFrom) and not s.relative and \
                     not isinstance(s.names, cst.ImportStar):
                 mod = dotted(s.module) or ""
-                if mod in tables.RUNNER_API_MODULES or (mod == "mmcv" and any(
+                if tables.is_api_module(mod) or (mod == "mmcv" and any(
                         f"mmcv.{dotted(a.name)}" in tables.NAMES for a in s.names)):
                     notes += [_describe(mod, dotted(a.name)) for a in s.names
                               if mod != "mmcv" or f"mmcv.{dotted(a.name)}" in tables.NAMES]
             elif isinstance(s, cst.Import):
                 notes += [f"import {dotted(a.name)}: MMCV 1.x runner API; see mmengine"
-                          for a in s.names if dotted(a.name) in tables.RUNNER_API_MODULES]
+                          for a in s.names if tables.is_api_module(dotted(a.name) or "")]
         if not notes:
             return updated
         line = self.get_metadata(PositionProvider, original).start.line

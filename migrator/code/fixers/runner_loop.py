@@ -98,6 +98,15 @@ class RunnerLoopFixer:
         return updated
 
     def leave_Call(self, ctx, original: cst.Call, updated: cst.Call):
+        if dotted(original.func) == "isinstance" and len(original.args) == 2:
+            q = ctx.qname_in(original.args[1].value, tables.NAMES)
+            loop = tables.RUNNER_CLASSES.get(q.rpartition(".")[2]) if q else None
+            if loop and q.startswith("mmcv.") and ctx.can_import("mmengine.runner", loop):
+                ctx.add_import("mmengine.runner", loop)
+                ctx.drop_if_unused(q.rpartition(".")[0], q.rpartition(".")[2])
+                ctx.applied(CODE)
+                obj = code_of(updated.args[0].value)
+                return cst.parse_expression(f"isinstance({obj}.train_loop, {loop})")
         m = self._method(ctx)
         if m is None:
             return updated
@@ -190,12 +199,21 @@ class RunnerLoopFixer:
             for m in tables.RUNNER_MODULES:
                 ctx.drop_if_unused(m, "RUNNERS")
         ctx.add_import("mmengine.registry", "LOOPS")
+        loop = _LOOP_BASE[base]
+        ctx.add_import("mmengine.runner", loop)
+        bases = []
+        for a, oa in zip(updated.bases, original.bases):
+            q = ctx.qname_in(oa.value, tables.NAMES)
+            if q and q.rpartition(".")[2] in _LOOP_BASE:
+                ctx.drop_if_unused(q.rpartition(".")[0], q.rpartition(".")[2])
+                a = a.with_changes(value=cst.Name(loop))
+            bases.append(a)
         ctx.applied(CODE)
         new_name = loop_name(original.name.value, base)
         ctx.note(original, CODE, f"runner {original.name.value} -> loop {new_name}: set "
                                  f"train_cfg=dict(type='{new_name}', ...) in the config")
         return updated.with_changes(
-            name=cst.Name(new_name),
+            name=cst.Name(new_name), bases=bases,
             decorators=[cst.Decorator(cst.parse_expression("LOOPS.register_module()")),
                         *decorators])
 

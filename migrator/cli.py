@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "checkpoint trace under MMCV 1.x and the new one under MMEngine; exit 1 "
                         "on any difference")
     add_verify_options(g)
+    from .code.cli import add_code_options     # --- code (migrator/code) ---
+    add_code_options(p)
     return p
 
 
@@ -212,8 +214,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         prepare(args)
         exclude = output_exclusions(args)
+        jobs = collect_jobs(args, exclude)
+        # --- code (migrator/code): modules with imports/functions/classes are code, not configs ---
+        from .code.cli import run_code_jobs, split_code_jobs
+        jobs, code_jobs = split_code_jobs(jobs)
+        args.code_results = run_code_jobs(code_jobs, args)      # merged into the results in finish()
+        if code_jobs and not jobs:
+            return finish([], [], args)
+        if code_jobs and not (args.flat or args.check):
+            args.skip_code = {os.path.realpath(j.src) for j in code_jobs}
+            args.paths = [p for p in args.paths if os.path.realpath(p) not in args.skip_code]
+        # --- end code ---
         if args.flat or args.check:
-            jobs = collect_jobs(args, exclude)
             for job in jobs:
                 if job.out is not None and not args.in_place and \
                         os.path.abspath(job.out) == os.path.abspath(job.src):
@@ -292,7 +304,8 @@ def run_tree(args, exclude: List[Path]) -> int:
     try:
         tree = convert_tree(args.paths, jobs=args.jobs, codebase=args.codebase,
                             allow_exec=args.allow_exec, progress=progress,
-                            stage=txn.stage if txn else None, exclude=exclude)
+                            stage=txn.stage if txn else None, exclude=exclude,
+                            skip=getattr(args, "skip_code", None))
         if progress:
             print(file=sys.stderr)
         results, jobs = [], []
@@ -321,6 +334,8 @@ def run_tree(args, exclude: List[Path]) -> int:
 
 def finish(results: List[Result], jobs: List[Job], args, txn=None) -> int:
     from .check import print_check
+    code_results, code_jobs = getattr(args, "code_results", ([], []))     # --- code ---
+    results, jobs = list(results) + code_results, list(jobs) + code_jobs
     errors = [r for r in results if r.status == "error"]
     changed = [r for r in results if r.status == "converted"]
     for r in errors:

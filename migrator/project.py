@@ -41,15 +41,17 @@ class TreeResult:
     bases: List[str] = field(default_factory=list)
 
 
-def discover(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Dict[str, List[str]]:
+def discover(paths: Sequence[Path], exclude: Sequence[Path] = (), skip=None) -> Dict[str, List[str]]:
     """Every config file to convert (absolute path) -> its bases, including inherited files.
-    Directories under `exclude` (an output directory inside the input tree) are skipped."""
-    skip = [os.path.abspath(e) for e in exclude]
+    Directories under `exclude` (an output directory inside the input tree) are skipped, and so
+    are the files in `skip` (code, not configs: migrator/code)."""
+    skip_dirs = [os.path.abspath(e) for e in exclude]
     todo: List[str] = []
     for p in paths:
         if p.is_dir():
             todo += [_real(f) for f in walk_configs(p)
-                     if not any(_under(os.path.abspath(f), e) for e in skip)]
+                     if not any(_under(os.path.abspath(f), e) for e in skip_dirs)
+                     and _real(f) not in (skip or ())]
         else:
             todo.append(_real(p))
     graph: Dict[str, List[str]] = {}
@@ -273,12 +275,12 @@ def _stage(out: Path, text: str, source: SourceText = UTF8) -> None:
 
 def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str] = None,
                  allow_exec: bool = False, progress=None, stage: Optional[Path] = None,
-                 exclude: Sequence[Path] = ()) -> List[TreeResult]:
+                 exclude: Sequence[Path] = (), skip=None) -> List[TreeResult]:
     """Convert every file under/inherited by `paths`. Nothing is written outside `stage` (a
     scratch directory; a temporary one when None): the caller commits `res.text` for each
     result. A file that cannot be converted is an error result, and so is every file that
     inherits from it; the others are converted."""
-    graph = discover(paths, exclude)
+    graph = discover(paths, exclude, skip)
     root = str(common_root(list(graph), paths)) if graph else os.getcwd()
     # `codebase` is the --codebase override or None: each file's own is decided per file
     withheld = plan_withheld(graph, codebase, allow_exec)

@@ -42,10 +42,14 @@ def _train_cfg(cfg: Dict[str, Any], ctx: Context) -> Optional[Dict[str, Any]]:
     runner = dict(runner or {"type": "EpochBasedRunner", "max_epochs": total})
     rtype = runner.pop("type", "EpochBasedRunner")
     by_epoch = KNOWN_RUNNERS.get(rtype, "Iter" not in str(rtype))
+    loop = "EpochBasedTrainLoop" if by_epoch else "IterBasedTrainLoop"
     if rtype not in KNOWN_RUNNERS:
-        ctx.todo("runner.type", f"custom runner {rtype!r} has no MMEngine equivalent; wrote the "
-                 f"closest loop ({'EpochBasedTrainLoop' if by_epoch else 'IterBasedTrainLoop'}); "
-                 "port its logic to a custom loop", original=cfg["runner"], anchor="train_cfg")
+        # the code migration turns `class X(EpochBasedRunner)` into the LOOPS class `loop_name`
+        from ..code.fixers.runner_loop import loop_name
+        loop = loop_name(str(rtype), "EpochBasedRunner" if by_epoch else "IterBasedRunner")
+        ctx.warn("runner.type", f"custom runner {rtype!r}: train_cfg uses the loop {loop!r} that "
+                 f"migrating the code of class {rtype} writes (registered in LOOPS)",
+                 original=cfg["runner"], anchor="train_cfg")
     key = "max_epochs" if by_epoch else "max_iters"
     length = runner.pop(key, None)
     other = runner.pop("max_iters" if by_epoch else "max_epochs", None)
@@ -62,7 +66,7 @@ def _train_cfg(cfg: Dict[str, Any], ctx: Context) -> Optional[Dict[str, Any]]:
     if total is not None and "runner" in cfg and total != length:
         ctx.warn("total_epochs", f"total_epochs={total} disagrees with runner.max_epochs={length}; "
                  "MMCV used the runner's value", original=total, anchor="train_cfg")
-    return {"type": "EpochBasedTrainLoop" if by_epoch else "IterBasedTrainLoop", key: length}
+    return {"type": loop, key: length}
 
 
 def _workflow(cfg: Dict[str, Any], ctx: Context) -> None:

@@ -1,0 +1,32 @@
+"""The ordered fixer list. Each fixer is one small module; all share the engine's single walk.
+
+Order matters where two fixers touch the same node: structural fixers (classes, methods) come
+first, name/import rewrites last, so that they see what the structural fixers emitted.
+"""
+from .fp16 import Fp16Fixer
+from .hook_generic import HookGenericFixer
+from .hook_helpers import HookHelpersFixer
+from .hook_runner_attrs import HookRunnerAttrsFixer
+from .hook_signatures import HookSignaturesFixer
+from .imports import ImportsFixer
+from .logger import LoggerFixer
+from .lr_updater import LrUpdaterFixer
+from .model_steps import ModelStepsFixer
+from .optim_constructor import OptimConstructorFixer
+from .parallel import ParallelFixer
+from .runner_loop import RunnerLoopFixer
+
+FIXERS = [
+    RunnerLoopFixer,        # MC301
+    OptimConstructorFixer,  # MC303
+    LrUpdaterFixer,         # MC302
+    ModelStepsFixer,        # MC401
+    HookSignaturesFixer,    # MC201
+    HookGenericFixer,       # MC202
+    HookHelpersFixer,       # MC203
+    HookRunnerAttrsFixer,   # MC204
+    Fp16Fixer,              # MC103
+    ParallelFixer,          # MC104
+    LoggerFixer,            # MC102
+    ImportsFixer,           # MC101
+]

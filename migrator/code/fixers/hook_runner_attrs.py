@@ -1,0 +1,116 @@
+"""MC204 runner attributes inside hooks: MMCV's `BaseRunner` state -> MMEngine's.
+
+MMCV 1.x (mmcv/runner/base_runner.py, epoch_based_runner.py) -> MMEngine 0.10
+(mmengine/runner/runner.py, loops.py; hook guide, "Mount Point Comparison"):
+
+* `runner.optimizer` (a torch optimizer) -> `runner.optim_wrapper.optimizer` (the same object);
+* `runner.outputs` (train_step's `dict(loss, log_vars, num_samples)`) -> the `outputs` argument of
+  after_*_iter, which is the parsed-loss dict (MMCV's `outputs['log_vars']`);
+* `runner.log_buffer.update(vars, count)` -> `runner.message_hub.update_scalars(...)` under the
+  stage's prefix (`train/<key>`, what LogProcessor logs);
+* `runner.data_loader` -> `runner.train_dataloader` / `runner.val_dataloader` by stage;
+* `runner.inner_iter` -> `batch_idx`; `runner.data_batch` -> `data_batch`; `runner.mode` -> the
+  stage's mode as a string;
+* `runner.model.module` -> the bare model whether or not it is wrapped (`is_model_wrapper`);
+* `runner.rank`, `world_size`, `epoch`, `iter`, `max_*`, `work_dir`, `logger` are unchanged.
+Anything else of MMCV's runner state gets a TODO (`tables.RUNNER_ATTR_TODO`).
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from .. import tables
+from ._util import string_value
+from .hook_helpers import stage_mode
+from .hook_signatures import HOOK_KINDS, effective_params
+
+CODE = "MC204"
+
+
+def _runner_name(ctx):
+    cls, m = ctx.cls(), ctx.method()
+    if cls is None or cls.kind not in HOOK_KINDS or m is None:
+        return None, None
+    params = [p.name.value for p in m.node.params.params]
+    return (params[1] if len(params) > 1 else None), m
+
+
+def _is_runner_attr(node, runner, attr=None):
+    return (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
+            and node.value.value == runner and (attr is None or node.attr.value == attr))
+
+
+class HookRunnerAttrsFixer:
+    def leave_Attribute(self, ctx, original: cst.Attribute, updated: cst.Attribute):
+        runner, m = _runner_name(ctx)
+        if runner is None:
+            return updated
+        # runner.model.module -> the bare model
+        if original.attr.value == "module" and _is_runner_attr(original.value, runner, "model"):
+            if not ctx.can_import("mmengine.model", "is_model_wrapper"):
+                return updated
+            ctx.add_import("mmengine.model", "is_model_wrapper")
+            ctx.applied(CODE)
+            return cst.parse_expression(f"({runner}.model.module if is_model_wrapper({runner}.model)"
+                                        f" else {runner}.model)")
+        if not _is_runner_attr(original, runner):
+            return updated
+        attr = original.attr.value
+        params = set(effective_params(ctx, m.node))
+        mode = stage_mode(m.node.name.value)
+        parent = ctx.parent(original)
+        new = None
+        if attr == "optimizer":
+            new = f"{runner}.optim_wrapper.optimizer"
+        elif attr in ("inner_iter", "data_batch", "outputs"):
+            arg = {"inner_iter": "batch_idx"}.get(attr, attr)
+            if arg in params and (attr != "outputs" or mode != "val"):
+                new = arg
+        elif attr == "data_loader" and mode in ("train", "val", "test"):
+            new = f"{runner}.{mode}_dataloader"
+        elif attr == "mode" and mode:
+            new = repr(mode)
+        elif attr == "log_buffer" and isinstance(parent, cst.Attribute) and \
+                parent.attr.value == "update" and isinstance(ctx.parent(parent), cst.Call):
+            return updated                    # rewritten with its call (leave_Call)
+        if new is not None:
+            ctx.applied(CODE)
+            return cst.parse_expression(new)
+        if attr in tables.RUNNER_ATTR_TODO:
+            ctx.todo(original, CODE, f"{runner}.{attr}: {tables.RUNNER_ATTR_TODO[attr]}")
+        return updated
+
+    def leave_Subscript(self, ctx, original: cst.Subscript, updated: cst.Subscript):
+        runner, m = _runner_name(ctx)
+        if runner is None or not _is_runner_attr(original.value, runner, "outputs") or \
+                not isinstance(updated.value, cst.Name) or len(original.slice) != 1:
+            return updated
+        key = original.slice[0].slice
+        key = string_value(key.value) if isinstance(key, cst.Index) else None
+        if key == "log_vars":
+            return updated.value
+        if key == "num_samples":
+            ctx.todo(original, CODE, "outputs['num_samples']: MMEngine's outputs hold the parsed "
+                                     "losses only; take the batch size from data_batch")
+        return updated
+
+    def leave_Call(self, ctx, original: cst.Call, updated: cst.Call):
+        runner, m = _runner_name(ctx)
+        f = original.func
+        if runner is None or not (isinstance(f, cst.Attribute) and f.attr.value == "update"
+                                  and _is_runner_attr(f.value, runner, "log_buffer")):
+            return updated
+        mode = stage_mode(m.node.name.value) or "train"
+        args = [a for a in updated.args]
+        if not args or args[0].keyword is not None or args[0].star or len(args) > 2:
+            ctx.todo(original, CODE, f"{runner}.log_buffer.update(...): "
+                                     f"{tables.RUNNER_ATTR_TODO['log_buffer']}")
+            return updated
+        values = cst.Module([]).code_for_node(args[0].value)
+        value = "v"
+        if len(args) == 2:
+            value = f"dict(value=v, count={cst.Module([]).code_for_node(args[1].value)})"
+        ctx.applied(CODE)
+        return cst.parse_expression(
+            f"{runner}.message_hub.update_scalars({{f'{mode}/{{k}}': {value} "
+            f"for k, v in ({values}).items()}})")

@@ -1,0 +1,1 @@
+"""Empty: no torchvision model zoo in the stand-in (see the package docstring)."""

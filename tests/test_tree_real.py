@@ -44,7 +44,7 @@ def test_real_tree_equals_flat_conversion(chunk):
     bad = []
     for rel in files[chunk::CHUNKS]:
         flat = normalize(convert_file(root / rel).new)   # the per-file codebase decision
-        for k in held.get(str((root / rel).resolve()), ()):
+        for k in held.get(str((root / rel).resolve()), ()):   # the report names resolved paths
             flat.pop(k, None)
         ours = normalize(Config.fromfile(str(out / rel), import_custom_modules=False).to_dict())
         theirs = normalize(MMConfig.fromfile(str(out / rel), import_custom_modules=False).to_dict())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from realdata import converted_tree, real_configs
+from realdata import _migrator_stamp, converted_tree, real_configs
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +50,24 @@ def _run(work: Path, env, until=None, timeout=300):
     return False, 0, time.monotonic() - t0
 
 
+def _reference(dest: Path) -> Path:
+    """A private copy of the cached uninterrupted conversion, made by this compiler (the shared
+    cache may be rebuilt meanwhile by a checkout with another compiler: then copy again)."""
+    for _ in range(5):
+        out = converted_tree("mmdet", "2.28.2")
+        try:
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.copytree(out, dest)
+        except (OSError, shutil.Error):
+            continue
+        if (dest / ".done").read_text() == _migrator_stamp():
+            return dest
+    raise RuntimeError("the cached reference conversion kept changing while being copied")
+
+
 def test_in_place_survives_kills(tmp_path):
     src = real_configs("mmdet", "2.28.2")
-    ref = converted_tree("mmdet", "2.28.2")       # the uninterrupted run (-o, same compiler)
+    ref = _reference(tmp_path / "ref")           # the uninterrupted run (-o, same compiler)
     work = tmp_path / "configs"
     shutil.copytree(src, work)
     original = _snapshot(work)

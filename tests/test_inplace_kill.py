@@ -2,7 +2,7 @@
 group) at seeded random moments of every phase: converting, staging outputs in the journal,
 renaming them into place, and recovering at the start of the next run. After each kill the tree
 holds only its own files (no temp file), and every file is either as it was or as the
-uninterrupted run writes it; a mixed tree only ever exists while a committed journal is there to
+uninterrupted run (`-o`) writes it; a mixed tree only ever exists while a committed journal is there to
 finish it. The last, uninterrupted rerun ends in the uninterrupted run's tree, byte for byte."""
 import json
 import os
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from realdata import _migrator_stamp, converted_tree, real_configs
+from realdata import real_configs
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,32 +50,24 @@ def _run(work: Path, env, until=None, timeout=300):
     return False, 0, time.monotonic() - t0
 
 
-def _reference(dest: Path) -> Path:
-    """A private copy of the cached uninterrupted conversion, made by this compiler (the shared
-    cache may be rebuilt meanwhile by a checkout with another compiler: then copy again)."""
-    for _ in range(5):
-        out = converted_tree("mmdet", "2.28.2")
-        try:
-            shutil.rmtree(dest, ignore_errors=True)
-            shutil.copytree(out, dest)
-        except (OSError, shutil.Error):
-            continue
-        if (dest / ".done").read_text() == _migrator_stamp():
-            return dest
-    raise RuntimeError("the cached reference conversion kept changing while being copied")
+def _reference(src: Path, dest: Path, env) -> Path:
+    """The uninterrupted run: `migrate SRC -o DEST` (same compiler, private to this test)."""
+    subprocess.run([sys.executable, "-m", "migrator.cli", str(src), "-o", str(dest), "-q",
+                    "-j", "2"], env=env, check=True)
+    return dest
 
 
 def test_in_place_survives_kills(tmp_path):
     src = real_configs("mmdet", "2.28.2")
-    ref = _reference(tmp_path / "ref")           # the uninterrupted run (-o, same compiler)
     work = tmp_path / "configs"
     shutil.copytree(src, work)
     original = _snapshot(work)
-    final = {rel: ((ref / rel).read_bytes() if rel.endswith(".py") else data)
-             for rel, data in original.items()}
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp))
+    ref = _reference(src, tmp_path / "ref", env)
+    final = {rel: ((ref / rel).read_bytes() if rel.endswith(".py") else data)
+             for rel, data in original.items()}
     rng = random.Random(SEED)
 
     def files(j):

@@ -253,6 +253,9 @@ def recover(anchors: Sequence[Path], log=None) -> List[str]:
         if not home.is_dir():
             continue
         for j in sorted(home.iterdir()):
+            if j.name.startswith(".trash-"):
+                shutil.rmtree(j, ignore_errors=True)
+                continue
             lock = j / "lock"
             fd = _try_lock(lock)
             if fd is None:
@@ -267,10 +270,21 @@ def recover(anchors: Sequence[Path], log=None) -> List[str]:
                     if not _concerns(j, anchors):
                         continue            # another tree's: finished by a run over that tree
                     finished += _roll_forward(j, log)
-                shutil.rmtree(j, ignore_errors=True)
+                _discard(j)
             finally:
                 os.close(fd)
     return finished
+
+
+def _discard(j: Path) -> None:
+    """Remove a journal: renamed away first (atomic), so a kill during the removal leaves only
+    a `.trash-*` directory, which any later run deletes."""
+    trash = j.parent / f".trash-{j.name}"
+    try:
+        os.rename(j, trash)
+    except OSError:
+        trash = j
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _concerns(j: Path, anchors: Sequence[Path]) -> bool:
@@ -421,7 +435,7 @@ class Transaction:
     def close(self) -> None:
         """Discard what is not committed (everything, before `commit`)."""
         if getattr(self, "_lock", None) is not None:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            _discard(self.dir)
             os.close(self._lock)
             self._lock = None
 

@@ -1,0 +1,123 @@
+"""`migrate TREE -o OUT --verify` verifies every config that could be trained on its own, whatever
+its conversion status, and names the others; benchmarks/verify_tree.py calls the same function.
+
+Inputs: the hand-written fixture tree (fixtures/tree: four children over model, dataset,
+schedule and runtime bases; toy_det_1x.py holds only `_base_`, so migrate leaves it unchanged)
+plus an MMEngine-style config written here.
+"""
+import contextlib
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from casekit import ROOT
+from migrator.cli import main
+from migrator.verify.run import missing_parts, verify_tree
+
+TREE = ROOT / "fixtures" / "tree"
+ENGINE_STYLE = """\
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01))
+train_cfg = dict(by_epoch=True, max_epochs=2)
+"""
+
+
+def _migrate(*argv):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = main([str(a) for a in argv])
+    return rc, buf.getvalue().splitlines()
+
+
+@pytest.fixture(scope="module")
+def tree_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("tree")
+    src = tmp / "configs"
+    shutil.copytree(TREE, src)
+    (src / "engine" / "already.py").parent.mkdir()
+    (src / "engine" / "already.py").write_text(ENGINE_STYLE)
+    rc, lines = _migrate(src, "-o", tmp / "new", "--verify", "-q", "-j", "1",
+                         "--report-md", tmp / "r.md")
+    return tmp, rc, lines
+
+
+def test_base_only_child_is_verified(tree_run):
+    tmp, rc, lines = tree_run
+    status = {m.group(2): (m.group(1), m.group(3)) for m in
+              (re.match(r"^(\w+)\s+(\S+?)(?::| \()\s*(.*)$", ln) for ln in lines) if m}
+    new = tmp / "new"
+    # unchanged by migrate (only _base_), trained by users: verified at the chosen lengths
+    assert status[str(new / "toy_det/toy_det_1x.py")] == \
+        ("VERIFIED", "dataset lengths 4,12,28,1000,1004)")
+    assert (TREE / "toy_det/toy_det_1x.py").read_text() == (new / "toy_det/toy_det_1x.py").read_text()
+    assert status[str(new / "toy_det/toy_det_2x.py")][0] == "VERIFIED"
+    assert status[str(new / "toy_det/toy_det_iter_poly_fp16.py")][0] == "VERIFIED"
+    # flagged approximate by its report (warmup over a schedule with a minimum)
+    assert status[str(new / "toy_det/toy_det_adamw_clip.py")][0] == "DIFFERS"
+    # bases: not a difference, not an error
+    assert status[str(new / "_base_/schedules/schedule_1x.py")] == \
+        ("SKIPPED", "not trainable alone (no model, data.train)")
+    assert status[str(new / "_base_/models/toy_detector.py")] == \
+        ("SKIPPED", "not trainable alone (no data.train, optimizer, runner)")
+    assert status[str(new / "engine/already.py")] == \
+        ("SKIPPED", "already MMEngine-style: no MMCV 1.x side to compare")
+    assert lines[-1] == ("verify summary: 3 verified, 1 differs, 0 could not run, "
+                         "4 not trainable alone, 1 already MMEngine-style")
+    assert rc == 1                                      # one config differs
+    md = (tmp / "r.md").read_text()
+    assert "| verification: verified | 3 |" in md and "| verification: not trainable alone | 4 |" in md
+
+
+def test_benchmark_function_is_what_the_cli_runs(tree_run):
+    """benchmarks/verify_tree.py calls run.verify_tree on (source, output) pairs: same lines."""
+    tmp, _, lines = tree_run
+    src, new = tmp / "configs", tmp / "new"
+    files = [(p, new / p.relative_to(src)) for p in sorted(src.rglob("*.py"))]
+    tv = verify_tree(files)
+    got = sorted([r.line() for r in tv.results] + [f"SKIPPED  {p}: {w}" for p, w in tv.skipped])
+    assert got == sorted(lines[:-1]) and tv.summary() == lines[-1]
+
+
+def test_schedule_base_alone_uses_one_default_batch(tmp_path):
+    """`migrate verify` on a schedule base and its conversion: no data section on either side.
+    Both run at the one default of 2 samples per GPU (mmdet's train API): at dataset length 2,
+    1 iteration per epoch, 12 iterations on both sides (before: max_iters old=12 new=24, the new
+    side assumed torch's batch size 1). What remains is true: MMEngine without `default_hooks`
+    checkpoints every epoch, MMCV without `checkpoint_config` never did."""
+    from migrator.verify.run import load_pair, verify_configs
+    sched = TREE / "_base_/schedules/schedule_1x.py"
+    rc, _ = _migrate(sched, "-o", tmp_path / "out", "--flat", "-q")
+    assert rc == 0
+    (r,) = verify_configs([load_pair("s", sched, tmp_path / "out/schedule_1x.py")], [2, 6])
+    for c in r.checks:
+        assert c.old_trace["max_iters"] == c.new_trace["max_iters"] == 12 * c.dataset_len // 2
+        assert c.verdict.kinds == ("ckpt_at",)
+    assert r.notes == ["no data section: both sides at 2 samples per GPU (the default), "
+                       "no validation"]
+    rc, lines = _migrate("verify", sched, tmp_path / "out/schedule_1x.py", "--dataset-len", "2")
+    assert rc == 1 and lines[0].endswith(
+        ": ckpt_at: old=[] new=[1,2,3,4,5,6,7,8,9,10,11,12] (dataset_len=2)")
+
+
+def test_missing_parts():
+    full = dict(model=dict(type="X"), data=dict(train=dict(type="D")),
+                optimizer=dict(type="SGD", lr=0.1), runner=dict(type="EpochBasedRunner", max_epochs=1))
+    assert missing_parts(full) == []
+    assert missing_parts(dict(full, runner=None, total_epochs=12)) == []      # mmdet compat
+    assert missing_parts(dict(full, data=dict(samples_per_gpu=2))) == ["data.train"]
+    assert missing_parts({}) == ["model", "data.train", "optimizer", "runner"]
+
+
+@pytest.mark.integration
+def test_real_base_only_child_verified(tmp_path):
+    """mmdet 2.28.2's faster_rcnn_r50_fpn_1x_coco.py holds only `_base_`: verified."""
+    from realdata import real_configs
+    cfgs = real_configs("mmdet", "2.28.2")
+    child = cfgs / "faster_rcnn" / "faster_rcnn_r50_fpn_1x_coco.py"
+    rc, lines = _migrate(child, "-o", tmp_path / "new", "--verify", "-q", "-j", "1")
+    verified = [ln for ln in lines if ln.startswith("VERIFIED")]
+    assert rc == 0 and len(verified) == 1 and "faster_rcnn_r50_fpn_1x_coco.py" in verified[0]
+    assert lines[-1] == ("verify summary: 1 verified, 0 differs, 0 could not run, "
+                         "4 not trainable alone, 0 already MMEngine-style")

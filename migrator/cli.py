@@ -44,7 +44,14 @@ class Result:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="migrate", description="Convert MMCV 1.x configs to MMEngine configs.")
+    from . import __version__
+    p = argparse.ArgumentParser(
+        prog="migrate", description="Convert MMCV 1.x configs to MMEngine configs.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands:\n  migrate verify OLD.py NEW.py [...]   audit a conversion done by anyone "
+               "(`migrate verify --help`)\n\nexit status: 0 done or nothing to do, 1 --check/--diff/"
+               "--verify found something, 2 an input could not be converted")
+    p.add_argument("--version", action="version", version=f"migrate (mmmigrate) {__version__}")
     p.add_argument("paths", nargs="+", type=Path, help="config files or directories")
     p.add_argument("-o", "--out-dir", type=Path, help="output directory (mirrors input layout)")
     p.add_argument("--flat", action="store_true", help="one self-contained config per input (no _base_)")
@@ -59,8 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exec", dest="allow_exec", action="store_true",
                    help="execute config files that the static evaluator cannot read (as MMCV would)")
     p.add_argument("--codebase", help="mmdet, mmcls, mmseg, ... (default: detected)")
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-    p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="parallel processes (default: one per CPU)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no summary, progress nor findings on stderr (errors still)")
     # --- verification (migrator/verify/run.py) ---
     from .verify.cli import add_verify_options
     g = p.add_argument_group("verification")

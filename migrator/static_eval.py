@@ -28,7 +28,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 BASE_REF_IN_STR = re.compile(r"\{\{\s*(_base_(?:\.\w+|\[[^\]{}]*\])+)\s*\}\}")
 MAX_SEQ = 10_000_000          # longest str/list a `*` may build
 MAX_EXP = 4096                # largest exponent / shift accepted on ints
-EXEC_HINT = " (the static loader never executes configs; allow_exec=True runs such files)"
+EXEC_HINT = " (configs are read statically, never executed; `migrate --exec` runs such files)"
 
 
 class Unsupported(Exception):

@@ -31,6 +31,11 @@ SUBCOMMANDS: Dict[str, Tuple[str, str]] = {
 }
 
 
+# top-level fields only MMCV 1.x configs have (MMEngine renamed every one of them)
+MMCV1_ONLY = ("lr_config", "optimizer_config", "runner", "total_epochs", "workflow",
+              "checkpoint_config", "log_config", "momentum_config")
+
+
 class CLIError(Exception):
     """A user error reported as `mmrun: error: ...` with exit status 2."""
 
@@ -44,7 +49,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
              "train_dataloader.batch_size=4 'param_scheduler.0.milestones=[8,11]'")
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"],
                         default="none", help="job launcher")
-    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=0,
+                        help="rank on this node (set by torch.distributed.launch)")
 
 
 def load_config(args: argparse.Namespace):
@@ -57,6 +63,10 @@ def load_config(args: argparse.Namespace):
         cfg = Config.fromfile(args.config)
     except (FileNotFoundError, SyntaxError, ConfigParsingError) as e:
         raise CLIError(str(e)) from e
+    old = [k for k in MMCV1_ONLY if k in cfg]
+    if old and not any(k in cfg for k in ("train_cfg", "optim_wrapper", "param_scheduler")):
+        raise CLIError(f"{args.config}: this is an MMCV 1.x config ({', '.join(old)}): run "
+                       f"`migrate {args.config} -o OUT_DIR/` first and give mmrun the result")
     cfg.launcher = args.launcher
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -155,7 +165,9 @@ def _load(ref: str) -> Callable:
 
 
 def build_parser() -> Tuple[argparse.ArgumentParser, Dict[str, Callable]]:
+    from runtime import __version__
     parser = argparse.ArgumentParser(prog="mmrun", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"mmrun (mmmigrate) {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     runners: Dict[str, Callable] = {}
@@ -174,5 +186,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":           # `python -m runtime.cli`: one module, one CLIError class
+    from runtime.cli import main as _main
+    sys.exit(_main())

@@ -212,7 +212,7 @@ ERROR_CASES = [
     ("circular_a.py", "_base_", 1, ["circular", "circular_a.py -> circular_b.py -> circular_a.py"]),
     ("duplicate_keys.py", "shared", 1, ["Duplicate key is not allowed among bases", "a.py", "b.py"]),
     ("non_dict_merge.py", "optimizer", 3, ["dict in the child config but a str", "_delete_"]),
-    ("import_os.py", "os", 2, ["`import` is not allowed", "allow_exec=True"]),
+    ("import_os.py", "os", 2, ["`import` is not allowed", "`migrate --exec`"]),
     ("function_def.py", "make_lr", 4, ["function definition is not allowed"]),
     ("while_loop.py", None, 2, ["`while` loop is not allowed"]),
     ("unknown_call.py", "optimizer", 2, ["call to `open()` is outside the static config subset"]),

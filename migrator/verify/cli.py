@@ -38,6 +38,13 @@ def add_verify_options(p: argparse.ArgumentParser) -> None:
                         "schedule-only path")
 
 
+def _looks_swapped(old_cfg, new_cfg) -> bool:
+    from .run import mmengine_style
+    old_style = lambda c: "optimizer" in c or "lr_config" in c or "runner" in c   # noqa: E731
+    return mmengine_style(old_cfg) and not old_style(old_cfg) and old_style(new_cfg) \
+        and not mmengine_style(new_cfg)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="migrate verify", description=__doc__.split("\n\n")[0])
     p.add_argument("configs", nargs="+", type=Path, help="OLD.py NEW.py [OLD2.py NEW2.py ...]")
@@ -58,5 +65,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 2
     it = iter(args.configs)
     pairs = [load_pair(f"{old} -> {new}", old, new) for old, new in zip(it, it)]
+    for p in pairs:
+        if not p.get("error") and _looks_swapped(p["old_cfg"], p["new_cfg"]):
+            print(f"migrate verify: error: {p['old']} looks MMEngine-style and {p['new']} MMCV "
+                  f"1.x-style: did you swap them? (usage: migrate verify OLD.py NEW.py)",
+                  file=sys.stderr)
+            return 2
     results = verify_configs(pairs, args.dataset_len, args.world_size, args.full)
     return report(results, sys.stdout, args.trace_dir, args.html)

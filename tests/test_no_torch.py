@@ -3,6 +3,7 @@ the core dependencies (libcst, pyyaml, jinja2 and what they pull), no system sit
 torch, no numpy, no mmengine. mmmigrate itself is installed from a copy of this checkout with
 `pip install --no-deps` (so its packaging, entry points and templates are what is tested). The
 verdicts must be the same as in the full environment of the test suite."""
+import json
 import os
 import shutil
 import subprocess
@@ -91,3 +92,43 @@ def test_verify_without_torch_gives_the_same_verdicts(bare, tmp_path):
     pair = _run(bare, "verify", ROOT / "fixtures" / "verify" / "old_1x.py",
                 ROOT / "fixtures" / "verify" / "new_1x.py", cwd=tmp_path)
     assert pair.returncode == 0 and pair.stdout.startswith("VERIFIED"), pair.stdout + pair.stderr
+
+
+BLOCK = '''\
+import sys
+class _Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("torch", "numpy"):
+            raise ImportError(name + " is not installed here")
+sys.meta_path.insert(0, _Block())
+'''
+
+
+@pytest.mark.parametrize("opt", ["dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4)",
+                                 "dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999))"])
+def test_dry_run_fast_path_needs_no_torch(tmp_path, opt):
+    """The schedule-only dry run of a torch optimizer uses the stand-in table whatever torch is
+    installed, or none: the traces are those of the run with the real torch optimizer."""
+    cfg = tmp_path / "cfg.py"
+    cfg.write_text(f"optim_wrapper = dict(optimizer={opt})\n"
+                   "param_scheduler = [dict(type='LinearLR', start_factor=0.001, by_epoch=False, "
+                   "begin=0, end=20), dict(type='MultiStepLR', milestones=[2, 3], by_epoch=True)]\n"
+                   "train_cfg = dict(by_epoch=True, max_epochs=4)\n"
+                   "train_dataloader = dict(batch_size=2)\n")
+    (tmp_path / "block" / "sitecustomize.py").parent.mkdir()
+    (tmp_path / "block" / "sitecustomize.py").write_text(BLOCK)
+    out = {}
+    for name, path in (("blocked", f"{tmp_path / 'block'}{os.pathsep}{ROOT}"), ("torch", str(ROOT))):
+        proc = subprocess.run([sys.executable, "-m", "runtime.cli", "dry-run", str(cfg),
+                               "--dataset-len", "20", "--trace", "-"], capture_output=True,
+                              text=True, env=dict(os.environ, PYTHONPATH=path))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        out[name] = proc.stdout
+    probe = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True,
+                           env=dict(os.environ, PYTHONPATH=str(tmp_path / "block")))
+    assert probe.returncode == 1                              # the blocker works
+    assert out["blocked"] == out["torch"]
+    trace = json.loads(out["torch"])                          # 20 samples / 2 = 10 per epoch
+    lr0 = 0.02 if "SGD" in opt else 1e-4
+    assert trace["max_iters"] == 40 and trace["iters"][0]["lr"] == pytest.approx(lr0 * 0.001)
+    assert trace["iters"][39]["lr"] == pytest.approx(lr0 * 0.01)  # after milestones 2 and 3

@@ -91,6 +91,9 @@ def test_section_shows_the_realistic_length_and_the_first_difference():
     assert lr["marker"]["x"] == round(ML + (W - ML - MR) / 6023, 1) == 70.1
     assert [t["label"] for t in lr["yticks"]] == ["1e-5", "1e-4", "0.001", "0.01", "0.1"]
     assert lr["xticks"][-1]["label"] == "6,000"
+    # val/ckpt ticks after each of the 12 epochs, old and new: one path of 12 ticks each
+    assert [(e["cls"], e["d"].count("M")) for e in lr["events"]] == \
+        [("ev-val", 12), ("ev-val", 12), ("ev-ckpt", 12), ("ev-ckpt", 12)]
     (zoom,) = s["zoom"]                                     # iterations 0..19, every one a dot
     assert zoom["title"] == "learning rate, iterations 0–19"
     assert zoom["marker"]["x"] == round(ML + (W - ML - MR) / 19, 1) == 99.3

@@ -180,9 +180,23 @@ def chart(title: str, ylabel: str, n0: int, n1: int, series: Sequence[Dict[str, 
         "marker": None if not keep else {"x": round(x(marker), 1),
                                          "label": f"first difference: iter {marker}"},
         "marker_right": keep and x(marker) > W - 200,
-        "events": [dict(e, x=round(x(e["at"]), 1)) for e in events if n0 <= e["at"] <= n1],
+        "events": _event_paths(events, x, n0, n1),
         "zero": round(y(0), 1) if zero_line and y.lo < 0 < y.hi else None,
     }
+
+
+def _event_paths(events, x, n0: int, n1: int) -> List[Dict[str, str]]:
+    """Validation/checkpoint ticks as one SVG path per (kind, side), one tick per pixel column:
+    old ticks in the upper half of a 12 px band above the x axis, new ticks in the lower half."""
+    out = []
+    for kind in ("val_at", "ckpt_at"):
+        for who, top in (("old", H - MB - 12), ("new", H - MB - 6)):
+            xs = sorted({round(x(e["at"]), 0) for e in events
+                         if e["kind"] == kind and e["who"] == who and n0 <= e["at"] <= n1})
+            if xs:
+                out.append({"cls": "ev-val" if kind == "val_at" else "ev-ckpt",
+                            "d": "".join(f"M{v:g},{top}v6" for v in xs)})
+    return out
 
 
 # ---- one pair -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ __all__ = ["Verdict", "compact", "compare", "epoch_length", "expand", "kept_chec
            "mmcv_columns", "mmcv_trace", "read_trace", "write_trace", "render_html"]
 
 
-def render_html(results, title: str = "mmmigrate verification") -> str:
+def render_html(results, skipped=(), title: str = "mmmigrate verification") -> str:
+    """One HTML page for run.PairResult objects (see html.py)."""
     from .html import render_html as _render    # jinja2 only when a report is drawn
-    return _render(results, title)
+    return _render(results, skipped, title=title)

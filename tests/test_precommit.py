@@ -31,9 +31,12 @@ def hook_rev(tmp_path):
     """pre-commit installs hooks from a git revision: use HEAD of a snapshot of this checkout
     (with the working tree committed), so the test sees the code under test."""
     snap = tmp_path / "mmmigrate"
-    shutil.copytree(ROOT, snap, ignore=shutil.ignore_patterns(".cache", "*.egg-info", "__pycache__",
-                                                             ".pytest_cache", "work_dirs"))
-    for cmd in (["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "snap",
+    # without .git: in a git worktree `.git` is a file pointing at the shared repository, and
+    # committing in the copy would commit onto this checkout's branch
+    shutil.copytree(ROOT, snap, ignore=shutil.ignore_patterns(".git", ".cache", "*.egg-info",
+                                                             "__pycache__", ".pytest_cache",
+                                                             "work_dirs"))
+    for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "snap",
                                 "--allow-empty", "--no-verify"]):
         assert _git(snap, *cmd).returncode == 0
     return snap, _git(snap, "rev-parse", "HEAD").stdout.strip()

@@ -104,7 +104,9 @@ def run_job(job: Job, args) -> Result:
             return res
         conv = convert_file(job.src, allow_exec=args.allow_exec, codebase=args.codebase)
         res.report = conv.report.to_dict()
-        if not conv.changed and not args.flat:
+        if not conv.changed and (not args.flat or len(conv.files) <= 1):
+            if args.flat:      # already flat and new-style: kept verbatim (comments, TODOs)
+                res.text = job.src.read_text(encoding="utf-8")
             return res
         res.text = emit_flat(conv.new, conv.report, header=f"# {HEADER}")
         res.status = "converted"

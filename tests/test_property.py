@@ -22,6 +22,7 @@ import hashlib
 import io
 import keyword
 import math
+import unicodedata
 import re
 import runpy
 import tempfile
@@ -52,7 +53,7 @@ def src(v) -> str:
         return v.text
     if isinstance(v, dict):
         if v and all(isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)
-                     for k in v):
+                     and unicodedata.normalize("NFKC", k) == k for k in v):
             return "dict(" + ", ".join(f"{k}={src(x)}" for k, x in v.items()) + ")"
         return "{" + ", ".join(f"{src(k)}: {src(x)}" for k, x in v.items()) + "}"
     if isinstance(v, list):
@@ -174,11 +175,15 @@ def real_field(draw):
     return f"{name} = {src(draw(FIELDS[name]))}\n"
 
 
+# values MMEngine holds that are not plain JSON-like data
+odd_leaf = st.sampled_from(["range(2, 9, 3)", "range(0, 1)", "b'\\x00b'", "(1+2j)", "...",
+                            "frozenset({1, 2})", "frozenset()"]).map(lambda t: Raw(t))
 scalar = st.one_of(st.integers(-10 ** 6, 10 ** 6), st.integers(-10 ** 40, 10 ** 40),
                    st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none(),
-                   st.text(max_size=10))
-key = st.one_of(st.sampled_from(["a", "type", "lr", "depth", "name_1", "ünï", "ключ"]),
-                st.text(max_size=6))
+                   st.text(max_size=10), odd_leaf)
+# identifier-like keys Python would NFKC-normalise ('º' -> 'o'), tuple and None keys
+key = st.one_of(st.sampled_from(["a", "type", "lr", "depth", "name_1", "ünï", "ключ", "º", "ﬁx"]),
+                st.text(max_size=6), st.tuples(st.integers(0, 3), st.integers(0, 3)), st.none())
 value = st.recursive(scalar, lambda kids: st.one_of(
     st.lists(kids, max_size=4), st.dictionaries(key, kids, max_size=4),
     st.tuples(kids, kids)), max_leaves=12)

@@ -332,7 +332,7 @@ def _top_name(stmt: ast.stmt) -> Optional[str]:
 
 def _run(tree: ast.Module, text: str, path: str, base_cfg: Dict[str, Any],
          base_line: Optional[int], allow_exec: bool):
-    interp = Interpreter(fallback=base_cfg, base=base_cfg)
+    interp = Interpreter(fallback=base_cfg, base=base_cfg, source_size=len(text))
     try:
         for stmt in tree.body:
             if _is_base_assign(stmt):

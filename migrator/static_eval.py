@@ -33,8 +33,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .static_tables import (_BINOPS, _CMP, _STMT_NAMES, _UNARY, SAFE_BUILTINS,  # noqa: F401
                             SAFE_METHODS)
-from .static_limits import (CONTAINERS, MAX_EXPR_DEPTH, MAX_STEPS, MAX_STR, OneShot, Refused,
-                            check_result, check_spec, guard_binop, guard_method, inspect_value,
+from .static_limits import (CONTAINERS, MAX_EXPR_DEPTH, MAX_STEPS, MAX_STR, MAX_VALUE_NODES,
+                            OneShot, Refused, check_result, check_spec, guard_binop, guard_method, inspect_value,
                             safe_format, seq_sum)
 
 BASE_REF_IN_STR = re.compile(r"\{\{\s*(_base_(?:\.\w+|\[[^\]{}]*\])+)\s*\}\}")
@@ -76,29 +76,33 @@ class Interpreter:
     """
 
     def __init__(self, fallback: Optional[Dict[str, Any]] = None,
-                 base: Optional[Dict[str, Any]] = None):
+                 base: Optional[Dict[str, Any]] = None, source_size: int = 0):
         self.ns: Dict[str, Any] = {}
         self.lines: Dict[str, int] = {}
         self.fallback = fallback if fallback is not None else {}
         self.base = base if base is not None else self.fallback
         self.scopes: List[Dict[str, Any]] = []     # comprehension scopes, innermost last
         self.steps = 0                              # budgets: see static_limits
+        self.max_steps = MAX_STEPS + source_size     # a longer file may take longer, linearly
         self.depth = 0
 
     def _charge(self, n: int, node: Optional[ast.AST]) -> None:
         self.steps += n
-        if self.steps > MAX_STEPS:
-            raise Unsupported(f"evaluation budget exceeded (more than {MAX_STEPS:,} steps); "
+        if self.steps > self.max_steps:
+            raise Unsupported(f"evaluation budget exceeded (more than {self.max_steps:,} steps); "
                               f"a config should not compute this much", node)
 
     def _weigh(self, v: Any, node: Optional[ast.AST]) -> None:
         """Charge the size of a container about to be compared, hashed or printed (shared parts
         counted each time), so no C-level walk can run unbounded."""
         if type(v) in CONTAINERS:
+            left = max(1, 8 * (self.max_steps - self.steps))
             try:
                 nodes = inspect_value(v, check_types=False, max_chars=MAX_STR,
-                                      max_nodes=max(1, 8 * (MAX_STEPS - self.steps)))
+                                      max_nodes=min(left, MAX_VALUE_NODES))
             except Refused as e:
+                if left < MAX_VALUE_NODES and "items once shared" in e.message:
+                    self._charge(left // 8 + 1, node)        # the step budget ran out
                 raise Unsupported(e.message, node) from None
             self._charge(1 + nodes // 8, node)     # a walked item costs ~1/8 of an eval step
 

@@ -27,7 +27,8 @@ import re
 import string
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-MAX_STEPS = 300_000            # expression nodes + loop iterations + elements walked, per file
+MAX_STEPS = 300_000            # expression nodes + loop iterations + elements walked, per file,
+                               # plus one per character of the file (big files take longer)
 MAX_EXPR_DEPTH = 100           # nesting of one expression (and of if/for statements)
 MAX_LEN = 1_000_000            # items in a computed list/tuple/dict/set
 MAX_STR = 10_000_000           # characters in a computed str/bytes

@@ -244,7 +244,7 @@ BUDGETS = [
     ("replace", "a = 'x' * 100000\nb = a.replace('x', a)\n", "str.replace result longer"),
     ("zfill", "b = 'x'.zfill(10**9)\n", "zfill width"),
     ("join", "a = ['x' * 100000] * 1000\nb = '-'.join(a)\n", "value too large"),
-    ("sum_lists", "x = sum([[1] * 1000] * 10000, [])\n", "value too large"),
+    ("sum_lists", "x = sum([[1] * 1000] * 10000, [])\n", "evaluation budget exceeded"),
 ]
 
 
@@ -326,3 +326,14 @@ def test_keys_python_would_normalise_stay_in_braces():
         text = format_value({key: 1})
         assert eval(text) == {key: 1}, text
     assert format_value({"ünï": 1}) == "dict(ünï=1)"
+
+
+def test_step_budget_grows_with_the_file(tmp_path):
+    # found by benchmarks/emit_scale.py: a 4 MB config of plain assignments needs more steps
+    # than the fixed budget; the budget adds one step per character of the file
+    lines = [f"v{i} = dict(type='T', a=[{i}, {i + 1}], b=('x', 'y'), c=dict(d={i}))\n"
+             for i in range(40000)]
+    src = tmp_path / "huge.py"
+    src.write_text("".join(lines))
+    cfg = load_config(src).cfg
+    assert len(cfg) == 40000 and cfg["v39999"]["c"] == {"d": 39999}

@@ -10,7 +10,7 @@ characters, huge numbers, duplicate keys and keywords, aliasing). Properties:
   and a config equals what Python computes when it executes the same file;
 * `migrate` (the real CLI entry, in-process) exits 0 or 2 and never prints a traceback; an error
   names a file and a line; every output loads in real mmengine 0.10.7 and equals our conversion;
-* `migrate` on its own output changes nothing (tree mode: same text; `--check`: exit 0);
+* `migrate` on its own output changes nothing (same text in tree and flat mode; `--check`: 0);
 * nothing is written outside the output directory (the input tree and the temp dir are unchanged).
 
 CI-reproducible: `derandomize=True`, fixed example counts (250 + 60), no example database.
@@ -22,6 +22,7 @@ import hashlib
 import io
 import keyword
 import math
+import unicodedata
 import re
 import runpy
 import tempfile
@@ -52,7 +53,7 @@ def src(v) -> str:
         return v.text
     if isinstance(v, dict):
         if v and all(isinstance(k, str) and k.isidentifier() and not keyword.iskeyword(k)
-                     for k in v):
+                     and unicodedata.normalize("NFKC", k) == k for k in v):
             return "dict(" + ", ".join(f"{k}={src(x)}" for k, x in v.items()) + ")"
         return "{" + ", ".join(f"{src(k)}: {src(x)}" for k, x in v.items()) + "}"
     if isinstance(v, list):
@@ -174,11 +175,15 @@ def real_field(draw):
     return f"{name} = {src(draw(FIELDS[name]))}\n"
 
 
+# values MMEngine holds that are not plain JSON-like data
+odd_leaf = st.sampled_from(["range(2, 9, 3)", "range(0, 1)", "b'\\x00b'", "(1+2j)", "...",
+                            "frozenset({1, 2})", "frozenset()"]).map(lambda t: Raw(t))
 scalar = st.one_of(st.integers(-10 ** 6, 10 ** 6), st.integers(-10 ** 40, 10 ** 40),
                    st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none(),
-                   st.text(max_size=10))
-key = st.one_of(st.sampled_from(["a", "type", "lr", "depth", "name_1", "ünï", "ключ"]),
-                st.text(max_size=6))
+                   st.text(max_size=10), odd_leaf)
+# identifier-like keys Python would NFKC-normalise ('º' -> 'o'), tuple and None keys
+key = st.one_of(st.sampled_from(["a", "type", "lr", "depth", "name_1", "ünï", "ключ", "º", "ﬁx"]),
+                st.text(max_size=6), st.tuples(st.integers(0, 3), st.integers(0, 3)), st.none())
 value = st.recursive(scalar, lambda kids: st.one_of(
     st.lists(kids, max_size=4), st.dictionaries(key, kids, max_size=4),
     st.tuples(kids, kids)), max_leaves=12)
@@ -261,16 +266,17 @@ def config_files(draw, hostile_max=2):
 
 
 # ----------------------------------------------------------------------------- helpers
-def same(a, b) -> bool:
-    """Equality that also holds for nan (a generated value may be one)."""
+def same(a, b, ordered: bool = False) -> bool:
+    """Dict/list equality as Python defines it (and key order when `ordered`), nan == nan."""
     if type(a) is not type(b):
         return a == b
     if isinstance(a, float) and math.isnan(a):
         return math.isnan(b)
     if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+        keys_ok = list(a) == list(b) if ordered else set(a) == set(b)
+        return keys_ok and all(same(a[k], b[k], ordered) for k in a)
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y, ordered) for x, y in zip(a, b))
     return a == b
 
 
@@ -365,7 +371,7 @@ def test_static_evaluator_returns_config_or_clean_error(tmp_path):
             ns = runpy.run_path(str(p))          # the file passed the static subset: run it
             plain = {k: v for k, v in ns.items() if not k.startswith("__")
                      and not isinstance(v, (types.ModuleType, types.FunctionType, type))}
-            assert same(cfg, plain)
+            assert same(cfg, plain, ordered=True)
 
     prop()
     print(f"\nstatic evaluator: {counts}")
@@ -386,7 +392,7 @@ def test_migrate_never_crashes_outputs_load_in_mmengine_and_are_idempotent(tmp_p
         own_tmp = root / "tmp"
         own_tmp.mkdir()
         tree = write_inputs(root, base, child)
-        before = snapshot(root, skip=("out_flat", "out_tree", "again", "tmp"))
+        before = snapshot(root, skip=("out_flat", "out_tree", "again", "again_flat", "tmp"))
         tempfile.tempdir = str(own_tmp)            # the staging dir must be removed again
         try:
             clear_cache()
@@ -416,7 +422,11 @@ def test_migrate_never_crashes_outputs_load_in_mmengine_and_are_idempotent(tmp_p
                 assert rc3 == 0, err3
                 rc4, err4 = cli(root / "out_flat", "--check")
                 assert rc4 == 0, err4
-            assert snapshot(root, skip=("out_flat", "out_tree", "again", "tmp")) == before
+                rc5, err5 = cli(root / "out_flat", "-o", root / "again_flat", "--flat")
+                assert rc5 == 0, err5
+                for p in (root / "out_flat").rglob("*.py"):
+                    assert (root / "again_flat" / p.name).read_text() == p.read_text()
+            assert snapshot(root, skip=("out_flat", "out_tree", "again", "again_flat", "tmp")) == before
             assert list(own_tmp.iterdir()) == []
         finally:
             tempfile.tempdir = None

@@ -120,6 +120,8 @@ def test_runtime_names_are_real(module):
     ("model = dict()\n\n\ndef helper():\n    pass\n", True),
     ("def f(:\n", False),                                  # syntax error: the config path says so
     ("", False),
+    ("print('hello')\n", True),
+    ('"""Docstring."""\nmodel = dict()\n', False),
 ])
 def test_classification(text, code):
     assert is_code_text(text) is code

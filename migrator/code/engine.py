@@ -80,6 +80,8 @@ class Ctx:
         self.maybe_unused: List[Tuple[str, Optional[str], Optional[str]]] = []
         self._pending: List[List[str]] = []    # TODO lines per open statement
         self.header: Sequence[cst.EmptyLine] = ()   # the module's leading comments
+        self.local_kinds: Dict[str, str] = {}         # class name -> kind, for local subclasses
+        self.flags: Set[str] = set()                  # per-file facts fixers share ('lr_hooks')
 
     # ---- names ----
     def qnames(self, node: cst.CSTNode) -> Set[str]:

@@ -124,6 +124,7 @@ def test_runtime_names_are_real(module):
     ("def f(:\n", False),                                  # syntax error: the config path says so
     ("", False),
     ("print('hello')\n", True),
+    ("a = [1]\na.append(2)\n", False),                    # configs may call methods
     ('"""Docstring."""\nmodel = dict()\n', False),
 ])
 def test_classification(text, code):

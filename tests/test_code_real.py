@@ -218,3 +218,14 @@ def test_constructor_and_model_train_like_mmcv(tmp_path):
     for n, p in reference.named_parameters():
         assert torch.allclose(got[n], p, atol=1e-6, rtol=0), n
     assert runner.optim_wrapper.optimizer.param_groups[1]["lr"] == 1.0
+
+
+def test_constructor_init_is_built_by_keyword():
+    from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
+    load_expected("optim_constructor", "init")
+    # MMEngine's build_optim_wrapper passes optim_wrapper_cfg= by keyword (MC303 renames it)
+    ctor = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
+        type="ScaledConstructor", optim_wrapper_cfg=dict(optimizer=dict(type="SGD", lr=0.1)),
+        scale=2.0))
+    wrapper = ctor(Toy())
+    assert wrapper.optimizer.param_groups[0]["lr"] == pytest.approx(0.2)

@@ -20,7 +20,7 @@ _KINDS = (("lr_hook", tables.LR_HOOK_BASES), ("hook", tables.HOOK_BASES),
 
 
 def classify_class(ctx, node: cst.ClassDef) -> str:
-    local = ctx.__dict__.setdefault("local_kinds", {})
+    local = ctx.local_kinds
     kind = ""
     for arg in node.bases:
         names = ctx.qnames(arg.value) | ctx.api_qnames(arg.value)

@@ -2,7 +2,7 @@
 
 A config is what the static evaluator reads: assignments of literals, dicts, lists and names
 (migrator/static_eval.py rejects imports, functions and classes). A module that imports,
-defines a function or defines a class is code and goes to `migrate_source`, never to `exec`.
+defines a function or a class, or calls a function at the top level is code and goes to `migrate_source`, never to `exec`.
 One exception keeps `--exec` meaningful: a file whose only code constructs are imports and
 which assigns `_base_` or an MMCV config field at the top level is a config that imports
 helpers (MMCV executed such files).
@@ -27,6 +27,9 @@ def is_code_text(text: str) -> bool:
     nodes = list(ast.walk(tree))
     if any(isinstance(n, _DEFS) for n in nodes):
         return True
+    if any(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and
+           isinstance(s.value.func, ast.Name) for s in tree.body):
+        return True     # a script (`main()`, `print(...)`); configs may call methods (`a.append`)
     if not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
         return False
     assigned = {t.id for s in tree.body if isinstance(s, ast.Assign)

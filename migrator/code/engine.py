@@ -80,6 +80,8 @@ class Ctx:
         self.maybe_unused: List[Tuple[str, Optional[str], Optional[str]]] = []
         self._pending: List[List[str]] = []    # TODO lines per open statement
         self.header: Sequence[cst.EmptyLine] = ()   # the module's leading comments
+        self.local_kinds: Dict[str, str] = {}         # class name -> kind, for local subclasses
+        self.flags: Set[str] = set()                  # per-file facts fixers share ('lr_hooks')
 
     # ---- names ----
     def qnames(self, node: cst.CSTNode) -> Set[str]:
@@ -158,6 +160,8 @@ class Ctx:
 
 
 _STATEMENT = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+# Every rewrite starts from a name imported from mmcv or a codebase's get_root_logger.
+_TRIGGERS = ("mmcv", "get_root_logger")
 
 
 class Engine(cst.CSTTransformer):
@@ -223,6 +227,12 @@ def migrate_source(text: str, path: str = "<string>", target: str = "mmengine") 
         raise ValueError(f"target must be 'mmengine' or 'runtime', not {target!r}")
     from .fixers import FIXERS
     res = CodeResult(path, text, text)
+    if not any(word in text for word in _TRIGGERS):
+        try:                        # nothing of MMCV's runner API can be in this module
+            compile(text, path, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            res.error = f"{path}:{exc.lineno}: cannot parse: {exc.msg}"
+        return res
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:

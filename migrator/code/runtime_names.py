@@ -44,7 +44,40 @@ def module_names(module: str) -> FrozenSet[str]:
                 parent = pkg.split(".")[: len(pkg.split(".")) - max(node.level - 1, 0)]
                 sub = ".".join(parent + ([node.module] if node.module else []))
                 names |= star_names(sub if node.level else node.module or "")
-    return frozenset(names)
+    return frozenset(names | _all_names(module, src))
+
+
+def _all_names(module: str, src: Path) -> set:
+    """The names `__all__` promises, lazily provided ones (PEP 562 `__getattr__`) included:
+    string items, `*TUPLE` of a module-level literal, `*X` of a submodule's imported `__all__`."""
+    tree = ast.parse(src.read_text(encoding="utf-8"))
+    literals, sub_all = {}, {}
+    pkg = module if src.name == "__init__.py" else module.rpartition(".")[0]
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name):
+            try:
+                literals[node.targets[0].id] = list(ast.literal_eval(node.value))
+            except ValueError:
+                pass
+        elif isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            for a in node.names:
+                if a.name == "__all__":
+                    sub_all[a.asname or a.name] = f"{pkg}.{node.module}"
+    items = next((n.value.elts for n in tree.body if isinstance(n, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets)
+                  and isinstance(n.value, (ast.List, ast.Tuple))), [])
+    out = set()
+    for e in items:
+        if isinstance(e, ast.Constant) and isinstance(e.value, str):
+            out.add(e.value)
+        elif isinstance(e, ast.Starred) and isinstance(e.value, ast.Name):
+            name = e.value.id
+            if name in literals:
+                out.update(x for x in literals[name] if isinstance(x, str))
+            elif name in sub_all:
+                out |= star_names(sub_all[name])
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -59,7 +92,7 @@ def star_names(module: str) -> FrozenSet[str]:
             try:
                 return frozenset(ast.literal_eval(node.value))
             except ValueError:
-                break
+                return frozenset(_all_names(module, src))
     return frozenset(n for n in module_names(module) if not n.startswith("_"))
 
 

@@ -154,6 +154,8 @@ _PARALLEL_TODO: Dict[str, str] = {
     "scatter": "the model's data_preprocessor moves data to the device",
     "scatter_kwargs": "the model's data_preprocessor moves data to the device",
 }
+# mmcv.cnn's root model registry (mmcv/cnn/builder.py): MMEngine's root MODELS.
+_CNN = {f"{m}.MODELS": Target("mmengine.registry", "MODELS") for m in ("mmcv.cnn", "mmcv.cnn.builder")}
 # Rewritten call by call by a fixer (see fixers/logger.py, fixers/parallel.py).
 _CALLS: Dict[str, Tuple[str, str]] = {
     "mmcv.utils.get_logger": ("mmengine.logging", "MMLogger"),
@@ -180,6 +182,7 @@ NAMES: Dict[str, Target] = {
     **_expand(UTILS_MODULES, _UTILS),
     **_expand(PARALLEL_MODULES, _PARALLEL), **_expand_todo(PARALLEL_MODULES, _PARALLEL_TODO),
     **{k: Target(m, n, kind="call") for k, (m, n) in _CALLS.items()},
+    **_CNN,
     **{f"{m}.get_root_logger": Target("mmengine.logging", "MMLogger", kind="call")
        for m in ROOT_LOGGER_MODULES},
 }

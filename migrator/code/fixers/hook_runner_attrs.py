@@ -66,6 +66,10 @@ class HookRunnerAttrsFixer:
             arg = {"inner_iter": "batch_idx"}.get(attr, attr)
             if arg in params and (attr != "outputs" or mode != "val"):
                 new = arg
+                if attr == "outputs" and not mode:
+                    ctx.note(original, CODE, f"{runner}.outputs -> outputs in {m.node.name.value}: "
+                                             "in val iterations MMEngine passes the predictions, "
+                                             "not a dict of losses")
         elif attr == "data_loader" and mode in ("train", "val", "test"):
             new = f"{runner}.{mode}_dataloader"
         elif attr == "mode" and mode:

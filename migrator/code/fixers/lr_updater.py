@@ -98,7 +98,7 @@ class LrUpdaterHook(Hook):
 
 class LrUpdaterFixer:
     def leave_Module(self, ctx, original: cst.Module, updated: cst.Module):
-        if not ctx.__dict__.get("lr_hooks") or not ctx.can_import("mmengine.hooks", "Hook"):
+        if "lr_hooks" not in ctx.flags or not ctx.can_import("mmengine.hooks", "Hook"):
             return updated
         body, first = [], None
         for i, s in enumerate(updated.body):           # drop `LrUpdaterHook` from its import
@@ -141,7 +141,7 @@ class LrUpdaterFixer:
             return updated
         bases = [a for a in original.bases if ctx.qnames(a.value) & tables.LR_HOOK_BASES]
         if bases:
-            ctx.__dict__["lr_hooks"] = True
+            ctx.flags.add("lr_hooks")
             ctx.note(original, CODE, f"{original.name.value}: MMCV's LrUpdaterHook mechanics are "
                                      "written into this file as an MMEngine Hook; do not also "
                                      "set an lr param_scheduler")

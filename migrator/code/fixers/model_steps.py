@@ -65,6 +65,12 @@ class ModelStepsFixer:
 
     def leave_FunctionDef(self, ctx, original: cst.FunctionDef, updated: cst.FunctionDef):
         m = ctx.method()
+        cls = ctx.cls()
+        if cls is not None and cls.kind == "model" and m is not None and m.node is original \
+                and original.name.value == "forward_train":
+            ctx.todo(original, CODE, "forward_train: MMEngine's BaseModel calls forward(inputs, "
+                                     "data_samples, mode='loss') after its data_preprocessor")
+            return updated
         step, opt = self._step(ctx)
         if step is None or m.node is not original:
             return updated

@@ -40,10 +40,31 @@ class OptimConstructorFixer:
         stmts[0] = stmts[0].with_changes(leading_lines=updated.leading_lines)
         return cst.FlattenSentinel(stmts)
 
-    def leave_FunctionDef(self, ctx, original, updated):
+    def _init_param(self, ctx):
+        """The first parameter of the constructor's __init__ when it is not yet
+        `optim_wrapper_cfg` (MMEngine builds constructors with that keyword)."""
         cls, m = ctx.cls(), ctx.method()
-        if cls is not None and cls.kind == "constructor" and m is not None and \
-                m.node is original and original.name.value == "__init__":
-            ctx.note(original, CODE, "the constructor's first argument is now the whole "
-                                     "optim_wrapper config; self.optimizer_cfg is its 'optimizer'")
+        if cls is None or cls.kind != "constructor" or m is None or \
+                m.node.name.value != "__init__" or len(m.node.params.params) < 2:
+            return None
+        name = m.node.params.params[1].name.value
+        return None if name == "optim_wrapper_cfg" else name
+
+    def leave_Name(self, ctx, original, updated):
+        old = self._init_param(ctx)
+        if old is None or original.value != old:
+            return updated
+        parent = ctx.parent(original)
+        if isinstance(parent, cst.Attribute) and parent.attr is original or \
+                isinstance(parent, cst.Arg) and parent.keyword is original:
+            return updated
+        return updated.with_changes(value="optim_wrapper_cfg")
+
+    def leave_FunctionDef(self, ctx, original, updated):
+        m = ctx.method()
+        if m is None or m.node is not original or self._init_param(ctx) is None:
+            return updated
+        ctx.note(original, CODE, "__init__(optimizer_cfg, ...) -> __init__(optim_wrapper_cfg, ...): "
+                                 "the whole optim_wrapper config, passed by keyword; "
+                                 "self.optimizer_cfg is its 'optimizer'")
         return updated

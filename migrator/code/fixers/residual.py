@@ -62,4 +62,7 @@ class _Residual(cst.CSTTransformer):
 
 
 def residual_imports(module: cst.Module, ctx) -> cst.Module:
+    if not any("mmcv" in cst.Module([]).code_for_node(s) for s in module.body
+               if isinstance(s, cst.SimpleStatementLine)):
+        return module
     return MetadataWrapper(module).visit(_Residual(ctx))

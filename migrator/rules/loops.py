@@ -47,9 +47,9 @@ def _train_cfg(cfg: Dict[str, Any], ctx: Context) -> Optional[Dict[str, Any]]:
         # the code migration turns `class X(EpochBasedRunner)` into the LOOPS class `loop_name`
         from ..code.fixers.runner_loop import loop_name
         loop = loop_name(str(rtype), "EpochBasedRunner" if by_epoch else "IterBasedRunner")
-        ctx.warn("runner.type", f"custom runner {rtype!r}: train_cfg uses the loop {loop!r} that "
-                 f"migrating the code of class {rtype} writes (registered in LOOPS)",
-                 original=cfg["runner"], anchor="train_cfg")
+        ctx.todo("runner.type", f"custom runner {rtype!r}: train_cfg names the loop {loop!r} "
+                 f"that migrating the code of class {rtype} writes (registered in LOOPS); "
+                 "migrate that code too", original=cfg["runner"], anchor="train_cfg")
     key = "max_epochs" if by_epoch else "max_iters"
     length = runner.pop(key, None)
     other = runner.pop("max_iters" if by_epoch else "max_epochs", None)

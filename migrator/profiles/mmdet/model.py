@@ -40,7 +40,8 @@ def _hungarian(d: Dict[str, Any]) -> Dict[str, Any]:
 
 def _gone_args(d: Dict[str, Any]) -> Dict[str, Any]:
     gone = T.GONE_MODEL_ARGS.get(d.get("type"), {})
-    return {k: v for k, v in d.items() if not (k in gone and v == gone[k])}
+    renamed = T.RENAMED_MODEL_ARGS.get(d.get("type"), {})
+    return {renamed.get(k, k): v for k, v in d.items() if not (k in gone and v == gone[k])}
 
 
 def _package(d: Dict[str, Any]) -> Dict[str, Any]:

@@ -85,6 +85,9 @@ RELATIVE = ("ann_file", "proposal_file")
 # boxes when filter_empty_gt, default True); 3.x filters only with filter_cfg
 FILTER_MIN_SIZE = 32
 DROPPED_ARGS = {"seg_suffix": ".png"}
+# metainfo keys that differ between the parts of a concatenated dataset (3.x VOCDataset sets
+# dataset_type='VOC2007'/'VOC2012'; MMEngine's ConcatDataset refuses differing metainfo)
+CONCAT_IGNORE_KEYS = {"VOCDataset": ["dataset_type"]}
 # 2.x XMLDataset(min_size=...) dropped small boxes' images in training -> filter_cfg.min_size
 FILTER_ARGS = {"min_size": "min_size"}          # 2.x default = the only suffix 3.x reads
 WRAPPER_ARGS = {"ConcatDataset": {"separate_eval": "MMEngine's ConcatDataset is evaluated as "
@@ -143,6 +146,8 @@ DETR_HEADS = {"DETRHead", "DeformableDETRHead", "Mask2FormerHead", "MaskFormerHe
 
 # model arguments 3.3.0 no longer takes: type -> {argument: value it may be dropped at}
 GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": False}}
+# model arguments 3.3.0 renamed: type -> {old: new}
+RENAMED_MODEL_ARGS = {"CTResNetNeck": {"in_channel": "in_channels"}}
 # mmdet 2.x borrowed backbones from mmcls 0.x (`custom_imports=['mmcls.models']`,
 # type='mmcls.ConvNeXt'); mmdet 3.x from mmpretrain
 PACKAGES = {"mmcls": "mmpretrain"}

@@ -29,9 +29,10 @@ def _walk(v: Any, fn) -> Any:
 
 
 def _hungarian(d: Dict[str, Any]) -> Dict[str, Any]:
-    if d.get("type") != "HungarianAssigner" or "match_costs" in d:
+    if d.get("type") not in T.HUNGARIAN or "match_costs" in d:
         return d
     out = {k: v for k, v in d.items() if k not in T.HUNGARIAN_COSTS}
+    out["type"] = T.HUNGARIAN[d["type"]]
     costs = [copy.deepcopy(d[k]) for k in T.HUNGARIAN_COSTS if isinstance(d.get(k), dict)]
     if costs:
         out["match_costs"] = costs

@@ -136,6 +136,8 @@ METRIC_PREFIX = {"CocoMetric": "coco", "LVISMetric": "lvis", "VOCMetric": "pasca
 # ---------------------------------------------------------------------------------- models
 # 2.x HungarianAssigner(cls_cost, reg_cost, iou_cost) -> 3.x HungarianAssigner(match_costs=[...])
 HUNGARIAN_COSTS = ("cls_cost", "reg_cost", "iou_cost", "mask_cost", "dice_cost")
+# 2.x assigner type -> 3.x (MaskFormer's MaskHungarianAssigner became the one HungarianAssigner)
+HUNGARIAN = {"HungarianAssigner": "HungarianAssigner", "MaskHungarianAssigner": "HungarianAssigner"}
 # 2.x YOLOX(input_size, size_multiplier, random_size_range, random_size_interval) ->
 # 3.x data_preprocessor.batch_augments=[BatchSyncRandomResize(random_size_range (pixels),
 # interval, size_divisor)]

@@ -6,8 +6,10 @@ Header comments in the old file declare what the report must contain:
     # expect: todo <field>        the field was not converted (TODO comment in the output)
     # expect: error <field>       conversion fails with a MigrateError naming that field
                                   (such cases have no .new.py)
-    # rules: schedule,loops       run only these rules (default: the whole ordered list)
-    # codebase: mmdet             run the whole conversion with that codebase's profile
+    # rules: schedule,loops       run only these rules (default: the whole ordered list);
+                                  a dotted name is a profile rule: mmseg.pipelines
+    # codebase: mmdet             without `rules`: the whole conversion with that codebase's
+                                  profile; with `rules`: ctx.codebase for those rules
 """
 from __future__ import annotations
 
@@ -59,9 +61,10 @@ def all_cases() -> List[Case]:
 def run_rules(cfg: Dict[str, Any], rules: Optional[List[str]] = None, path: str = "<test>",
               codebase: Optional[str] = None):
     """Apply the ordered rule list (or the named subset) to a plain dict. Returns (new, report).
-    With `codebase`, the whole conversion runs, that codebase's profile included."""
+    With `codebase` and no `rules`, the whole conversion runs, that codebase's profile included.
+    Dotted names are profile rules (`mmseg.pipelines` -> migrator.profiles.mmseg.pipelines)."""
     import importlib
-    if codebase:
+    if codebase and not rules:
         from migrator.convert import convert_dict
         conv = convert_dict(cfg, path, codebase=codebase)
         return conv.new, conv.report
@@ -69,8 +72,10 @@ def run_rules(cfg: Dict[str, Any], rules: Optional[List[str]] = None, path: str 
     from migrator.report import Report
     from migrator.rules import RULE_MODULES, Context, RunInfo
 
-    ctx = Context(report=Report(path), path=path)
+    ctx = Context(report=Report(path), path=path, codebase=codebase)
     ctx.run = RunInfo.from_old(cfg)
+    ctx.old = cfg
     for name in (rules or RULE_MODULES):
-        cfg = importlib.import_module(f"migrator.rules.{name}").apply(cfg, ctx)
+        pkg = "migrator.profiles" if "." in name else "migrator.rules"
+        cfg = importlib.import_module(f"{pkg}.{name}").apply(cfg, ctx)
     return cfg, ctx.report

@@ -38,6 +38,9 @@ class PipelineSpec:
     converters: Mapping[str, Callable] = dc_field(default_factory=dict)      # extra named kinds
     finish: Optional[Callable[[List[dict], "State"], List[dict]]] = None     # last pass
     tta_model: Optional[Mapping[str, Any]] = None   # the tta_model a TestTimeAug pipeline needs
+    # also set model.data_preprocessor (same value) where the file has a model: for codebases
+    # whose inference API builds `cfg.model` alone (mmseg init_model), not through the Runner
+    preprocessor_on_model: bool = False
     # where val/test pipelines' values go when that differs (mmseg: 'test_cfg.size_divisor')
     test_preprocessor_args: Mapping[str, Optional[str]] = dc_field(default_factory=dict)
 
@@ -283,7 +286,14 @@ def conv_variant(t, entry, st, where, ctx_msfa=None):
     return (st.spec.converters.get(kind) or CONVERTERS[kind])(t, sub, st, where, ctx_msfa)
 
 
-CONVERTERS: Dict[str, Callable] = {"variant": conv_variant,
+def conv_unsupported(t, entry, st, where, ctx_msfa=None):
+    """A transform the new codebase does not have: left out of the pipeline (which would not
+    build with it), kept under TODO with its original."""
+    st.todo(where, f"{t['type']}: {entry['todo']}", t)
+    return []
+
+
+CONVERTERS: Dict[str, Callable] = {"variant": conv_variant, "unsupported": conv_unsupported,
     "resize_scales": conv_resize_scales, "flip": conv_flip, "normalize": conv_normalize,
     "pad": conv_pad, "format": conv_format, "collect": conv_collect,
 }
@@ -377,10 +387,11 @@ def _convert_list(pipeline: List[Any], st: State, prefix: str, msfa=None) -> Lis
 
 def convert(pipeline: List[Any], spec: PipelineSpec) -> Converted:
     """Convert one pipeline. Pure: the input is not changed, equal inputs give equal results.
-    A pipeline that already ends in the codebase's Pack transform is new-style: left as it is
+    A pipeline that already holds the codebase's Pack transform or a TestTimeAug (neither existed
+    in 1.x) is new-style: left as it is
     (old and new argument names overlap, e.g. `CenterCrop(crop_size)` was (h, w), is (w, h))."""
     st = State(spec)
-    if any(isinstance(t, dict) and t.get("type") == spec.pack for t in pipeline):
+    if any(isinstance(t, dict) and t.get("type") in (spec.pack, "TestTimeAug") for t in pipeline):
         return Converted(copy.deepcopy(pipeline), {}, None, [])
     out = _convert_list(pipeline, st, "")
     tta = None

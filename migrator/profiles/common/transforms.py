@@ -22,7 +22,8 @@ Entry keys (all optional), read by `pipeline.py`:
   when      the entry applies only if the transform has one of these old-only arguments
             (keeps the conversion idempotent where an old argument name lives on with another
             meaning, e.g. mmcls `RandomResizedCrop(size, scale=range)` -> `(scale=size, ...)`)
-  kind      a named converter in pipeline.CONVERTERS (or one a profile passes in)
+  kind      a named converter in pipeline.CONVERTERS (or one a profile passes in);
+            'unsupported' (with `todo`: why) leaves the transform out, under TODO
   args      {old: new}             rename
             {old: None}            drop: no meaning any more (the new default does the same)
             {old: {'to': new, 'value': fn}}   rename + a named value transform (pipeline.VALUES)

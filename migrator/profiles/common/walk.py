@@ -93,11 +93,13 @@ def split_of(path: Path) -> str:
 
 def preprocessor_update(found: List[Tuple[Path, Converted]], spec: PipelineSpec, ctx) -> Dict[str, Any]:
     """Merge what left the pipelines into preprocessor arguments: train pipelines first, then the
-    others fill only what is still unset; a disagreeing value is reported."""
+    others fill only what is still unset; a pipeline that disagrees is reported once."""
     order = sorted(found, key=lambda pc: 0 if split_of(pc[0]) == "train" else 1)
     merged: Dict[str, Any] = {}
     origin: Dict[str, str] = {}
+    reported = set()
     for path, conv in order:
+        clash = []
         for k, v in conv.preprocessor.items():
             name = spec.preprocessor_args.get(k)
             if split_of(path) != "train" and k in spec.test_preprocessor_args:
@@ -105,12 +107,15 @@ def preprocessor_update(found: List[Tuple[Path, Converted]], spec: PipelineSpec,
             if not name:
                 continue
             if name in merged and merged[name] != v:
-                if split_of(path) == "train" or k not in ("size_divisor", "pad_val"):
-                    ctx.warn(old_field(path), f"`{name}`={v!r} here, but {origin[name]} sets "
-                             f"{merged[name]!r}; model.data_preprocessor keeps the latter")
+                clash.append(f"{name}={v!r} (kept: {merged[name]!r} from {origin[name]})")
                 continue
             merged.setdefault(name, v)
             origin.setdefault(name, old_field(path))
+        key = repr(conv.pipeline)
+        if clash and key not in reported:
+            reported.add(key)
+            ctx.warn(old_field(path), "this pipeline normalises/pads differently from the one "
+                     "data_preprocessor follows: " + "; ".join(clash), anchor=str(path[0]))
     if not merged:
         return merged
     out: Dict[str, Any] = {"type": spec.preprocessor_type}
@@ -123,18 +128,23 @@ def preprocessor_update(found: List[Tuple[Path, Converted]], spec: PipelineSpec,
     return out
 
 
-def _place_preprocessor(cfg: Dict[str, Any], pre: Dict[str, Any], paths: List[Path]) -> Dict[str, Any]:
+def _place_preprocessor(cfg: Dict[str, Any], pre: Dict[str, Any], paths: List[Path],
+                        on_model: bool = False) -> Dict[str, Any]:
     """Into `model.data_preprocessor` when the model already has one; otherwise the top-level
     `data_preprocessor`, which MMEngine's Runner merges into the model config
     (`model.setdefault('data_preprocessor', cfg.data_preprocessor)`). A file without a model (a
     dataset base) thereby carries its normalisation the way the codebases' own 1.x/3.x dataset
-    bases do, and the flat and the tree conversion agree."""
+    bases do, and the flat and the tree conversion agree. With `on_model` (mmseg, whose
+    init_model builds `cfg.model` alone), a file that has a model also gets the same dict as
+    `model.data_preprocessor`, as the codebase's own model bases write it."""
     model = cfg.get("model")
     if isinstance(model, dict) and isinstance(model.get("data_preprocessor"), dict):
         model = dict(model)
         model["data_preprocessor"] = {**pre, **model["data_preprocessor"]}
         return {**cfg, "model": model}
     merged = {**pre, **(cfg.get("data_preprocessor") or {})}
+    if on_model and isinstance(model, dict):
+        cfg = {**cfg, "model": {**model, "data_preprocessor": copy.deepcopy(merged)}}
     if "data_preprocessor" in cfg:
         return {**cfg, "data_preprocessor": merged}
     before = next((str(p[0]) for p in paths if len(p) == 1), "model" if "model" in cfg else None)
@@ -171,7 +181,7 @@ def rewrite_pipelines(cfg: Dict[str, Any], spec: PipelineSpec, ctx) -> Dict[str,
                 report(field + f.where, f.message, original=f.original, anchor=anchor)
     pre = preprocessor_update(found, spec, ctx)
     if pre:
-        out = _place_preprocessor(out, pre, paths)
+        out = _place_preprocessor(out, pre, paths, spec.preprocessor_on_model)
     ttas = [(p, c) for p, c in found if c.tta is not None]
     if ttas and "tta_pipeline" not in out:
         ttas.sort(key=lambda pc: 0 if split_of(pc[0]) == "test" else 1)

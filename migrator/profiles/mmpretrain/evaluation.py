@@ -80,6 +80,9 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     old = getattr(ctx, "old", None) or {}
     ev = old.get("evaluation") if isinstance(old.get("evaluation"), dict) else None
     out = dict(cfg)
+    if ev is not None or any(f"{s}_dataloader" in cfg for s in ("val", "test")):
+        for f in ("evaluation", "evaluation.metric", "data.val", "data.test"):
+            drop_findings(ctx, f, "metric")          # the generic guess, redone below
     for split in ("val", "test"):
         if f"{split}_evaluator" not in cfg and f"{split}_dataloader" not in cfg:
             continue
@@ -89,10 +92,12 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
         types = {d.get("type") for d in leaves}
         multi = bool(types & T.MULTI_LABEL_DATASETS)
         ms = metrics(ev or {}, multi, "VOC" in types, ctx if split == "val" else _Quiet())
+        dap = _old_dataset_arg(old, split, "difficult_as_postive")
+        if dap is not None:
+            ms = [dict(m, difficult_as_positive=dap) if m["type"].startswith("VOC") else m
+                  for m in ms]
         if ms:
             out[f"{split}_evaluator"] = _one(ms)
-            for f in ("evaluation", "evaluation.metric", f"data.{split}"):
-                drop_findings(ctx, f, "metric")
     hooks = out.get("default_hooks")
     ck = hooks.get("checkpoint") if isinstance(hooks, dict) else None
     if isinstance(ck, dict) and "save_best" in ck:
@@ -102,6 +107,13 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     if out != cfg:
         ctx.report.applied(NAME)
     return out
+
+
+def _old_dataset_arg(old: Dict[str, Any], split: str, key: str) -> Any:
+    ds = (old.get("data") or {}).get(split) if isinstance(old.get("data"), dict) else None
+    while isinstance(ds, dict) and key not in ds and ("dataset" in ds or "datasets" in ds):
+        ds = ds.get("dataset") or (ds.get("datasets") or [None])[0]
+    return ds.get(key) if isinstance(ds, dict) else None
 
 
 class _Quiet:

@@ -20,6 +20,7 @@ mmcv/transforms):
       keep_channels=False by default)
   Lighting(..., to_rgb=True) -> Lighting(..., to_rgb=False by default)
   Albu(transforms, keymap, update_pad_shape) -> Albumentations(transforms, keymap)
+  ToPIL -> NumpyToPIL; ToNumpy (float32) -> PILToNumpy(dtype='float32'); ToHalf: none
   Normalize -> ClsDataPreprocessor(mean, std, to_rgb); ImageToTensor/ToTensor/Transpose/Collect
       -> PackInputs (meta_keys default: sample_idx, img_path, ori_shape, img_shape,
       scale_factor, flip, flip_direction); mmcls Collect default meta_keys below.
@@ -46,14 +47,18 @@ TRANSFORMS = {
     "CenterCrop": {"kind": "variant", "on": "efficientnet_style",
                    "variants": {False: CROP, True: EFF_CROP}},
     "Resize": {"when": ["size"], "kind": "cls_resize"},
-    "RandomFlip": {"when": ["flip_prob"], "args": {"flip_prob": {"to": "prob", "value": "prob"}},
+    "RandomFlip": {"args": {"flip_prob": {"to": "prob", "value": "prob"}},
                    "defaults": {"prob": 0.5}},
-    "RandomCrop": {"when": ["size"], "args": {"size": "crop_size"}},
-    "RandomGrayscale": {"when": ["gray_prob"], "args": {"gray_prob": "prob"},
+    "RandomCrop": {"args": {"size": "crop_size"}},
+    "RandomGrayscale": {"args": {"gray_prob": "prob"},
                         "defaults": {"keep_channels": True}},
     "Lighting": {"defaults": {"to_rgb": True}},
     "Albu": {"new": "Albumentations", "args": {"update_pad_shape": None}},
     "Pad": {"kind": "pad"},
+    "ToPIL": {"new": "NumpyToPIL"},
+    "ToNumpy": {"new": "PILToNumpy", "defaults": {"dtype": "float32"}},
+    "ToHalf": {"kind": "unsupported", "todo": "mmpretrain has no ToHalf (an IPU-only mmcls "
+               "transform); use fp16 in the optim wrapper"},
 }
 
 PACK = "PackInputs"
@@ -69,6 +74,21 @@ META = META_KEYS
 # the probabilities move to RandomBatchAugment(probs) and num_classes to the preprocessor.
 AUGMENTS = {"BatchMixup": "Mixup", "BatchCutMix": "CutMix", "BatchResizeMix": "ResizeMix"}
 
+# Backbone arguments renamed between the versions: type -> {argument: {old value: new value}}.
+# mmcls VAN arch_zoo had 'b0'..'b6'; mmpretrain keeps tiny/small/base/large (= b0..b3), the
+# bigger ones are spelled out (mmcls backbones/van.py arch_zoo).
+_VAN = {"embed_dims": [64, 128, 320, 512], "ffn_ratios": [8, 8, 4, 4]}
+BACKBONE_VALUES = {
+    "VAN": {"arch": {"b0": "tiny", "b1": "small", "b2": "base", "b3": "large",
+                     "b4": {**_VAN, "depths": [3, 6, 40, 3]},
+                     "b5": {"embed_dims": [96, 192, 480, 768], "depths": [3, 3, 24, 3],
+                            "ffn_ratios": [8, 8, 4, 4]},
+                     "b6": {"embed_dims": [96, 192, 384, 768], "depths": [6, 6, 90, 6],
+                            "ffn_ratios": [8, 8, 4, 4]}}},
+}
+# train_cfg keys mmcls 0.25's ImageClassifier no longer read (0.2x's mixup/cutmix shorthands)
+IGNORED_TRAIN_CFG = ("mixup", "cutmix")
+
 # Datasets: how each mmcls 0.25.0 dataset becomes its mmpretrain 1.2.0 form.
 #   folder  data_prefix/ann_file kept (paths relative to the working directory, data_root='')
 #   split   data_prefix (the directory) -> data_root; test_mode -> split ('test'/'train')
@@ -80,6 +100,10 @@ DATASETS = {
     "StanfordCars": "split", "CUB": "cub", "VOC": "voc",
 }
 MULTI_LABEL_DATASETS = {"VOC", "MultiLabelDataset"}
+# mmcls IPU-only dataloader settings (mmcv IPUDataLoader): no torch DataLoader argument
+IPU_LOADER_KEYS = ("mode",)
+# dataset arguments mmpretrain dropped; the old behaviour is the only one left (asserted in 0.25)
+DROPPED_DATASET_ARGS = {"recursion_subdir": True}
 
 # Evaluation: mmcls `evaluation.metric` items -> mmpretrain metrics.
 SINGLE_LABEL_ITEMS = {"precision": "precision", "recall": "recall", "f1_score": "f1-score",

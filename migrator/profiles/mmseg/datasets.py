@@ -7,7 +7,7 @@ img_dir/ann_dir/split build a ConcatDataset (mmseg datasets/builder._concat_data
 shared, lists are zipped); ConcatDataset(separate_eval=True) evaluated each part apart.
 New behaviour: BaseSegDataset(data_root, data_prefix=dict(img_path, seg_map_path), ann_file,
 metainfo=dict(classes, palette), backend_args, ...), the same path joining (mmengine
-BaseDataset._join_prefix); PascalVOCDataset/PascalContextDataset require ann_file; MMEngine's
+BaseDataset._join_prefix); CustomDataset is BaseSegDataset; PascalVOCDataset/PascalContextDataset require ann_file; MMEngine's
 ConcatDataset evaluates the concatenation as one.
 """
 from __future__ import annotations
@@ -52,7 +52,9 @@ def _leaf(ds: Dict[str, Any], field: str, ctx) -> Dict[str, Any]:
             continue
         out[k] = v
     t = out.get("type")
-    if t in T.NEEDS_ANN_FILE and "ann_file" not in out:
+    if t in T.RENAMED_DATASETS:
+        out["type"] = t = T.RENAMED_DATASETS[t]
+    if t in T.NEEDS_ANN_FILE and "ann_file" not in out and "img_dir" in ds:
         ctx.todo(f"{field}.split", f"{t} needs ann_file (the image list) in mmseg 1.x",
                  anchor=field.split(".")[0])
     if t in T.REMOVED_DATASETS:

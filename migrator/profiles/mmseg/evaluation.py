@@ -48,10 +48,13 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
         current = cfg.get(f"{split}_evaluator")
         if current is not None and not ev and _is_seg(current):
             continue
-        out[f"{split}_evaluator"] = metric(ev, ctx, quiet=split != "val")
-        for f in ("evaluation", "evaluation.metric", f"data.{split}", f"data.{split}.ann_file"):
-            drop_findings(ctx, f, "etric")
+        for f in (f"data.{split}", f"data.{split}.ann_file"):
+            drop_findings(ctx, f, "etric")           # the generic guess, redone here
             drop_findings(ctx, f, "ann_file")
+        if split == "val":
+            for f in ("evaluation", "evaluation.metric"):
+                drop_findings(ctx, f, "etric")
+        out[f"{split}_evaluator"] = metric(ev, ctx, quiet=split != "val")
     if out != cfg:
         ctx.report.applied(NAME)
     return out

@@ -4,7 +4,8 @@ Old behaviour: Resize(img_scale, ratio_range), RandomFlip(prob), Normalize, Pad(
 seg_pad_val), DefaultFormatBundle/ImageToTensor/Collect, MultiScaleFlipAug for testing; the test
 pipeline loads no annotation (CustomDataset.evaluate read the ground truth itself).
 New behaviour: RandomResize/Resize(scale, keep_ratio=True), RandomFlip(prob float), mean/std/pad
-in SegDataPreProcessor, PackSegInputs; the metric reads the ground truth from the data samples,
+in SegDataPreProcessor (top-level `data_preprocessor`, and `model.data_preprocessor` where the
+file has a model: mmseg's init_model does not merge the top-level one), PackSegInputs; the metric reads the ground truth from the data samples,
 so every pipeline that loads images and no annotations gets `LoadAnnotations()` before
 PackSegInputs (its reduce_zero_label follows the dataset's), TTA included.
 """
@@ -42,7 +43,7 @@ SPEC = PipelineSpec(table=T.TRANSFORMS, pack=T.PACK, pack_meta_keys=T.PACK_META_
                     collect_meta_keys=T.COLLECT_META_KEYS, preprocessor_type=T.PREPROCESSOR,
                     preprocessor_args=T.PREPROCESSOR_ARGS, meta_keys=T.META,
                     finish=add_annotations, tta_model=T.TTA_MODEL,
-                    test_preprocessor_args=T.TEST_PREPROCESSOR_ARGS)
+                    test_preprocessor_args=T.TEST_PREPROCESSOR_ARGS, preprocessor_on_model=True)
 
 
 def apply(cfg, ctx):

@@ -38,6 +38,7 @@ SPLIT_TO = "ann_file"
 DROPPED = {"gt_seg_map_loader_cfg": "the evaluation's annotation loader is the pipeline's "
                                     "LoadAnnotations in mmseg 1.x"}
 NEEDS_ANN_FILE = {"PascalVOCDataset", "PascalContextDataset", "PascalContextDataset59"}
+RENAMED_DATASETS = {"CustomDataset": "BaseSegDataset"}
 REMOVED_DATASETS = {"FaceOccludedDataset": "mmseg 1.2.2 has no FaceOccludedDataset"}
 
 # Evaluation: CustomDataset.evaluate(metric='mIoU' | 'mDice' | 'mFscore' | list) -> IoUMetric.

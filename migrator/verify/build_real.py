@@ -313,8 +313,9 @@ def build_in_env(paths, python, batch: int = 60, jobs: int = 1, timeout: float =
                  cwd=None):
     """Build `paths` with the harness under `python` (the new venv), `batch` files per process,
     `jobs` processes at a time, in `cwd` (paths such as LD's `teacher_config='configs/...'` are
-    relative to the repository root the codebases are run from). Returns one result dict per path, in order; a batch whose process
-    dies or times out gets an "error" result (`crash`) for each file it had not reported."""
+    relative to the repository root the codebases are run from). Returns one result dict per
+    path, in order; a batch whose process dies or times out gets an "error" result (`crash`) for
+    each file it had not reported."""
     from concurrent.futures import ThreadPoolExecutor
     chunks = [[str(p) for p in paths[i:i + batch]] for i in range(0, len(paths), batch)]
     results = {}

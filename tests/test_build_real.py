@@ -20,7 +20,9 @@ from migrator.verify.build_real import build_in_env, cause
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # corpus -> (package, version, smallest accepted share of buildable configs)
-CORPORA = {"mmdet": ("mmdet", "2.28.2", 0.0)}
+# floor: measured 90.3% (130 of 144 buildable-or-failing configs) on a random 160-file sample of
+# the mmdet tree (05:52 UTC); 0.85 leaves about two standard errors of that sample
+CORPORA = {"mmdet": ("mmdet", "2.28.2", 0.85)}
 
 
 @pytest.fixture(scope="module")

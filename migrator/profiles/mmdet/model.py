@@ -42,7 +42,7 @@ def _hungarian(d: Dict[str, Any]) -> Dict[str, Any]:
 def _gone_args(d: Dict[str, Any]) -> Dict[str, Any]:
     gone = T.GONE_MODEL_ARGS.get(d.get("type"), {})
     renamed = T.RENAMED_MODEL_ARGS.get(d.get("type"), {})
-    return {renamed.get(k, k): v for k, v in d.items() if not (k in gone and v == gone[k])}
+    return {renamed.get(k, k): v for k, v in d.items() if not (k in gone and v in gone[k])}
 
 
 def _package(d: Dict[str, Any]) -> Dict[str, Any]:

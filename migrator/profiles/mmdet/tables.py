@@ -146,8 +146,11 @@ YOLOX_DEFAULTS = {"size_multiplier": 32, "random_size_range": (15, 25),
 # DETR-family heads whose 3.x form moved the transformer into the detector
 DETR_HEADS = {"DETRHead", "DeformableDETRHead", "Mask2FormerHead", "MaskFormerHead"}
 
-# model arguments 3.3.0 no longer takes: type -> {argument: value it may be dropped at}
-GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": False}}
+# model arguments 3.3.0 no longer takes: type -> {argument: values it may be dropped at}
+# (StageCascadeRPNHead: 3.x samples with train_cfg.sampler when there is one, else
+# PseudoSampler, which is what 2.x sampling=True/False chose)
+GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": (False,)},
+                   "StageCascadeRPNHead": {"sampling": (False, True)}}
 # model arguments 3.3.0 renamed: type -> {old: new}
 RENAMED_MODEL_ARGS = {"CTResNetNeck": {"in_channel": "in_channels"}}
 # mmdet 2.x borrowed backbones from mmcls 0.x (`custom_imports=['mmcls.models']`,

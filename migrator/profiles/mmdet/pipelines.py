@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 
-from ..common.pipeline import PipelineSpec
+from ..common.pipeline import PipelineSpec, _convert_list
 from ..common.walk import rewrite_pipelines
 from . import tables as T
 
@@ -37,10 +37,27 @@ def _finish(pipeline, st):
     return out
 
 
+def conv_policies(t, entry, st, where, ctx_msfa=None):
+    """2.x AutoAugment(policies=[[t, ...], ...]) -> 3.x AutoAugment with each policy converted
+    (3.x AutoAugment is mmcv's RandomChoice: one policy per sample, uniformly, as before)."""
+    policies = t.get("policies") or []
+    renamed = sorted({x.get("type") for p in policies for x in p if isinstance(x, dict)}
+                     & set(T.RENAMED_POLICY_TRANSFORMS))
+    if renamed:
+        st.todo(where + ".policies", "AutoAugment policies use 2.x transforms that mmdet 3.x "
+                "renamed and re-parametrised: " + ", ".join(
+                    f"{n} -> {T.RENAMED_POLICY_TRANSFORMS[n]}" for n in renamed), policies)
+        return [copy.deepcopy(t)]
+    out = {k: copy.deepcopy(v) for k, v in t.items() if k != "policies"}
+    out["policies"] = [_convert_list(p, st, f"{where}.policies[{i}]")
+                       for i, p in enumerate(policies)]
+    return [out]
+
+
 SPEC = PipelineSpec(table=T.TRANSFORMS, pack=T.PACK, pack_meta_keys=T.PACK_META_KEYS,
                     collect_meta_keys=T.COLLECT_META_KEYS, preprocessor_type=T.PREPROCESSOR,
                     preprocessor_args=T.PREPROCESSOR_ARGS, meta_keys=T.META, finish=_finish,
-                    tta_model=T.TTA_MODEL)
+                    tta_model=T.TTA_MODEL, converters={"policies": conv_policies})
 
 
 def apply(cfg, ctx):

@@ -17,11 +17,13 @@ BACKEND = {"to": "backend_args", "value": "backend_args"}
 _FILTER_GONE = {"todo": "mmdet 3.x filters boxes in FilterAnnotations, not in this transform"}
 TRANSFORMS = {
     **COMMON,
+    # Resize(override=True) let a second Resize replace the scale an earlier one set; mmcv 2.x
+    # Resize always computes its own scale: the same thing
+    "Resize": {**COMMON["Resize"], "args": {**COMMON["Resize"]["args"], "override": None}},
     # 2.x LoadAnnotations(with_bbox, with_label, with_mask, with_seg, poly2mask, denorm_bbox,
     # file_client_args) -> 3.x (..., box_type='hbox', backend_args)
-    "LoadAnnotations": {"args": {"file_client_args": BACKEND,
-                                 "denorm_bbox": {"todo": "mmdet 3.x LoadAnnotations has no "
-                                                 "denorm_bbox"}}},
+    # denorm_bbox (OpenImages' relative boxes): 3.x OpenImagesDataset denormalises them itself
+    "LoadAnnotations": {"args": {"file_client_args": BACKEND, "denorm_bbox": None}},
     "LoadPanopticAnnotations": {"args": {"file_client_args": BACKEND}},
     "LoadProposals": {},
     "LoadMultiChannelImageFromFiles": {"args": {"file_client_args": BACKEND}},
@@ -37,10 +39,16 @@ TRANSFORMS = {
     "RandomShift": {"args": {"shift_ratio": "prob"}},
     # 3.x Albu keeps no pad_shape (padding is the data preprocessor's)
     "Albu": {"args": {"update_pad_shape": None}},
-    "AutoAugment": {"args": {"policies": {"todo": "the policies hold 2.x transforms (Shear, "
-                                          "Rotate, Translate, ...) that mmdet 3.x renamed "
-                                          "(ShearX/ShearY, ...); rewrite them"}}},
+    # policies of transforms this table converts (the DETR-style Resize/RandomCrop policies) are
+    # converted one by one; 2.x geometric/colour policies were renamed and re-parametrised
+    "AutoAugment": {"kind": "policies"},
 }
+
+# 2.x AutoAugment policy transforms with another name and other arguments in mmdet 3.x
+RENAMED_POLICY_TRANSFORMS = {"Shear": "ShearX/ShearY", "Rotate": "Rotate(min_mag, max_mag)",
+                             "Translate": "TranslateX/TranslateY", "ColorTransform": "Color",
+                             "EqualizeTransform": "Equalize", "BrightnessTransform": "Brightness",
+                             "ContrastTransform": "Contrast"}
 
 PACK = "PackDetInputs"
 # 3.3.0 PackDetInputs default; 2.28.2 Collect default (pipelines/formatting.py)
@@ -77,6 +85,9 @@ RELATIVE = ("ann_file", "proposal_file")
 # boxes when filter_empty_gt, default True); 3.x filters only with filter_cfg
 FILTER_MIN_SIZE = 32
 DROPPED_ARGS = {"seg_suffix": ".png"}
+# metainfo keys that differ between the parts of a concatenated dataset (3.x VOCDataset sets
+# dataset_type='VOC2007'/'VOC2012'; MMEngine's ConcatDataset refuses differing metainfo)
+CONCAT_IGNORE_KEYS = {"VOCDataset": ["dataset_type"]}
 # 2.x XMLDataset(min_size=...) dropped small boxes' images in training -> filter_cfg.min_size
 FILTER_ARGS = {"min_size": "min_size"}          # 2.x default = the only suffix 3.x reads
 WRAPPER_ARGS = {"ConcatDataset": {"separate_eval": "MMEngine's ConcatDataset is evaluated as "
@@ -125,6 +136,8 @@ METRIC_PREFIX = {"CocoMetric": "coco", "LVISMetric": "lvis", "VOCMetric": "pasca
 # ---------------------------------------------------------------------------------- models
 # 2.x HungarianAssigner(cls_cost, reg_cost, iou_cost) -> 3.x HungarianAssigner(match_costs=[...])
 HUNGARIAN_COSTS = ("cls_cost", "reg_cost", "iou_cost", "mask_cost", "dice_cost")
+# 2.x assigner type -> 3.x (MaskFormer's MaskHungarianAssigner became the one HungarianAssigner)
+HUNGARIAN = {"HungarianAssigner": "HungarianAssigner", "MaskHungarianAssigner": "HungarianAssigner"}
 # 2.x YOLOX(input_size, size_multiplier, random_size_range, random_size_interval) ->
 # 3.x data_preprocessor.batch_augments=[BatchSyncRandomResize(random_size_range (pixels),
 # interval, size_divisor)]
@@ -133,8 +146,13 @@ YOLOX_DEFAULTS = {"size_multiplier": 32, "random_size_range": (15, 25),
 # DETR-family heads whose 3.x form moved the transformer into the detector
 DETR_HEADS = {"DETRHead", "DeformableDETRHead", "Mask2FormerHead", "MaskFormerHead"}
 
-# model arguments 3.3.0 no longer takes: type -> {argument: value it may be dropped at}
-GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": False}}
+# model arguments 3.3.0 no longer takes: type -> {argument: values it may be dropped at}
+# (StageCascadeRPNHead: 3.x samples with train_cfg.sampler when there is one, else
+# PseudoSampler, which is what 2.x sampling=True/False chose)
+GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": (False,)},
+                   "StageCascadeRPNHead": {"sampling": (False, True)}}
+# model arguments 3.3.0 renamed: type -> {old: new}
+RENAMED_MODEL_ARGS = {"CTResNetNeck": {"in_channel": "in_channels"}}
 # mmdet 2.x borrowed backbones from mmcls 0.x (`custom_imports=['mmcls.models']`,
 # type='mmcls.ConvNeXt'); mmdet 3.x from mmpretrain
 PACKAGES = {"mmcls": "mmpretrain"}

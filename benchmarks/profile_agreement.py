@@ -13,6 +13,12 @@ grouped by field and every group carries a classification from CLASSES below (ou
 right, equivalent, their deliberate change) or 'unclassified'.
 
 Usage: python benchmarks/profile_agreement.py [mmpretrain|mmseg|mmdet ...] [--examples N]
+
+Measured (2 cores, ~5 s per codebase): mmpretrain 173 pairs compared (4 old configs do not
+convert), leaves agree 11383 / differ 640 / ours only 3820 / theirs only 1274, the non-agreeing
+leaves classified equivalent 3161, ours right 1895, their change 657, theirs right 21; mmseg 473
+pairs, agree 52069 / differ 474 / ours only 16 / theirs only 4106: their change 4147,
+equivalent 408, theirs right 41 (old configs they fixed; segformer's pretrained placement).
 """
 import argparse
 import collections

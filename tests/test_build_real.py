@@ -20,7 +20,9 @@ from migrator.verify.build_real import build_in_env, cause
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # corpus -> (package, version, smallest accepted share of buildable configs)
-CORPORA = {"mmdet": ("mmdet", "2.28.2", 0.0)}
+# floor: measured 90.3% (130 of 144 buildable-or-failing configs) on a random 160-file sample of
+# the mmdet tree (05:52 UTC); 0.85 leaves about two standard errors of that sample
+CORPORA = {"mmdet": ("mmdet", "2.28.2", 0.85)}
 
 
 @pytest.fixture(scope="module")
@@ -111,21 +113,57 @@ def test_harness_builds_a_good_config_and_names_each_broken_part(new_py, tmp_pat
 def _report(name, results):
     counts = collections.Counter(r["status"] for r in results)
     groups = collections.Counter(cause(r) for r in results if r["status"] == "error")
+    missing = collections.Counter(v.get("missing") for r in results if r["status"] == "optional"
+                                  for v in r["stages"].values() if isinstance(v, dict))
     print(f"\n{name}: {len(results)} configs: " +
           ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print("  optional (every failure a missing package / GPU / network): " +
+          ", ".join(f"{k} {v}" for k, v in missing.most_common()))
     for key, n in groups.most_common():
         print(f"  {n:4d}  {key}")
     considered = counts["ok"] + counts["error"]
     return counts["ok"] / considered if considered else 1.0, counts
 
 
+def _repo_root(tmp_path, tree):
+    """A directory whose `configs/` is the converted tree: paths such as LD's
+    `teacher_config='configs/gfl/...'` are relative to the repository root."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "configs").symlink_to(tree, target_is_directory=True)
+    return root
+
+
 @pytest.mark.parametrize("corpus", sorted(CORPORA))
-def test_converted_tree_builds_in_the_new_codebase(corpus, new_py):
+def test_converted_tree_builds_in_the_new_codebase(corpus, new_py, tmp_path):
     from realdata import converted_tree
     package, version, floor = CORPORA[corpus]
     out = converted_tree(package, version)
     paths = sorted(p for p in out.rglob("*.py") if "_base_" not in p.parts)
     assert len(paths) > 100
-    results = build_in_env(paths, new_py, batch=60, jobs=2)
+    results = build_in_env(paths, new_py, batch=50, jobs=2, cwd=_repo_root(tmp_path, out))
     rate, counts = _report(f"{package} {version} -> new", results)
     assert rate >= floor, f"{rate:.1%} of {corpus} configs build (floor {floor:.0%})"
+
+
+# converted mmdet configs whose training step needs no compiled kernel (no NMS, no RoIAlign):
+# single-stage detectors; two-stage ones need mmcv.ops.nms for the RPN proposals
+TRAIN = ["retinanet/retinanet_r50_fpn_1x_coco.py", "fcos/fcos_r50_caffe_fpn_gn-head_1x_coco.py",
+         "atss/atss_r50_fpn_1x_coco.py"]
+
+
+def test_converted_mmdet_configs_train_two_iterations(new_py, tmp_path):
+    import json
+    import subprocess
+    from realdata import converted_tree
+    import migrator.verify.train_real as train_real
+    out = converted_tree("mmdet", "2.28.2")
+    res = tmp_path / "train.json"
+    subprocess.run([str(new_py), "-P", train_real.__file__, str(res), str(tmp_path), "2",
+                    *(str(out / rel) for rel in TRAIN)], check=True, cwd=tmp_path, timeout=3000)
+    results = json.loads(res.read_text())
+    for rel, r in zip(TRAIN, results):
+        print(f"\n{rel}: {r}")
+        assert r["status"] == "ok", (rel, r)
+        assert r["iters"] == 2 and len(r["losses"]) == 2
+        assert all(0.0 < x < 100.0 for x in r["losses"]), r["losses"]

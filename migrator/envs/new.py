@@ -111,7 +111,10 @@ def spec(root: Optional[Path] = None) -> EnvSpec:
     wheels = Path(root or cache_root()).resolve() / "wheels"   # one digest through a symlink
     files = download(wheels)
     standins = standin_wheel(wheels)
-    return EnvSpec(ENV_NAME, [
+    # the stand-ins' digest is part of the name: checkouts with other stand-ins (other branches
+    # sharing one cache) get their own venv instead of rebuilding this one back and forth
+    name = f"{ENV_NAME}-{standins.name.split('+')[1].split('-')[0]}"
+    return EnvSpec(name, [
         Step(["setuptools<70", "wheel"]),
         Step(["--no-build-isolation", "--no-deps", str(files["mmcv"])], {"MMCV_WITH_OPS": "0"}),
         Step(["--no-deps", *(str(files[n]) for n in WHEELS)]),

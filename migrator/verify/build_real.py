@@ -60,6 +60,8 @@ def _error(exc: BaseException) -> dict:
     name = getattr(exc, "name", None)
     if isinstance(exc, AssertionError) and "only available training on gpu" in msg:
         out["missing"] = "gpu"                 # AmpOptimWrapper refuses a CPU-only machine
+    elif type(exc).__name__ == "URLError":
+        out["missing"] = "network"             # a checkpoint fetched while building (LAD teacher)
     elif isinstance(exc, ImportError) and name:
         out["missing"] = name.split(".")[0]
     else:
@@ -140,6 +142,13 @@ def build_one(path: str, index: int) -> dict:
             # an annotation file read after every argument was checked (metrics, or a wrapper
             # such as MultiImageMixDataset that takes len() of its dataset when built)
             stages[name] = DATA_MISSING if name in ("evaluators", "datasets") else _error(e)
+        except AssertionError as e:
+            # mmseg's PascalVOC/PascalContext/DRIVE/... datasets assert that their image
+            # directory exists in __init__, even with lazy_init: the data is missing, not the
+            # config wrong (the last frame's source line is that `fileio.exists(...)` check)
+            last = traceback.extract_tb(e.__traceback__)[-1].line or ""
+            missing = name == "datasets" and "exists(" in last
+            stages[name] = DATA_MISSING if missing else _error(e)
         except BaseException as e:  # noqa: BLE001
             stages[name] = _error(e)
 
@@ -283,7 +292,7 @@ if __name__ == "__main__":
 
 # ---- host side (runs in `migrate`'s interpreter; no torch, no codebase imports) ----
 
-def _run_batch(chunk, python, timeout):
+def _run_batch(chunk, python, timeout, cwd=None):
     import subprocess
     import tempfile
     results, why = {}, None
@@ -291,7 +300,7 @@ def _run_batch(chunk, python, timeout):
         try:
             proc = subprocess.run([str(python), "-P", os.path.abspath(__file__), out.name, "-"],
                                   input="\n".join(chunk), text=True, capture_output=True,
-                                  timeout=timeout, cwd=tempfile.gettempdir())
+                                  timeout=timeout, cwd=cwd or tempfile.gettempdir())
             if proc.returncode:
                 why = f"harness exited with {proc.returncode}: {proc.stderr[-300:]}"
         except subprocess.TimeoutExpired:
@@ -307,15 +316,18 @@ def _run_batch(chunk, python, timeout):
     return results
 
 
-def build_in_env(paths, python, batch: int = 60, jobs: int = 1, timeout: float = 1800.0):
+def build_in_env(paths, python, batch: int = 60, jobs: int = 1, timeout: float = 1800.0,
+                 cwd=None):
     """Build `paths` with the harness under `python` (the new venv), `batch` files per process,
-    `jobs` processes at a time. Returns one result dict per path, in order; a batch whose process
-    dies or times out gets an "error" result (`crash`) for each file it had not reported."""
+    `jobs` processes at a time, in `cwd` (paths such as LD's `teacher_config='configs/...'` are
+    relative to the repository root the codebases are run from). Returns one result dict per
+    path, in order; a batch whose process dies or times out gets an "error" result (`crash`) for
+    each file it had not reported."""
     from concurrent.futures import ThreadPoolExecutor
     chunks = [[str(p) for p in paths[i:i + batch]] for i in range(0, len(paths), batch)]
     results = {}
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        for part in pool.map(lambda c: _run_batch(c, python, timeout), chunks):
+        for part in pool.map(lambda c: _run_batch(c, python, timeout, cwd), chunks):
             results.update(part)
     return [results[str(p)] for p in paths]
 

@@ -24,12 +24,37 @@ def apply_runtime(cfg: Dict[str, Any], ctx, scope: str, visualizer: str,
     vis = out.get("visualizer")
     if isinstance(vis, dict) and vis.get("type") in (visualizers or {}):
         out["visualizer"] = {**vis, "type": visualizers[vis["type"]]}
+    return rename_packages(out, packages or {})
+
+
+def rename_packages(cfg: Dict[str, Any], packages: Mapping[str, str]) -> Dict[str, Any]:
+    """`custom_imports` (a module name or a list) and scoped model types (`type='mmcls.ConvNeXt'`,
+    an mmseg/mmdet config borrowing an mmcls backbone) that name a renamed package."""
+    out = dict(cfg)
     ci = out.get("custom_imports")
-    if isinstance(ci, dict) and isinstance(ci.get("imports"), (list, tuple)) and packages:
-        new = [_rename(m, packages) for m in ci["imports"]]
-        if list(new) != list(ci["imports"]):
-            out["custom_imports"] = {**ci, "imports": type(ci["imports"])(new)}
-    return out
+    if isinstance(ci, dict) and packages:
+        imp = ci.get("imports")
+        new = _rename(imp, packages) if isinstance(imp, str) else \
+            type(imp)(_rename(m, packages) for m in imp) if isinstance(imp, (list, tuple)) else imp
+        if new != imp:
+            out["custom_imports"] = {**ci, "imports": new}
+    if "model" in out and packages:
+        model = _scoped(out["model"], packages)
+        if model != out["model"]:
+            out["model"] = model
+    return out if out != cfg else cfg
+
+
+def _scoped(v: Any, packages: Mapping[str, str]) -> Any:
+    if isinstance(v, dict):
+        t = v.get("type")
+        new = {k: _scoped(x, packages) for k, x in v.items()}
+        if isinstance(t, str) and "." in t and t.split(".")[0] in packages:
+            new["type"] = _rename(t, packages)
+        return new
+    if isinstance(v, list):
+        return [_scoped(x, packages) for x in v]
+    return v
 
 
 def _rename(module: Any, packages: Mapping[str, str]) -> Any:

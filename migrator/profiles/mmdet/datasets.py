@@ -8,7 +8,8 @@ New behaviour (mmdet 3.x / mmengine BaseDataset): `data_root` + `data_prefix=dic
 (XML datasets: `sub_data_root`), `ann_file`/`proposal_file` relative to `data_root`,
 `metainfo=dict(classes=...)`, filtering only through `filter_cfg=dict(filter_empty_gt, min_size)`,
 `backend_args`. Wrappers (RepeatDataset, ConcatDataset, ClassBalancedDataset,
-MultiImageMixDataset) keep their structure.
+MultiImageMixDataset) keep their structure; a dataset whose `ann_file`/`img_prefix` are lists
+(2.x builder concatenated them, zipping lists and sharing scalars) becomes a ConcatDataset.
 """
 from __future__ import annotations
 
@@ -40,6 +41,17 @@ def _root(ds: Dict[str, Any], top_root: Any) -> Optional[str]:
 
 
 def leaf(ds: Dict[str, Any], field: str, split: str, top_root: Any, ctx) -> Dict[str, Any]:
+    lists = [k for k in ("ann_file", "img_prefix", "seg_prefix", "proposal_file")
+             if isinstance(ds.get(k), (list, tuple))]
+    if lists:     # 2.x builder._concat_dataset: lists are zipped, scalars shared
+        n = len(ds[lists[0]])
+        parts = [{k: (v[i] if k in lists else v) for k, v in ds.items()} for i in range(n)]
+        out = {"type": "ConcatDataset",
+               "datasets": [leaf(p, f"{field}.{lists[0]}[{i}]", split, top_root, ctx)
+                            for i, p in enumerate(parts)]}
+        if ds.get("type") in T.CONCAT_IGNORE_KEYS:
+            out["ignore_keys"] = list(T.CONCAT_IGNORE_KEYS[ds["type"]])
+        return out
     if not any(k in ds for k in ("img_prefix", "seg_prefix", "classes", "filter_empty_gt",
                                  "file_client_args", "seg_suffix")) and "data_prefix" in ds:
         return ds                                                 # already 3.x style

@@ -29,9 +29,10 @@ def _walk(v: Any, fn) -> Any:
 
 
 def _hungarian(d: Dict[str, Any]) -> Dict[str, Any]:
-    if d.get("type") != "HungarianAssigner" or "match_costs" in d:
+    if d.get("type") not in T.HUNGARIAN or "match_costs" in d:
         return d
     out = {k: v for k, v in d.items() if k not in T.HUNGARIAN_COSTS}
+    out["type"] = T.HUNGARIAN[d["type"]]
     costs = [copy.deepcopy(d[k]) for k in T.HUNGARIAN_COSTS if isinstance(d.get(k), dict)]
     if costs:
         out["match_costs"] = costs
@@ -40,7 +41,8 @@ def _hungarian(d: Dict[str, Any]) -> Dict[str, Any]:
 
 def _gone_args(d: Dict[str, Any]) -> Dict[str, Any]:
     gone = T.GONE_MODEL_ARGS.get(d.get("type"), {})
-    return {k: v for k, v in d.items() if not (k in gone and v == gone[k])}
+    renamed = T.RENAMED_MODEL_ARGS.get(d.get("type"), {})
+    return {renamed.get(k, k): v for k, v in d.items() if not (k in gone and v in gone[k])}
 
 
 def _package(d: Dict[str, Any]) -> Dict[str, Any]:

@@ -85,6 +85,9 @@ RELATIVE = ("ann_file", "proposal_file")
 # boxes when filter_empty_gt, default True); 3.x filters only with filter_cfg
 FILTER_MIN_SIZE = 32
 DROPPED_ARGS = {"seg_suffix": ".png"}
+# metainfo keys that differ between the parts of a concatenated dataset (3.x VOCDataset sets
+# dataset_type='VOC2007'/'VOC2012'; MMEngine's ConcatDataset refuses differing metainfo)
+CONCAT_IGNORE_KEYS = {"VOCDataset": ["dataset_type"]}
 # 2.x XMLDataset(min_size=...) dropped small boxes' images in training -> filter_cfg.min_size
 FILTER_ARGS = {"min_size": "min_size"}          # 2.x default = the only suffix 3.x reads
 WRAPPER_ARGS = {"ConcatDataset": {"separate_eval": "MMEngine's ConcatDataset is evaluated as "
@@ -133,6 +136,8 @@ METRIC_PREFIX = {"CocoMetric": "coco", "LVISMetric": "lvis", "VOCMetric": "pasca
 # ---------------------------------------------------------------------------------- models
 # 2.x HungarianAssigner(cls_cost, reg_cost, iou_cost) -> 3.x HungarianAssigner(match_costs=[...])
 HUNGARIAN_COSTS = ("cls_cost", "reg_cost", "iou_cost", "mask_cost", "dice_cost")
+# 2.x assigner type -> 3.x (MaskFormer's MaskHungarianAssigner became the one HungarianAssigner)
+HUNGARIAN = {"HungarianAssigner": "HungarianAssigner", "MaskHungarianAssigner": "HungarianAssigner"}
 # 2.x YOLOX(input_size, size_multiplier, random_size_range, random_size_interval) ->
 # 3.x data_preprocessor.batch_augments=[BatchSyncRandomResize(random_size_range (pixels),
 # interval, size_divisor)]
@@ -141,8 +146,13 @@ YOLOX_DEFAULTS = {"size_multiplier": 32, "random_size_range": (15, 25),
 # DETR-family heads whose 3.x form moved the transformer into the detector
 DETR_HEADS = {"DETRHead", "DeformableDETRHead", "Mask2FormerHead", "MaskFormerHead"}
 
-# model arguments 3.3.0 no longer takes: type -> {argument: value it may be dropped at}
-GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": False}}
+# model arguments 3.3.0 no longer takes: type -> {argument: values it may be dropped at}
+# (StageCascadeRPNHead: 3.x samples with train_cfg.sampler when there is one, else
+# PseudoSampler, which is what 2.x sampling=True/False chose)
+GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": (False,)},
+                   "StageCascadeRPNHead": {"sampling": (False, True)}}
+# model arguments 3.3.0 renamed: type -> {old: new}
+RENAMED_MODEL_ARGS = {"CTResNetNeck": {"in_channel": "in_channels"}}
 # mmdet 2.x borrowed backbones from mmcls 0.x (`custom_imports=['mmcls.models']`,
 # type='mmcls.ConvNeXt'); mmdet 3.x from mmpretrain
 PACKAGES = {"mmcls": "mmpretrain"}

@@ -5,7 +5,8 @@ file_client_args); CIFAR/MNIST/StanfordCars read `data_prefix` and pick the test
 `test_mode`; CUB takes the three annotation files; VOC takes `data_prefix` + an
 ImageSets/Main/<split>.txt `ann_file`; a top-level `sampler=dict(type='RepeatAugSampler')` was the
 train sampler; the val and test loaders used `data.samples_per_gpu` too (mmcls apis/train.py,
-tools/test.py: the common loader settings, then `data.val_dataloader`/`test_dataloader`).
+tools/test.py: the common loader settings, then `data.val_dataloader`/`test_dataloader`);
+IPU configs set `mode` for mmcv's IPUDataLoader.
 New behaviour (mmpretrain/datasets): BaseDataset(ann_file, metainfo, data_root, data_prefix, ...)
 - ImageNet/CustomDataset keep data_prefix/ann_file (data_root='' keeps them relative to the
 working directory), CIFAR/MNIST/StanfordCars/CUB/VOC take `data_root` + `split`, `classes` (a
@@ -72,6 +73,16 @@ def apply(cfg, ctx):
         loader["sampler"] = {"shuffle": True, **sampler}
         out = {k: (loader if k == "train_dataloader" else v) for k, v in out.items() if k != "sampler"}
     out = _eval_batch(out, ctx)
+    for split in ("train", "val", "test"):
+        loader = out.get(f"{split}_dataloader")
+        if isinstance(loader, dict) and any(k in loader for k in T.IPU_LOADER_KEYS):
+            for k in T.IPU_LOADER_KEYS:
+                if k in loader:
+                    ctx.todo(f"data.{split}_dataloader.{k}", f"`{k}` configured mmcv's "
+                             "IPUDataLoader; a torch DataLoader has no such argument",
+                             original=loader[k], anchor=f"{split}_dataloader")
+            out[f"{split}_dataloader"] = {k: v for k, v in loader.items()
+                                          if k not in T.IPU_LOADER_KEYS}
     if out != cfg:
         ctx.report.applied(NAME)
     return out

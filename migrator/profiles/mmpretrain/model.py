@@ -97,7 +97,10 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
         n = classes.pop()
         if isinstance(model.get("data_preprocessor"), dict):
             out["model"]["data_preprocessor"] = {"num_classes": n, **model["data_preprocessor"]}
-        else:
-            out["data_preprocessor"] = {"num_classes": n, **(pre or {})}
+        elif isinstance(pre, dict):
+            # only beside the preprocessor the pipelines produced: a model base alone must not
+            # set a top-level data_preprocessor its sibling dataset base also sets (MMEngine
+            # refuses the duplicate); the configs that inherit both get it in their conversion
+            out["data_preprocessor"] = {"num_classes": n, **pre}
     ctx.report.applied(NAME)
     return out

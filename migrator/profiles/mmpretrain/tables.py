@@ -100,6 +100,8 @@ DATASETS = {
     "StanfordCars": "split", "CUB": "cub", "VOC": "voc",
 }
 MULTI_LABEL_DATASETS = {"VOC", "MultiLabelDataset"}
+# mmcls IPU-only dataloader settings (mmcv IPUDataLoader): no torch DataLoader argument
+IPU_LOADER_KEYS = ("mode",)
 # dataset arguments mmpretrain dropped; the old behaviour is the only one left (asserted in 0.25)
 DROPPED_DATASET_ARGS = {"recursion_subdir": True}
 

@@ -1,10 +1,10 @@
 """The mmseg profile: mmseg 0.30.0 configs -> mmsegmentation 1.2.2.
 
-Rules run after the generic ones: datasets, pipelines (LoadAnnotations for evaluation, data
+Rules run after the generic ones: runtime (mmcls imports and scoped types), datasets, pipelines (LoadAnnotations for evaluation, data
 preprocessor), evaluation (IoUMetric for every val/test split)."""
-from . import datasets, evaluation, pipelines
+from . import datasets, evaluation, pipelines, runtime
 
 NAME = "mmseg"
 SCOPE = "mmseg"
 VISUALIZER = "SegLocalVisualizer"
-RULES = [datasets, pipelines, evaluation]
+RULES = [runtime, datasets, pipelines, evaluation]

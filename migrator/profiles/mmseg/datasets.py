@@ -4,7 +4,7 @@ Old behaviour: CustomDataset(pipeline, img_dir, img_suffix, ann_dir, seg_map_suf
 data_root, test_mode, ignore_index, reduce_zero_label, classes, palette, gt_seg_map_loader_cfg,
 file_client_args); `img_dir`/`ann_dir`/`split` are joined to data_root unless absolute; lists of
 img_dir/ann_dir/split build a ConcatDataset (mmseg datasets/builder._concat_dataset: a scalar is
-shared, lists are zipped); ConcatDataset(separate_eval=True) evaluated each part apart.
+shared, lists are zipped), and so does a list of dataset dicts; ConcatDataset(separate_eval=True) evaluated each part apart.
 New behaviour: BaseSegDataset(data_root, data_prefix=dict(img_path, seg_map_path), ann_file,
 metainfo=dict(classes, palette), backend_args, ...), the same path joining (mmengine
 BaseDataset._join_prefix); CustomDataset is BaseSegDataset; PascalVOCDataset/PascalContextDataset require ann_file; MMEngine's
@@ -83,8 +83,10 @@ def apply(cfg, ctx):
     for split in ("train", "val", "test"):
         loader = out.get(f"{split}_dataloader")
         if isinstance(loader, dict) and "dataset" in loader:
-            out[f"{split}_dataloader"] = {**loader, "dataset": _wrappers(
-                loader["dataset"], f"data.{split}", ctx)}
+            ds = loader["dataset"]
+            if isinstance(ds, list):          # mmseg build_dataset: a list is a ConcatDataset
+                ds = {"type": "ConcatDataset", "datasets": ds}
+            out[f"{split}_dataloader"] = {**loader, "dataset": _wrappers(ds, f"data.{split}", ctx)}
     out = map_datasets(out, lambda d, f, s: _leaf(d, f, ctx))
     if out != cfg:
         ctx.report.applied(NAME)

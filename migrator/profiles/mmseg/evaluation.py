@@ -38,12 +38,9 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     ev = old.get("evaluation") if isinstance(old.get("evaluation"), dict) else {}
     out = dict(cfg)
     for split in ("val", "test"):
-        has_loop = f"{split}_cfg" in cfg and split == "val" or f"{split}_dataloader" in cfg \
-            or f"{split}_evaluator" in cfg
-        if split == "test" and "test_cfg" in cfg and isinstance(cfg["test_cfg"], dict) \
-                and cfg["test_cfg"].get("type") == "TestLoop":
-            has_loop = True
-        if not has_loop:
+        # where the split's data is (a schedule base with only `evaluation` gets none: its
+        # sibling dataset base writes the evaluator, and MMEngine refuses the same key in both)
+        if f"{split}_dataloader" not in cfg and f"{split}_evaluator" not in cfg:
             continue
         current = cfg.get(f"{split}_evaluator")
         if current is not None and not ev and _is_seg(current):

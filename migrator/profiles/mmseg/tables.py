@@ -47,4 +47,4 @@ EVAL_ARGS = {"imgfile_prefix": "output_dir", "format_only": "format_only"}
 
 SCOPE = "mmseg"
 VISUALIZERS = {"Visualizer": "SegLocalVisualizer"}
-PACKAGES = {}
+PACKAGES = {"mmcls": "mmpretrain"}   # mmseg 0.30 borrowed mmcls backbones (ConvNeXt)

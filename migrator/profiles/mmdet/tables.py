@@ -152,7 +152,9 @@ DETR_HEADS = {"DETRHead", "DeformableDETRHead", "Mask2FormerHead", "MaskFormerHe
 GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": (False,)},
                    "StageCascadeRPNHead": {"sampling": (False, True)}}
 # model arguments 3.3.0 renamed: type -> {old: new}
-RENAMED_MODEL_ARGS = {"CTResNetNeck": {"in_channel": "in_channels"}}
+RENAMED_MODEL_ARGS = {"CTResNetNeck": {"in_channel": "in_channels"},
+                      "CenterNetHead": {"in_channel": "in_channels",
+                                        "feat_channel": "feat_channels"}}
 # mmdet 2.x borrowed backbones from mmcls 0.x (`custom_imports=['mmcls.models']`,
 # type='mmcls.ConvNeXt'); mmdet 3.x from mmpretrain
 PACKAGES = {"mmcls": "mmpretrain"}

@@ -55,15 +55,19 @@ def _download(package: str, version: str) -> Path:
 
 
 def converted_tree(package: str, version: str) -> Path:
-    """`migrate <configs> -o <cache>` of a real tree, done once (shared by xdist workers)."""
+    """`migrate <configs> -o <cache>` of a real tree, done once (shared by xdist workers).
+
+    The output directory is named after a hash of the compiler's source, so checkouts with
+    different compilers sharing one cache never rebuild (or delete) each other's tree; older
+    conversions of the same tree are removed once a new one is complete."""
     src = real_configs(package, version)
-    out = CACHE / f"{package}-{version}-migrated"
-    done = out / ".done"
     stamp = _migrator_stamp()
-    if not done.exists() or done.read_text() != stamp:
-        with open(CACHE / f".lock-migrated-{package}-{version}", "w") as lock:
+    out = CACHE / f"{package}-{version}-migrated-{stamp[:12]}"
+    done = out / ".done"
+    if not done.exists():
+        with open(CACHE / f".lock-migrated-{package}-{version}-{stamp[:12]}", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not done.exists() or done.read_text() != stamp:
+            if not done.exists():
                 if out.exists():
                     shutil.rmtree(out)
                 from migrator.cli import main as migrate
@@ -71,7 +75,16 @@ def converted_tree(package: str, version: str) -> Path:
                 if rc != 0:
                     raise RuntimeError(f"migrate exited with {rc} on {src}")
                 done.write_text(stamp)
+                _prune_old_conversions(package, version, keep=out)
     return out
+
+
+def _prune_old_conversions(package: str, version: str, keep: Path, max_age_s: float = 6 * 3600):
+    """Remove conversions of this tree by other compiler versions not used for `max_age_s`."""
+    import time
+    for old in CACHE.glob(f"{package}-{version}-migrated*"):
+        if old != keep and old.is_dir() and time.time() - old.stat().st_mtime > max_age_s:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _migrator_stamp() -> str:

@@ -183,7 +183,10 @@ def test_unwritable_target_changes_nothing(tmp_path, capsys, what):
     undo = _make_unwritable(target if what == "file" else target.parent)
     try:
         rc, _, err = _run(capsys, src, "--in-place")
-        assert rc == 2 and str(target) in err and "cannot" in err
+        # an unwritable directory fails on the first of its files that changes (toy_det_1x.py
+        # changes too: it gets the mmdet default_scope), so the error names the directory
+        named = target if what == "file" else target.parent
+        assert rc == 2 and str(named) in err and "cannot" in err
         assert _state(src) == before
     finally:
         undo()

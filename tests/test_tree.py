@@ -229,3 +229,18 @@ def test_check_names_rule_old_and_new_field_with_a_count(capsys):
     n_files = len({line.split(":")[0] for line in out[:-1]})
     assert out[-1].startswith(f"{len(out) - 1} old-style fields in {n_files} files")
     assert not any("converted" in line for line in out)
+
+
+def test_nan_values_survive_the_tree_self_check(tmp_path):
+    """float('nan') != float('nan'): the tree output is compared with the flat conversion, and
+    a NaN must not make equal configs look different (an 'internal' error before)."""
+    import math
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "base.py").write_text("lr_config = dict(policy='step', step=[8])\n")
+    (src / "child.py").write_text("_base_ = './base.py'\nx = -float('nan')\ny = [float('nan'), 1]\n")
+    assert migrate([str(src), "-o", str(tmp_path / "out"), "-q", "-j", "1"]) == 0
+    from runtime.config import Config
+    got = Config.fromfile(str(tmp_path / "out" / "child.py")).to_dict()
+    assert math.isnan(got["x"]) and math.isnan(got["y"][0]) and got["y"][1] == 1
+    assert "param_scheduler" in got

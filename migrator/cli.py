@@ -252,6 +252,8 @@ def prepare(args) -> None:
         check_dir_writable(args.out_dir, "cannot write the output directory")
     if args.report is not None:
         check_file_writable(args.report, "cannot write the report")
+    if getattr(args, "report_md", None) is not None:
+        check_file_writable(args.report_md, "cannot write the Markdown report")
     if args.in_place or args.out_dir is not None:
         anchors = [boundary(p) for p in args.paths] + \
             ([args.out_dir] if args.out_dir is not None else [])

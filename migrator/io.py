@@ -339,6 +339,19 @@ def _fsync_dir(d) -> None:
         os.close(fd)
 
 
+def _journal_in(home: Path) -> Path:
+    """A new journal directory in `home`, which another run's `close` may remove while empty
+    (then the home is made again)."""
+    for attempt in range(3):
+        home.mkdir(parents=True, exist_ok=True)
+        try:
+            return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=home))
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 class Transaction:
     """Stage outputs, then commit them all with renames (see the module docstring)."""
 
@@ -348,8 +361,7 @@ class Transaction:
         last: Optional[OSError] = None
         for home in journal_homes(anchor):
             try:
-                home.mkdir(parents=True, exist_ok=True)
-                self.dir = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=home))
+                self.dir = _journal_in(home)
                 break
             except OSError as exc:
                 last = exc
@@ -438,6 +450,10 @@ class Transaction:
             _discard(self.dir)
             os.close(self._lock)
             self._lock = None
+            try:
+                os.rmdir(self.dir.parent)   # the home, when no other journal is in it
+            except OSError:
+                pass
 
     def __enter__(self):
         return self

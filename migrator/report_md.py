@@ -134,8 +134,11 @@ def _verification(tv) -> List[str]:
 
 
 def write_report_md(path, results, verification=None, args=None) -> None:
-    from .io import atomic_write
+    from .io import Transaction
     command = None
     if args is not None and getattr(args, "argv", None):
         command = "migrate " + " ".join(args.argv)
-    atomic_write(Path(path), render_md(results, verification, command))
+    data = render_md(results, verification, command).encode("utf-8")
+    with Transaction(Path(path)) as txn:        # written whole or not at all, as the outputs
+        txn.add(Path(path), data)
+        txn.commit()

@@ -58,6 +58,7 @@ def test_dry_run_honours_drop_last_like_the_runner():
 
 
 OLD = """\
+model = dict(type='RetinaNet')
 optimizer = dict(type='SGD', lr=0.02, momentum=0.9)
 optimizer_config = dict(grad_clip=None)
 lr_config = dict(policy='step', step=[2], warmup='linear', warmup_iters=3, warmup_ratio=0.1)

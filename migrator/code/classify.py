@@ -22,8 +22,8 @@ _CONFIG_MARKERS = OLD_STYLE_KEYS | {"_base_", "model", "train_cfg", "test_cfg", 
 def is_code_text(text: str) -> bool:
     try:
         tree = ast.parse(text)
-    except SyntaxError:
-        return False                   # the config path reports the syntax error (file, line)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False    # the config path reports the parse error (file, line) as a clean exit 2
     nodes = list(ast.walk(tree))
     if any(isinstance(n, _DEFS) for n in nodes):
         return True

@@ -35,12 +35,24 @@ MISSING: Any = object()
 from migrator.rules.ownership import NEW_FROM_OLD  # noqa: E402 (the one ownership table)
 
 
+class _NaN:
+    """Stands for every float NaN in a normalized config, so that equal configs compare equal
+    (`float('nan') != float('nan')`, and two loads of a file give two NaN objects)."""
+    def __repr__(self) -> str:
+        return "nan"
+
+
+NAN = _NaN()
+
+
 def normalize(v: Any) -> Any:
-    """Compare configs the way both loaders see them: tuples and lists alike."""
+    """Compare configs the way both loaders see them: tuples and lists alike, NaN equal to NaN."""
     if isinstance(v, dict):
         return {k: normalize(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [normalize(x) for x in v]
+    if isinstance(v, float) and v != v:
+        return NAN
     return v
 
 

@@ -444,3 +444,11 @@ class Transaction:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def atomic_write(path, text: str) -> None:
+    """Write one text file all-or-nothing (a one-entry `Transaction`): readers see either the
+    old file or the whole new one. Raises MigrateError naming the file."""
+    with Transaction(Path(path).parent) as txn:
+        txn.add(Path(path), text.encode("utf-8"))
+        txn.commit()

@@ -4,7 +4,8 @@
   builds (DefaultSampler, drop_last on/off), and the fast path equals the real Runner's trace;
 * old side: MMCV's DataLoader got `drop_last` from `data.train_dataloader` (mmdet's
   build_dataloader passes it through), so the model reads it from the config;
-* end to end: an old config with `drop_last=True` converts and VERIFIES; the run is
+* end to end: an old config with `drop_last=True` (and a model: `--verify` skips a config that
+  could not be trained on its own) converts and VERIFIES; the run is
   epochs * floor(N / batch) iterations (10 samples, batch 4: 2 per epoch, not 3).
 """
 import contextlib
@@ -58,6 +59,7 @@ def test_dry_run_honours_drop_last_like_the_runner():
 
 
 OLD = """\
+model = dict(type='FasterRCNN')
 optimizer = dict(type='SGD', lr=0.02, momentum=0.9)
 optimizer_config = dict(grad_clip=None)
 lr_config = dict(policy='step', step=[2], warmup='linear', warmup_iters=3, warmup_ratio=0.1)

@@ -152,7 +152,10 @@ def test_sibling_bases_colliding_on_any_new_field(seg_tree, tmp_path):
     mmengine_config = pytest.importorskip("mmengine.config")
     from runtime.config import Config
     out = tmp_path / "out"
-    assert migrate([str(seg_tree), "-o", str(out), "-q", "-j", "1", "--report", str(tmp_path / "r.json")]) == 0
+    # --codebase as in the flat reference below: the bases alone name no codebase (per-file
+    # decision), so without it neither sibling would get default_scope and nothing would collide
+    assert migrate([str(seg_tree), "-o", str(out), "-q", "-j", "1", "--codebase", "mmseg",
+                    "--report", str(tmp_path / "r.json")]) == 0
     held = {}
     for f in json.loads((tmp_path / "r.json").read_text())["files"]:
         for w in f.get("warnings", []):

@@ -1,10 +1,11 @@
 """The toy MMCV 1.x project (fixtures/mmcv_project/): migrate it, run it old and new.
 
 `migrate_project(dst, target)` converts a copy of the project: the configs with the `migrate`
-config compiler (a tree run), every other Python file with the code migration
-(`migrator.code.scripts.rewrite_script` for train/test scripts and `apis/train.py`, then
-`migrator.code.migrate_source`'s fixers). `MANUAL_EDITS` lists what still has to be edited by
-hand after `migrate` (known gaps, each with its reason); `migrate_project` asserts each edit's
+config compiler, every other Python file with the code migration
+(`migrator.code.migrate_source`: `migrator.code.scripts.rewrite_script` for train/test
+scripts and `apis/train.py`, then the fixers), all in one `migrate PROJECT -o DST` run.
+`MANUAL_EDITS` lists what still has to be edited by hand after `migrate` (known gaps, each with
+its reason); `migrate_project` asserts each edit's
 text is really there, so a gap that gets closed makes the test fail until the entry is removed.
 
 `train(project, work_dir, python, env)` runs `tools/train.py configs/toy_twice.py` with the same
@@ -28,8 +29,6 @@ TRAIN_ARGS = ["--seed", "0", "--deterministic", "--no-validate"]
 
 # (file, text in the migrated file, replacement, why `migrate` does not do it yet)
 MANUAL_EDITS: List[Tuple[str, str, str, str]] = [
-    ("toyproj/models.py", "from mmcv.cnn import MODELS", "from {pkg}.registry import MODELS",
-     "the code fixers do not map mmcv.cnn.MODELS (the root model registry) yet"),
     ("toyproj/core/__init__.py", "from .runner import TwiceRunner",
      "from .runner import TwiceEpochBasedTrainLoop",
      "the runner fixer renames the class to its loop but not the package's re-export"),
@@ -47,58 +46,34 @@ MANUAL_EDITS: List[Tuple[str, str, str, str]] = [
      "MMCV 1.x's build_dataloader stacked tensors (mmcv.parallel.collate); MMEngine's default "
      "pseudo_collate leaves lists for a data_preprocessor to stack, which the migrated "
      "train_step(data, optim_wrapper) does not call"),
-    ("toyproj/core/optimizer.py", "def __init__(self, optimizer_cfg, paramwise_cfg=None):",
-     "def __init__(self, optim_wrapper_cfg, paramwise_cfg=None):",
-     "MMEngine builds constructors with the keyword optim_wrapper_cfg=; the fixer (MC303) "
-     "keeps the old parameter name"),
-    ("toyproj/core/optimizer.py", "super().__init__(optimizer_cfg, paramwise_cfg)",
-     "super().__init__(optim_wrapper_cfg, paramwise_cfg)", "(same)"),
 ]
-RUNTIME_EDITS: List[Tuple[str, str, str, str]] = [
-    ("toyproj/core/optimizer.py", "from mmcv.runner import DefaultOptimizerConstructor",
-     "from runtime.optim import DefaultOptimWrapperConstructor",
-     "the fixers' static list of runtime names misses runtime.optim's lazily exported "
-     "(PEP 562) optimizer names, so the import stays with a TODO"),
-    ("toyproj/core/optimizer.py", "(DefaultOptimizerConstructor):",
-     "(DefaultOptimWrapperConstructor):", "(same)"),
-]
+RUNTIME_EDITS: List[Tuple[str, str, str, str]] = []    # runtime-only gaps (none left)
 
 
 def migrate_code(text: str, path: str, target: str) -> Tuple[str, list]:
-    """One Python file through the code migration: the script templates / apis rewrite first
-    (`rewrite_script`), then the fixers (`migrate_source`). (What `migrate` does once the code
-    engine calls `rewrite_script`.)"""
+    """One Python file through the code migration (`migrate_source`: the script templates /
+    apis rewrite, then the fixers)."""
     from migrator.code import migrate_source
-    from migrator.code.scripts import rewrite_script
-    found: list = []
-    script = rewrite_script(text, path, target)
-    if script is not None:
-        text, found = script[0], list(script[1])
     res = migrate_source(text, path, target)
     if res.error:
         raise RuntimeError(res.error)
-    return res.new_text, found + [str(x) for x in res.findings]
+    return res.new_text, [str(x) for x in res.findings]
 
 
 def migrate_project(dst: Path, target: str = "mmengine") -> Dict[str, list]:
+    """`migrate fixtures/mmcv_project -o DST --target TARGET` (configs and code in one run),
+    then the manual edits; returns the report's findings per migrated file."""
     from migrator.cli import main as migrate
     if dst.exists():
         shutil.rmtree(dst)
-    findings: Dict[str, list] = {}
-    rc = migrate([str(PROJECT / "configs"), "-o", str(dst / "configs"), "-q"])
+    report = dst.parent / f"{dst.name}-report.json"
+    rc = migrate([str(PROJECT), "-o", str(dst), "--target", target, "-q",
+                  "--report", str(report)])
     if rc != 0:
-        raise RuntimeError(f"migrate exited with {rc} on the toy configs")
-    for f in sorted(PROJECT.rglob("*")):
-        rel = f.relative_to(PROJECT)
-        if rel.parts[0] == "configs" or "__pycache__" in rel.parts or f.is_dir():
-            continue
-        out = dst / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if f.suffix != ".py":
-            shutil.copy(f, out)
-            continue
-        new, findings[str(rel)] = migrate_code(f.read_text(), str(rel), target)
-        out.write_text(new)
+        raise RuntimeError(f"migrate exited with {rc} on {PROJECT}")
+    findings: Dict[str, list] = {}
+    for entry in json.loads(report.read_text())["files"]:
+        findings[entry["path"]] = entry.get("warnings", []) + entry.get("not_converted", [])
     for rel, old, new, why in MANUAL_EDITS + (RUNTIME_EDITS if target == "runtime" else []):
         p = dst / rel
         text = p.read_text()

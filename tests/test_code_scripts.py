@@ -152,6 +152,34 @@ def test_idempotent_and_not_a_script():
     assert rewrite_script(hook, "record_hook.py", "mmengine") is None
 
 
+def test_engine_templates_scripts_once():
+    """migrate_source runs rewrite_script first: its findings become MC5xx Findings (todo for
+    kind 'todo', with the old line), and the engine's output is neither re-templated nor
+    changed by a second run."""
+    from migrator.code import migrate_source
+    old = TRAIN.read_text().replace(
+        "    parser.add_argument('--seed'",
+        "    parser.add_argument('--my-flag', action='store_true')\n"
+        "    parser.add_argument('--seed'")
+    for target in ("mmengine", "runtime"):
+        res = migrate_source(old, "tools/train.py", target)
+        assert res.error is None and "Runner.from_cfg(cfg)" in res.new_text
+        assert f"from {target}.runner import Runner" in res.new_text
+        assert "MC501" in res.rules
+        todo = [f for f in res.findings if f.todo and "--my-flag" in f.message]
+        assert len(todo) == 1 and todo[0].code == "MC501"
+        assert todo[0].line == old.splitlines().index(
+            "    parser.add_argument('--my-flag', action='store_true')") + 1
+        assert rewrite_script(res.new_text, "tools/train.py", target) is None
+        again = migrate_source(res.new_text, "tools/train.py", target)
+        assert again.new_text == res.new_text and not again.findings and again.error is None
+    res = migrate_source(TEST.read_text(), "tools/test.py", "mmengine")
+    assert res.findings[0].code == "MC502" and res.findings[0].line == 0
+    apis = migrate_source((PROJECT / "toyproj/apis/train.py").read_text(),
+                          "toyproj/apis/train.py", "runtime")
+    assert "runner = Runner.from_cfg(cfg)" in apis.new_text and "MC503" in apis.rules
+
+
 def test_apis_train_function_becomes_runner_from_cfg():
     src = (PROJECT / "toyproj/apis/train.py").read_text()
     text, findings = rewrite_script(src, "toyproj/apis/train.py", "runtime")

@@ -13,6 +13,10 @@ All or nothing per file: if a fixer fails or the result does not compile, the te
 unchanged with an error finding. `target='runtime'` maps `mmengine.X` imports to the bundled
 `runtime.X` when the runtime provides the name (checked statically in runtime/'s sources), else
 the use gets a TODO.
+
+Train/test scripts and `apis/train.py`-style modules are first rewritten by
+`scripts.rewrite_script` (templates); the fixers then run on its output, and its findings join
+the file's as MC5xx (SCRIPT_CODES).
 """
 from __future__ import annotations
 
@@ -159,6 +163,16 @@ class Ctx:
             self._pending[-1].append(f"{TODO_PREFIX}{message} [{code}]")
 
 
+# scripts.rewrite_script's finding rules -> the engine's rule codes
+SCRIPT_CODES = {"scripts.train": "MC501", "scripts.test": "MC502", "scripts.apis": "MC503"}
+
+
+def script_findings(found) -> List[Finding]:
+    """rewrite_script's dict findings `{kind, rule, message, line?}` as engine Findings."""
+    return [Finding(code=SCRIPT_CODES.get(f.get("rule"), "MC500"), line=f.get("line", 0),
+                    message=f["message"], todo=f["kind"] == "todo") for f in found]
+
+
 _STATEMENT = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 # Every rewrite starts from a name imported from mmcv or a codebase's get_root_logger.
 _TRIGGERS = ("mmcv", "get_root_logger")
@@ -227,11 +241,26 @@ def migrate_source(text: str, path: str = "<string>", target: str = "mmengine") 
         raise ValueError(f"target must be 'mmengine' or 'runtime', not {target!r}")
     from .fixers import FIXERS
     res = CodeResult(path, text, text)
+    pre: List[Finding] = []
+    if any(word in text for word in _TRIGGERS):
+        from .scripts import rewrite_script
+        try:
+            script = rewrite_script(text, path, target)
+        except cst.ParserSyntaxError:
+            script = None                   # reported with its location below
+        except Exception as exc:            # the template rewrite failed: the file stays as it was
+            res.error = f"{path}: internal: script migration failed ({type(exc).__name__}: {exc})"
+            return res
+        if script is not None:
+            text, pre = script[0], script_findings(script[1])
     if not any(word in text for word in _TRIGGERS):
         try:                        # nothing of MMCV's runner API can be in this module
             compile(text, path, "exec", dont_inherit=True)
         except SyntaxError as exc:
             res.error = f"{path}:{exc.lineno}: cannot parse: {exc.msg}"
+        else:
+            res.new_text, res.findings = text, pre
+            res.rules = list(dict.fromkeys(f.code for f in pre if not f.todo))
         return res
     try:
         module = cst.parse_module(text)
@@ -269,6 +298,6 @@ def migrate_source(text: str, path: str = "<string>", target: str = "mmengine") 
         res.error = f"{path}: internal: code migration failed ({type(exc).__name__}: {exc})"
         return res
     res.new_text = new_text
-    res.findings = sorted(ctx.findings, key=lambda f: (f.line, f.code))
-    res.rules = list(ctx.rules)
+    res.findings = sorted(pre + ctx.findings, key=lambda f: (f.line, f.code))
+    res.rules = list(dict.fromkeys([f.code for f in pre if not f.todo] + ctx.rules))
     return res

@@ -10,8 +10,10 @@ MMEngine 0.10: `Runner.from_cfg(cfg)` builds all of that from the migrated confi
 (`train_dataloader`, `optim_wrapper`, `param_scheduler`, `default_hooks`/`custom_hooks`,
 `load_from`/`resume`, `launcher`) and `runner.train()` runs the train loop; validation runs when
 `val_cfg`, `val_dataloader` and `val_evaluator` are set, so `validate=False` clears them.
-A function is rewritten when its body calls `build_runner`, `register_training_hooks` or
-`<x>.run(<loaders>, <workflow>)`; its signature and docstring stay, so callers keep working.
+A function is rewritten when its body builds a runner (`build_runner`, `register_training_hooks`)
+and runs it (`<x>.run(<loaders>, <workflow>)`): one that only builds and returns a runner is
+left to the fixers, since `runner.train()` would start training where the old code did not.
+Its signature and docstring stay, so callers keep working.
 Imports that only the old body used are removed.
 """
 from __future__ import annotations
@@ -26,7 +28,7 @@ CFG_NAMES = ("cfg", "config")
 
 
 def _is_train_function(node: cst.FunctionDef) -> bool:
-    found = []
+    found = set()
 
     class V(cst.CSTVisitor):
         def visit_Call(self, call: cst.Call) -> None:
@@ -35,10 +37,10 @@ def _is_train_function(node: cst.FunctionDef) -> bool:
                 if isinstance(f, cst.Attribute) else None
             if name in OLD_CALLS or (name == "run" and isinstance(f, cst.Attribute)
                                      and len(call.args) >= 2):
-                found.append(name)
+                found.add(name)
 
     node.body.visit(V())
-    return bool(found)
+    return "run" in found and bool(found & OLD_CALLS)
 
 
 def _names(node: cst.CSTNode) -> Set[str]:

@@ -65,7 +65,11 @@ def test_in_place_survives_kills(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp))
-    ref = _reference(src, tmp_path / "ref", env)
+    # the reference converts a copy at a path like the work tree's: the codebase decision may
+    # read path components (the wheel's path names mmdet, the work copy's does not)
+    ref_src = tmp_path / "ref_in" / "configs"
+    shutil.copytree(src, ref_src)
+    ref = _reference(ref_src, tmp_path / "ref", env)
     final = {rel: ((ref / rel).read_bytes() if rel.endswith(".py") else data)
              for rel, data in original.items()}
     rng = random.Random(SEED)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict
 
+from ..common.runtime import rename_packages
 from . import tables as T
 
 NAME = "mmdet.model"
@@ -45,17 +46,10 @@ def _gone_args(d: Dict[str, Any]) -> Dict[str, Any]:
     return {renamed.get(k, k): v for k, v in d.items() if not (k in gone and v in gone[k])}
 
 
-def _package(d: Dict[str, Any]) -> Dict[str, Any]:
-    t = d.get("type")
-    if isinstance(t, str) and "." in t and t.split(".")[0] in T.PACKAGES:
-        head, rest = t.split(".", 1)
-        return {**d, "type": f"{T.PACKAGES[head]}.{rest}"}
-    return d
-
 
 def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     before = cfg
-    cfg = _imports(cfg)
+    cfg = rename_packages(cfg, T.PACKAGES)    # custom_imports and scoped types (mmcls.*)
     model = cfg.get("model")
     if not isinstance(model, dict):
         return cfg
@@ -69,7 +63,7 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
         elif ckpt is not None:
             ctx.todo("model.pretrained", "mmdet 3.x detectors take no `pretrained`; set the "
                      "backbone's init_cfg", original=ckpt, anchor="model")
-    new = _walk(new, lambda d: _package(_gone_args(_hungarian(d))))
+    new = _walk(new, lambda d: _gone_args(_hungarian(d)))
     if new.get("type") == "YOLOX":
         new = _yolox(new, cfg, ctx)
     for head in ("bbox_head", "panoptic_head"):
@@ -85,16 +79,6 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     ctx.report.applied(NAME)
     return {**cfg, "model": new}
 
-
-def _imports(cfg: Dict[str, Any]) -> Dict[str, Any]:
-    ci = cfg.get("custom_imports")
-    if not isinstance(ci, dict) or not isinstance(ci.get("imports"), (list, tuple)):
-        return cfg
-    new = [T.PACKAGES[m.split(".")[0]] + m[len(m.split(".")[0]):]
-           if isinstance(m, str) and m.split(".")[0] in T.PACKAGES else m for m in ci["imports"]]
-    if list(new) == list(ci["imports"]):
-        return cfg
-    return {**cfg, "custom_imports": {**ci, "imports": type(ci["imports"])(new)}}
 
 
 def _yolox(m: Dict[str, Any], cfg: Dict[str, Any], ctx) -> Dict[str, Any]:

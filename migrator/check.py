@@ -1,38 +1,32 @@
-"""`--check`: does a config file itself still write old-style (MMCV 1.x) fields?
+"""`--check`: does a config file still write, or inherit, old-style (MMCV 1.x) fields?
 
-Looks only at the file's own top-level assignments (Python `ast`, no evaluation), so it is fast
-enough for a pre-commit hook over a whole tree. A child that only inherits old fields from its
-bases is not flagged itself: its bases are.
+Looks only at top-level assignments (Python `ast`, no evaluation), so it is fast enough for a
+pre-commit hook over a whole tree. A file is flagged for each old field it writes itself
+(`x.py:12: MM101 lr_config -> param_scheduler`, codes from migrator/rules/ownership.py), and once
+(one line naming them) when files it inherits from (directly or further up, whether or not they were
+given on the command line) write old fields: its effective config is old-style, so it needs
+migrating too (`x.py:1: MM001 _base_ inherits old-style fields from configs/_base_/s.py`).
+`--diff` agrees: it prints the diff of every flagged file that changes, and names each flagged
+file whose change lives only in its bases (`inherited_notes`).
 """
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
-from typing import List
+from typing import Dict, List, Optional, Tuple
 
 from .load import parse_python
 
 # Top-level names that only exist in MMCV 1.x configs (the rule modules own their conversion).
-from migrator.rules.ownership import OLD_STYLE_KEYS  # noqa: E402 (the one ownership table)
+from migrator.rules.ownership import OLD_STYLE_KEYS, RULE_CODES  # noqa: E402,F401 (the one table)
 # A top-level train_cfg/test_cfg holding these keys is a loop config (MMEngine), otherwise an old
 # model setting (mmdet 2.x) that belongs in `model`.
 LOOP_KEYS = {"type", "by_epoch", "max_epochs", "max_iters", "val_interval", "val_begin",
              "dynamic_intervals", "fp16"}
-
-
-# Rule codes of `--check` output, one per old field (stable: users filter on them).
-RULE_CODES = {
-    "lr_config": "MM101", "momentum_config": "MM102",
-    "optimizer": "MM201", "optimizer_config": "MM202", "fp16": "MM203",
-    "runner": "MM301", "total_epochs": "MM302", "workflow": "MM303", "evaluation": "MM304",
-    "data": "MM401",
-    "checkpoint_config": "MM501", "log_config": "MM502",
-    "dist_params": "MM601", "cudnn_benchmark": "MM602", "mp_start_method": "MM603",
-    "opencv_num_threads": "MM604", "seed": "MM605", "deterministic": "MM606", "diff_seed": "MM607",
-    "resume_from": "MM701", "auto_resume": "MM702", "find_unused_parameters": "MM703",
-    "gpu_ids": "MM704",
-    "train_cfg": "MM801", "test_cfg": "MM802",
-}
+# The code of a file that writes no old field itself but inherits some (not an old field: not in
+# the ownership table).
+INHERITED_CODE = "MM001"
 
 
 @dataclass
@@ -47,8 +41,24 @@ class OldField:
         return f"{self.file}:{self.line}: {RULE_CODES.get(self.field, 'MM000')} {self.field} -> {new}"
 
 
+@dataclass
+class InheritedOld:
+    file: str
+    line: int                  # the `_base_` line
+    bases: List[str]           # the ancestors that write old fields themselves (all levels)
+
+    def __str__(self) -> str:
+        return (f"{self.file}:{self.line}: {INHERITED_CODE} _base_ inherits old-style fields "
+                f"from {', '.join(self.bases)}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
 def print_check(results, out) -> None:
-    """`--check` output: one line per old-style field, then a count; nothing when clean."""
+    """`--check` output: one line per finding (file:line: code ...), then a count; nothing at
+    all when nothing needs changing."""
     n = 0
     for r in results:
         for line in r.old_fields:
@@ -56,8 +66,8 @@ def print_check(results, out) -> None:
             n += 1
     if n:
         files = sum(bool(r.old_fields) for r in results)
-        print(f"{n} old-style field{'s' * (n != 1)} in {files} file{'s' * (files != 1)} "
-              f"(run `migrate --in-place` or `migrate -o OUT` to convert)", file=out)
+        print(f"{_plural(n, 'finding')} in {_plural(files, 'file')} to migrate (run `migrate "
+              f"--in-place` or `migrate -o OUT_DIR/`)", file=out)
 
 
 def _dict_keys(node: ast.AST):
@@ -92,3 +102,62 @@ def old_fields(path, text: str = None) -> List[OldField]:
                 if keys is not None and keys and not keys & LOOP_KEYS:
                     found.append(OldField(str(path), stmt.lineno, name))
     return found
+
+
+def _base_spec(path: str) -> Tuple[List[str], Optional[int]]:
+    """The files a .py config names in `_base_` (statically) and the line; ([], None) if none
+    or unreadable (the file's own conversion reports why)."""
+    from .load import _find_base_spec, _parse, _resolve_bases
+    try:
+        kind, parsed, _text = _parse(path)
+        if kind != "py":
+            return [], None
+        spec, line = _find_base_spec(parsed, path)
+        return _resolve_bases(spec, path, line), line
+    except Exception:       # noqa: BLE001 - reported when the file itself is converted
+        return [], None
+
+
+def inherited_old(path, _cache: Optional[Dict[str, bool]] = None) -> Optional[InheritedOld]:
+    """The ancestors of `path` (all levels, in `_base_` order, breadth first) that write old
+    fields themselves; None when there is none."""
+    cache: Dict[str, bool] = {} if _cache is None else _cache
+
+    def writes_old(f: str) -> bool:
+        if f not in cache:
+            try:
+                cache[f] = f.endswith(".py") and bool(old_fields(f))
+            except Exception:       # noqa: BLE001 - an unreadable base fails its own conversion
+                cache[f] = False
+        return cache[f]
+
+    bases, line = _base_spec(str(path))
+    found: List[str] = []
+    seen = set()
+    todo = list(bases)
+    while todo:
+        b = todo.pop(0)
+        if b in seen:
+            continue
+        seen.add(b)
+        if writes_old(b):
+            found.append(b)
+        todo += _base_spec(b)[0]
+    return InheritedOld(str(path), line or 1, found) if found else None
+
+
+def inherited_notes(results, jobs) -> List[str]:
+    """`--diff`: one line per config that prints no diff of its own but inherits old fields,
+    naming the bases (whose diffs are printed: tree mode converts every base it reads)."""
+    rel = {os.path.realpath(j.src): str(j.rel) for j in jobs}
+    cache: Dict[str, List[str]] = {}
+    notes = []
+    for r, job in zip(results, jobs):
+        if r.status in ("converted", "error") or (r.report or {}).get("kind") == "code":
+            continue
+        found = inherited_old(job.src, cache)
+        if found:
+            names = ", ".join(rel.get(os.path.realpath(b), b) for b in found.bases)
+            notes.append(f"{job.rel}: no change of its own; it inherits old-style fields from "
+                         f"{names} (diffed above)")
+    return notes

@@ -158,7 +158,7 @@ def run_job(job: Job, args) -> Result:
 
 
 def _run_job(res: Result, job: Job, args) -> None:
-    from .check import old_fields
+    from .check import inherited_old, old_fields
     from .convert import convert_file
     from .emit.flat import emit_flat
     from .emit.tree import emit_tree_file, normalize
@@ -169,6 +169,8 @@ def _run_job(res: Result, job: Job, args) -> None:
     source = read_source(job.src)
     res.old_fields = [str(f) for f in old_fields(job.src, source.text)]
     if args.check:
+        inherited = inherited_old(job.src)
+        res.old_fields += [str(inherited)] if inherited else []
         res.status = "converted" if res.old_fields else "unchanged"
         return
     conv = convert_file(job.src, allow_exec=args.allow_exec, codebase=args.codebase)
@@ -192,10 +194,24 @@ def _run_job(res: Result, job: Job, args) -> None:
 
 
 def _run_all(jobs: List[Job], args) -> List[Result]:
+    from .progress import ProgressBar
+    bar = None if args.check else ProgressBar.for_stream(sys.stderr, args.quiet)
+    out: List[Result] = []
+
+    def add(r: Result) -> None:
+        out.append(r)
+        if bar:
+            bar(len(out), len(jobs))
     if args.jobs > 1 and len(jobs) > 8:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            return list(pool.map(run_job, jobs, [args] * len(jobs), chunksize=8))
-    return [run_job(j, args) for j in jobs]
+            for r in pool.map(run_job, jobs, [args] * len(jobs), chunksize=2 if bar else 8):
+                add(r)
+    else:
+        for j in jobs:
+            add(run_job(j, args))
+    if bar:
+        bar.close()
+    return out
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -296,11 +312,8 @@ def run_tree(args, exclude: List[Path]) -> int:
     from .io import Transaction
     from .project import convert_tree
 
-    progress = None
-    if sys.stderr.isatty() and not args.quiet:
-        def progress(done: int, total: int) -> None:
-            print(f"\rmigrate: [{done:>{len(str(total))}}/{total}] files", end="", file=sys.stderr,
-                  flush=True)
+    from .progress import ProgressBar
+    progress = ProgressBar.for_stream(sys.stderr, args.quiet)
     anchor = args.out_dir if args.out_dir is not None else args.paths[0]
     txn = Transaction(anchor) if (args.in_place or args.out_dir is not None) else None
     try:
@@ -309,7 +322,7 @@ def run_tree(args, exclude: List[Path]) -> int:
                             stage=txn.stage if txn else None, exclude=exclude,
                             skip=getattr(args, "skip_code", None))
         if progress:
-            print(file=sys.stderr)
+            progress.close()
         results, jobs = [], []
         for t in tree:
             src = Path(t.src)
@@ -351,6 +364,10 @@ def finish(results: List[Result], jobs: List[Job], args, txn=None) -> int:
                 sys.stdout.writelines(difflib.unified_diff(
                     read_text(job.src).splitlines(True), r.text.splitlines(True),
                     f"a/{job.rel}", f"b/{job.rel}"))
+        if not args.quiet:
+            from .check import inherited_notes
+            for note in inherited_notes(results, jobs):
+                print(f"migrate: --diff: {note}", file=sys.stderr)
     else:
         write_outputs(results, jobs, args, txn, errors)
     if not args.quiet and not args.check:

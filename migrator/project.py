@@ -254,17 +254,21 @@ def _string_literals(text: str, line: int) -> List[str]:
 
 
 def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
-                  allow_exec: bool) -> Dict[str, Dict[str, str]]:
+                  allow_exec: bool, progress=None) -> Dict[str, Dict[str, str]]:
     """Key sets of every file before and after conversion, for `sibling_conflicts`."""
     keys_old: Dict[str, Set[str]] = {}
     keys_new: Dict[str, Set[str]] = {}
-    for f in graph:
+    for i, f in enumerate(graph):
+        if progress:
+            progress(i, len(graph), "reading")
         try:
             loaded = load_config(f, allow_exec=allow_exec)
             new = set(convert_dict(loaded.cfg, f, loaded.sources, codebase, loaded.files).new)
         except Exception:           # noqa: BLE001 - reported when the file is converted
             continue
         keys_old[f], keys_new[f] = set(loaded.cfg), new
+    if progress:
+        progress(len(graph), len(graph), "reading")
     return sibling_conflicts(graph, keys_old, keys_new)
 
 
@@ -283,7 +287,7 @@ def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str
     graph = discover(paths, exclude, skip)
     root = str(common_root(list(graph), paths)) if graph else os.getcwd()
     # `codebase` is the --codebase override or None: each file's own is decided per file
-    withheld = plan_withheld(graph, codebase, allow_exec)
+    withheld = plan_withheld(graph, codebase, allow_exec, progress)
     own_stage = stage is None
     stage_dir = tempfile.mkdtemp(prefix="mmmigrate-") if own_stage else str(stage)
     results: List[TreeResult] = []
@@ -300,15 +304,21 @@ def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str
                 else:
                     todo.append((f, os.path.relpath(f, root), stage_dir, root, codebase,
                                  allow_exec, withheld.get(f)))
-            done = None
+            done: List[TreeResult] = []
+
+            def add(r: TreeResult) -> None:     # one progress step per file converted
+                done.append(r)
+                if progress:
+                    progress(len(results) + len(done), len(graph))
             if pool and len(todo) > 1:
                 try:
-                    done = list(pool.map(_convert_star, todo,
-                                         chunksize=max(1, len(todo) // (4 * jobs))))
+                    for r in pool.map(_convert_star, todo, chunksize=1):
+                        add(r)
                 except BrokenProcessPool:       # a worker died (e.g. out of memory): go serial
-                    pool = None
-            if done is None:
-                done = [convert_one(*a) for a in todo]
+                    pool, done = None, []
+            if not (pool and len(todo) > 1):
+                for a in todo:
+                    add(convert_one(*a))
             for r in done:
                 if r.status == "error":
                     failed[r.src] = r.error

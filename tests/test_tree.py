@@ -227,7 +227,7 @@ def test_check_names_rule_old_and_new_field_with_a_count(capsys):
     assert f"{TREE / 'toy_det' / 'toy_det_2x.py'}:3: MM101 lr_config -> param_scheduler" in out
     assert f"{TREE / 'toy_det' / 'toy_det_2x.py'}:4: MM301 runner -> train_cfg" in out
     n_files = len({line.split(":")[0] for line in out[:-1]})
-    assert out[-1].startswith(f"{len(out) - 1} old-style fields in {n_files} files")
+    assert out[-1].startswith(f"{len(out) - 1} findings in {n_files} files to migrate")
     assert not any("converted" in line for line in out)
 
 

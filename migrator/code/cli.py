@@ -52,12 +52,14 @@ def run_code_job(job, args):
         out.status, out.error = "error", res.error
         return out
     out.report = report_of(res)
-    out.old_fields = [f"{job.src}:{f.line}: {f.code}: {f.message}" for f in res.findings
-                      if not f.todo] + [f"{job.src}:{f.line}: {f.code}: TODO {f.message}"
-                                        for f in res.findings if f.todo]
+    # `--check` lines, as for configs: `file:line: CODE what` (line 1 for file-wide findings)
+    out.old_fields = [f"{job.src}:{f.line or 1}: {f.code} {'TODO: ' * f.todo}{f.message}"
+                      for f in sorted(res.findings, key=lambda f: f.todo)]
     if res.changed:
-        out.old_fields.insert(0, f"{job.src}:{_first_change(text, res.new_text)}: "
-                                 f"{', '.join(sorted(res.rules)) or 'MC900'}: MMCV 1.x code to migrate")
+        codes = sorted(res.rules) or ["MC900"]
+        more = f" (also {', '.join(codes[1:])})" if codes[1:] else ""
+        out.old_fields.insert(0, f"{job.src}:{_first_change(text, res.new_text)}: {codes[0]} "
+                                 f"MMCV 1.x code to migrate{more}")
         out.status, out.text = "converted", res.new_text
     elif not args.in_place and job.out is not None and not args.check and not args.diff:
         out.text = text                     # -o OUT/ mirrors the whole project, code included

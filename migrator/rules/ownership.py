@@ -10,10 +10,13 @@
          `cudnn_benchmark` does not);
   check  whether `migrate --check` reports it as old-style (False for names MMEngine also uses
          with the same meaning, e.g. `load_from`, `custom_hooks`, and for `train_cfg`/`test_cfg`,
-         which check.py decides by their content).
+         which check.py decides by their content);
+  code   the rule code `migrate --check` prints for it (`MM101 lr_config -> param_scheduler`);
+         stable, users filter on them: MM1xx schedule, MM2xx optim, MM3xx loops, MM4xx data,
+         MM5xx hooks, MM6xx env, MM7xx resume/launch, MM8xx model settings.
 Rules take their field lists from here (`old_fields`), `apply_rules` checks after every rule
 that it added only new fields the table gives it (`check_rule_output`), and check.py, emit/tree.py
-and project.py derive their constants from it (`OLD_STYLE_KEYS`, `NEW_FROM_OLD`, `OWNER_OLD`).
+and project.py derive their constants from it (`OLD_STYLE_KEYS`, `NEW_FROM_OLD`, `OWNER_OLD`, `RULE_CODES`).
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ class Field:
     also: Tuple[str, ...] = ()
     owns: Tuple[str, ...] = ()
     check: bool = True
+    code: str = ""
 
 
 _LOADERS = ("train_dataloader", "val_dataloader", "test_dataloader")
@@ -36,40 +40,41 @@ _LOG = ("default_hooks", "log_processor", "vis_backends", "visualizer")
 # Order inside one rule matters: it is the order the rule reads (and emits) its fields in.
 OWNERSHIP: Dict[str, Field] = {
     # model: mmdet 2.x top-level model settings (check.py tells them from loop configs)
-    "train_cfg": Field("model", ("model",), check=False),
-    "test_cfg": Field("model", ("model",), check=False),
+    "train_cfg": Field("model", ("model",), check=False, code="MM801"),
+    "test_cfg": Field("model", ("model",), check=False, code="MM802"),
     # schedule
-    "lr_config": Field("schedule", ("param_scheduler",), owns=("param_scheduler",)),
-    "momentum_config": Field("schedule", ("param_scheduler",)),
+    "lr_config": Field("schedule", ("param_scheduler",), owns=("param_scheduler",), code="MM101"),
+    "momentum_config": Field("schedule", ("param_scheduler",), code="MM102"),
     # optim
-    "optimizer": Field("optim", ("optim_wrapper",), owns=("optim_wrapper",)),
-    "optimizer_config": Field("optim", ("optim_wrapper",)),
-    "fp16": Field("optim", ("optim_wrapper",)),
+    "optimizer": Field("optim", ("optim_wrapper",), owns=("optim_wrapper",), code="MM201"),
+    "optimizer_config": Field("optim", ("optim_wrapper",), code="MM202"),
+    "fp16": Field("optim", ("optim_wrapper",), code="MM203"),
     # loops
-    "runner": Field("loops", ("train_cfg",), owns=("train_cfg",)),
-    "total_epochs": Field("loops", ("train_cfg",), owns=("train_cfg",)),
-    "workflow": Field("loops", ("train_cfg",)),
+    "runner": Field("loops", ("train_cfg",), owns=("train_cfg",), code="MM301"),
+    "total_epochs": Field("loops", ("train_cfg",), owns=("train_cfg",), code="MM302"),
+    "workflow": Field("loops", ("train_cfg",), code="MM303"),
     "evaluation": Field("loops", ("val_evaluator", "test_evaluator", "train_cfg", "val_cfg", "test_cfg"),
-                        also=("default_hooks",), owns=("val_evaluator", "test_evaluator")),
+                        also=("default_hooks",), owns=("val_evaluator", "test_evaluator"),
+                        code="MM304"),
     # data (the loops rule also writes val_cfg/test_cfg when `data` has val/test splits)
-    "data": Field("data", _LOADERS + ("val_cfg", "test_cfg"), owns=("val_cfg", "test_cfg")),
+    "data": Field("data", _LOADERS + ("val_cfg", "test_cfg"), owns=("val_cfg", "test_cfg"), code="MM401"),
     # hooks
-    "checkpoint_config": Field("hooks", ("default_hooks",), owns=("default_hooks",)),
-    "log_config": Field("hooks", _LOG, owns=_LOG),
+    "checkpoint_config": Field("hooks", ("default_hooks",), owns=("default_hooks",), code="MM501"),
+    "log_config": Field("hooks", _LOG, owns=_LOG, code="MM502"),
     "custom_hooks": Field("hooks", also=("custom_hooks",), check=False),
     # env
-    "dist_params": Field("env", ("env_cfg",), owns=("env_cfg",)),
-    "cudnn_benchmark": Field("env", ("env_cfg",)),
-    "mp_start_method": Field("env", ("env_cfg",)),
-    "opencv_num_threads": Field("env", ("env_cfg",)),
-    "seed": Field("env", ("randomness",), owns=("randomness",)),
-    "deterministic": Field("env", ("randomness",), owns=("randomness",)),
-    "diff_seed": Field("env", ("randomness",)),
-    "resume_from": Field("env", ("load_from", "resume"), owns=("load_from", "resume")),
-    "auto_resume": Field("env", ("load_from", "resume")),
+    "dist_params": Field("env", ("env_cfg",), owns=("env_cfg",), code="MM601"),
+    "cudnn_benchmark": Field("env", ("env_cfg",), code="MM602"),
+    "mp_start_method": Field("env", ("env_cfg",), code="MM603"),
+    "opencv_num_threads": Field("env", ("env_cfg",), code="MM604"),
+    "seed": Field("env", ("randomness",), owns=("randomness",), code="MM605"),
+    "deterministic": Field("env", ("randomness",), owns=("randomness",), code="MM606"),
+    "diff_seed": Field("env", ("randomness",), code="MM607"),
+    "resume_from": Field("env", ("load_from", "resume"), owns=("load_from", "resume"), code="MM701"),
+    "auto_resume": Field("env", ("load_from", "resume"), code="MM702"),
     "load_from": Field("env", also=("load_from", "resume"), owns=("load_from", "resume"), check=False),
-    "find_unused_parameters": Field("env", ("model_wrapper_cfg",)),
-    "gpu_ids": Field("env"),
+    "find_unused_parameters": Field("env", ("model_wrapper_cfg",), code="MM703"),
+    "gpu_ids": Field("env", code="MM704"),
     "device": Field("env", check=False),
 }
 
@@ -95,6 +100,7 @@ def new_fields(rule: str) -> Set[str]:
 # --- the constants other modules used to keep by hand -------------------------------------------
 OLD_STYLE_KEYS: Set[str] = {k for k, f in OWNERSHIP.items() if f.check}
 NEW_FROM_OLD: Dict[str, Tuple[str, ...]] = {k: f.new for k, f in OWNERSHIP.items() if f.new}
+RULE_CODES: Dict[str, str] = {k: f.code for k, f in OWNERSHIP.items() if f.code}
 
 
 def _owner_old() -> Dict[str, Tuple[str, ...]]:

@@ -30,7 +30,6 @@ from .errors import MigrateError
 from .io import UTF8, SourceText
 
 HEADER = "Converted from MMCV 1.x by mmmigrate (`migrate --flat`)."
-STATUSES = ("converted", "unchanged", "new-style", "error")
 
 
 @dataclass
@@ -83,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="parallel processes (default: one per CPU)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no summary, progress nor findings on stderr (errors still)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="in the summary, list every location of each warning/TODO message and "
+                        "every already MMEngine-style file (default: the first 3)")
     # --- verification (migrator/verify/run.py) ---
     from .verify.cli import add_verify_options
     g = p.add_argument_group("verification")
@@ -190,7 +192,8 @@ def _run_job(res: Result, job: Job, args) -> None:
         return
     res.text = emit_flat(conv.new, conv.report, header=f"# {HEADER}")
     res.source = SourceText("", "utf-8", source.newline)   # a new file: UTF-8, no cookie
-    res.status = "converted" if conv.changed else res.status
+    # (a child of MMEngine-style bases, flattened: written, and nothing to convert)
+    res.status = "converted" if conv.changed else "new-style" if new_style else res.status
 
 
 def _run_all(jobs: List[Job], args) -> List[Result]:
@@ -371,7 +374,8 @@ def finish(results: List[Result], jobs: List[Job], args, txn=None) -> int:
     else:
         write_outputs(results, jobs, args, txn, errors)
     if not args.quiet and not args.check:
-        print_summary(results, sys.stderr)
+        from .summary import print_summary
+        print_summary(results, sys.stderr, verbose=args.verbose, diff=args.diff)
     rc = 2 if errors else 1 if (args.check or args.diff) and changed else 0
     verification = None
     if rc == 0 and getattr(args, "verify", False):          # --- verification ---
@@ -395,8 +399,10 @@ def write_outputs(results: List[Result], jobs: List[Job], args, txn, errors) -> 
             if r.text is not None and job.out is not None and not skip:
                 txn.add(job.out, r.source.encode(r.text))
         if args.report:
+            from .summary import status_counts
             txn.add(args.report, (json.dumps(
-                {"files": [dict(r.report or {"path": r.src}, status=r.status, error=r.error,
+                {"summary": {"files": len(results), **status_counts(results)},
+                 "files": [dict(r.report or {"path": r.src}, status=r.status, error=r.error,
                                 output=r.out) for r in results]}, indent=2) + "\n").encode())
         txn.commit()
         if skip:
@@ -405,32 +411,6 @@ def write_outputs(results: List[Result], jobs: List[Job], args, txn, errors) -> 
     finally:
         if own:
             txn.close()
-
-
-def print_summary(results: List[Result], out) -> None:
-    seen = set()
-    n_warn = n_todo = 0
-    for r in results:
-        for kind, key in (("warning", "warnings"), ("todo", "not_converted")):
-            for f in r.report.get(key, []):
-                where = f"{f.get('file') or r.src}:{f.get('line') or ''}".rstrip(":")
-                line = f"  {kind}: {where}: {f['field']}: {f['message']}"
-                if line in seen:        # an inherited field is reported once, at its file
-                    continue
-                seen.add(line)
-                n_warn += kind == "warning"
-                n_todo += kind == "todo"
-                print(line, file=out)
-    for r in results:
-        if r.status == "new-style":
-            print(f"  {r.src}: already MMEngine-style: nothing to do", file=out)
-    counts = {s: sum(r.status == s for r in results) for s in STATUSES}
-    rows = [("files", len(results)), ("converted", counts["converted"]),
-            ("already MMEngine-style", counts["new-style"]), ("unchanged", counts["unchanged"]),
-            ("warnings", n_warn), ("not converted (TODO)", n_todo), ("errors", counts["error"])]
-    print("migrate summary", file=out)
-    for name, n in rows:
-        print(f"  {name:<24}{n:>6}", file=out)
 
 
 if __name__ == "__main__":

@@ -7,23 +7,18 @@ that holds them (the same de-duplication as the terminal summary).
 """
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from .summary import group_findings, short
 
 MAX_ROWS = 50          # longer lists go into a collapsed <details> block
 MAX_WHERE = 3          # locations named per grouped finding
 
 
 def _rel(path: Optional[str]) -> str:
-    if not path:
-        return ""
-    try:
-        rel = os.path.relpath(path)
-        return path if rel.startswith("..") else rel
-    except ValueError:
-        return path
+    return short(path) if path else ""
 
 
 def _cell(text: Any) -> str:
@@ -37,22 +32,17 @@ def _code(text: Any) -> str:
 
 
 def grouped(results, key: str) -> "OrderedDict[str, Dict[str, Any]]":
-    """{message: {"count", "fields", "where"}} over unique (file, line, field, message)."""
-    seen = set()
+    """{message: {"count", "fields", "where"}}, most frequent first: the terminal summary's
+    groups (summary.group_findings) of one kind."""
+    kind = {"not_converted": "todo", "warnings": "warning"}[key]
     groups: "OrderedDict[str, Dict[str, Any]]" = OrderedDict()
-    for r in results:
-        for f in (r.report or {}).get(key, []):
-            where = f"{_rel(f.get('file') or r.src)}:{f.get('line') or ''}".rstrip(":")
-            ident = (where, f["field"], f["message"])
-            if ident in seen:
-                continue
-            seen.add(ident)
-            g = groups.setdefault(f["message"], {"count": 0, "fields": [], "where": []})
-            g["count"] += 1
-            if f["field"] not in g["fields"]:
-                g["fields"].append(f["field"])
-            g["where"].append(where)
-    return OrderedDict(sorted(groups.items(), key=lambda kv: -kv[1]["count"]))
+    for (k, message), locs in group_findings(results).items():
+        if k == kind:
+            fields = list(OrderedDict.fromkeys(fld for _, _, fld in locs))
+            groups[message] = {"count": len(locs), "fields": fields,
+                               "where": [f"{_rel(f)}:{line}" if line else _rel(f)
+                                         for f, line, _ in locs]}
+    return groups
 
 
 def _table(header: Sequence[str], rows: List[Sequence[Any]], what: str) -> List[str]:
@@ -80,13 +70,15 @@ def _findings(title: str, groups) -> List[str]:
 def render_md(results, verification=None, command: Optional[str] = None) -> str:
     """results: migrator.cli.Result objects; verification: run.TreeVerification or None."""
     from . import __version__
-    status = {s: [r for r in results if r.status == s] for s in ("converted", "unchanged", "error")}
+    status = {s: [r for r in results if r.status == s]
+              for s in ("converted", "unchanged", "new-style", "error")}
     todos, warns = grouped(results, "not_converted"), grouped(results, "warnings")
     lines = ["## MMCV 1.x → MMEngine migration", ""]
     if command:
         lines += [f"Produced by mmmigrate {__version__}: {_code(command)}", ""]
     counts: List[Tuple[str, Any]] = [
         ("files", len(results)), ("converted", len(status["converted"])),
+        ("already MMEngine-style", len(status["new-style"])),
         ("unchanged", len(status["unchanged"])), ("errors", len(status["error"])),
         ("TODOs (not converted)", sum(g["count"] for g in todos.values())),
         ("warnings (approximated)", sum(g["count"] for g in warns.values()))]

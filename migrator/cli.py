@@ -68,10 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rewrite the inputs where they stand (a whole tree, all or nothing)")
     p.add_argument("--allow-outside", action="store_true",
                    help="with --in-place: also rewrite _base_ files outside the trees given")
-    p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
+    p.add_argument("--diff", action="store_true",
+                   help="print a unified diff of every file that would change (bases read "
+                        "included; a child changed only through its bases is named on stderr); "
+                        "write nothing; exit 1 if anything would change")
     p.add_argument("--check", action="store_true",
-                   help="exit 1 if any file still has old-style fields, write nothing")
-    p.add_argument("--report", type=Path, help="write a JSON report (rules, warnings, not converted)")
+                   help="list `file:line: CODE old -> new` for every old-style field or API, and "
+                        "files inheriting old-style bases (MM001); exit 1 if any, print nothing "
+                        "and exit 0 if none; write nothing")
+    p.add_argument("--report", type=Path, metavar="FILE",
+                   help="write a JSON report: per file its status, rules applied, warnings and "
+                        "what was not converted, plus counts")
     p.add_argument("--report-md", type=Path, metavar="FILE",
                    help="write a Markdown report for a pull request (summary, files changed, "
                         "TODOs grouped by message, warnings, verification verdicts)")
@@ -81,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                    help="parallel processes (default: one per CPU)")
     p.add_argument("-q", "--quiet", action="store_true",
-                   help="no summary, progress nor findings on stderr (errors still)")
+                   help="no summary, progress bar nor findings on stderr (errors still); the "
+                        "bar is only drawn when stderr is a terminal")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="in the summary, list every location of each warning/TODO message and "
                         "every already MMEngine-style file (default: the first 3)")

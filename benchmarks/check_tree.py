@@ -2,10 +2,14 @@
 
     python benchmarks/check_tree.py
 
-Prints the time of `migrate --check` over the old tree and over the migrated tree (target: under
-1 s, pre-commit speed), of a full structure-preserving conversion (1 job and --jobs 2), and the
-total lines of the old tree, the new tree and the flat conversion of every file.
+Prints the time of `migrate --check` over the old tree, over the migrated tree (target: under
+1 s, pre-commit speed) and on one child alone (what pre-commit passes: its bases are read too),
+of a full structure-preserving conversion (1 job and --jobs 2), the total lines of the old tree,
+the new tree and the flat conversion of every file, and whether `--check` and `--diff` agree on
+the whole tree (the files --check flags == the files --diff prints a diff for or names as
+changing only through their bases).
 """
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,6 +24,26 @@ def run(args):
     rc = subprocess.run([sys.executable, "-m", "migrator.cli", *args], cwd=ROOT,
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
     return time.perf_counter() - t, rc
+
+
+def capture(args):
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "migrator.cli", *args], cwd=ROOT,
+                       capture_output=True, text=True)
+    return time.perf_counter() - t, p
+
+
+def agreement(src: Path):
+    """(files --check flags, files --diff covers, files flagged MM001) over the whole tree."""
+    _, chk = capture([str(src), "--check", "-j", "1"])
+    flagged = {m.group(1) for m in re.finditer(r"^(.+?):\d+: M[MC]\d{3} ", chk.stdout, re.M)}
+    own = {m.group(1) for m in re.finditer(r"^(.+?):\d+: M[MC](?!001)\d{3} ", chk.stdout, re.M)}
+    mm001 = flagged - own           # flagged only through their bases
+    t, dif = capture([str(src), "--diff", "-j", "2"])
+    covered = set(re.findall(r"^\+\+\+ b/(.+)$", dif.stdout, re.M)) | set(re.findall(
+        r"^migrate: --diff: (.+?): no change of its own", dif.stderr, re.M))
+    covered = {str(src / r) for r in covered}
+    return flagged, covered, mm001, t
 
 
 def lines(d: Path) -> int:
@@ -37,10 +61,20 @@ def main():
         tf, rcf = run([str(src), "-o", str(tmp / "flat"), "--flat", "-j", "2", "-q"])
         tc_old, rc_old = run([str(src), "--check", "-q", "-j", "1"])
         tc_new, rc_new = run([str(tmp / "new1"), "--check", "-q", "-j", "1"])
+        child = src / "faster_rcnn" / "faster_rcnn_r50_fpn_1x_coco.py"
+        tc_child, rc_child = run([str(child), "--check", "-q", "-j", "1"])
+        flagged, covered, mm001, t_diff = agreement(src)
         print(f"mmdet 2.28.2: {n} files")
         print(f"  process start-up (migrate --help)    : {t_py:6.2f} s")
         print(f"  migrate --check, old tree (exit {rc_old})   : {tc_old:6.2f} s   (target < 1 s)")
         print(f"  migrate --check, new tree (exit {rc_new})   : {tc_new:6.2f} s   (target < 1 s)")
+        print(f"  migrate --check, one child (exit {rc_child})  : {tc_child:6.2f} s   "
+              f"({child.name}, bases read)")
+        print(f"  --check flags {len(flagged)} files ({len(mm001)} only through their bases, "
+              f"MM001); --diff ({t_diff:.1f} s) covers {len(covered)}; equal: {flagged == covered}"
+              + ("" if flagged == covered else
+                 f" (check only: {sorted(flagged - covered)[:5]}, diff only: "
+                 f"{sorted(covered - flagged)[:5]})"))
         print(f"  tree conversion, 1 job (exit {rc1})      : {t1:6.2f} s  ({n / t1:6.1f} files/s)")
         print(f"  tree conversion, 2 jobs (exit {rc2})     : {t2:6.2f} s  ({n / t2:6.1f} files/s)")
         print(f"  flat conversion, 2 jobs (exit {rcf})     : {tf:6.2f} s")

@@ -118,19 +118,26 @@ def _base_spec(path: str) -> Tuple[List[str], Optional[int]]:
         return [], None
 
 
-def inherited_old(path, _cache: Optional[Dict[str, bool]] = None) -> Optional[InheritedOld]:
+_WRITES_OLD: Dict[Tuple[str, int, int], bool] = {}        # (path, mtime, size) -> any old field
+
+
+def _writes_old(f: str) -> bool:
+    try:
+        st = os.stat(f)
+    except OSError:
+        return False
+    key = (f, st.st_mtime_ns, st.st_size)
+    if key not in _WRITES_OLD:
+        try:
+            _WRITES_OLD[key] = f.endswith(".py") and bool(old_fields(f))
+        except Exception:       # noqa: BLE001 - an unreadable base fails its own conversion
+            _WRITES_OLD[key] = False
+    return _WRITES_OLD[key]
+
+
+def inherited_old(path) -> Optional[InheritedOld]:
     """The ancestors of `path` (all levels, in `_base_` order, breadth first) that write old
-    fields themselves; None when there is none."""
-    cache: Dict[str, bool] = {} if _cache is None else _cache
-
-    def writes_old(f: str) -> bool:
-        if f not in cache:
-            try:
-                cache[f] = f.endswith(".py") and bool(old_fields(f))
-            except Exception:       # noqa: BLE001 - an unreadable base fails its own conversion
-                cache[f] = False
-        return cache[f]
-
+    fields themselves; None when there is none. Bases are read once per process."""
     bases, line = _base_spec(str(path))
     found: List[str] = []
     seen = set()
@@ -140,7 +147,7 @@ def inherited_old(path, _cache: Optional[Dict[str, bool]] = None) -> Optional[In
         if b in seen:
             continue
         seen.add(b)
-        if writes_old(b):
+        if _writes_old(b):
             found.append(b)
         todo += _base_spec(b)[0]
     return InheritedOld(str(path), line or 1, found) if found else None
@@ -150,12 +157,11 @@ def inherited_notes(results, jobs) -> List[str]:
     """`--diff`: one line per config that prints no diff of its own but inherits old fields,
     naming the bases (whose diffs are printed: tree mode converts every base it reads)."""
     rel = {os.path.realpath(j.src): str(j.rel) for j in jobs}
-    cache: Dict[str, List[str]] = {}
     notes = []
     for r, job in zip(results, jobs):
         if r.status in ("converted", "error") or (r.report or {}).get("kind") == "code":
             continue
-        found = inherited_old(job.src, cache)
+        found = inherited_old(job.src)
         if found:
             names = ", ".join(rel.get(os.path.realpath(b), b) for b in found.bases)
             notes.append(f"{job.rel}: no change of its own; it inherits old-style fields from "

@@ -134,3 +134,27 @@ def test_hooks_refuse_then_fix(tmp_path, hook_rev):
     check = subprocess.run(pre_commit + ["run", "migrate-check", "--files", "configs/again.py"],
                            cwd=proj, env=env, capture_output=True, text=True)
     assert check.returncode == 1 and "configs/again.py:1: MM201 optimizer -> optim_wrapper" in check.stdout
+
+
+def test_check_hook_flags_a_staged_child_of_old_style_bases(tmp_path, hook_rev):
+    """pre-commit passes only the staged files: a child whose base (not staged, not changed)
+    is old-style is refused, naming the base; `--diff` on the child alone shows the base's diff."""
+    snap, rev = hook_rev
+    proj = _project(tmp_path, snap, rev, hooks=("migrate-check",), n_files=0)
+    (proj / "configs" / "_base_").mkdir()
+    (proj / "configs" / "_base_" / "schedule.py").write_text(OLD)
+    (proj / "configs" / "child.py").write_text("_base_ = ['./_base_/schedule.py']\n")
+    env = _env(ROOT / ".cache" / "pre-commit")
+    _git(proj, "add", "-A")
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "run", "migrate-check", "--files",
+                           "configs/child.py"], cwd=proj, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert ("configs/child.py:1: MM001 _base_ inherits old-style fields from "
+            "configs/_base_/schedule.py") in proc.stdout, proc.stdout
+    assert "1 finding in 1 file to migrate" in proc.stdout
+    diff = subprocess.run([sys.executable, "-m", "migrator.cli", "configs/child.py", "--diff"],
+                          cwd=proj, env=dict(env, PYTHONPATH=str(ROOT)), capture_output=True,
+                          text=True)
+    assert diff.returncode == 1 and "+++ b/_base_/schedule.py" in diff.stdout
+    assert "migrate: --diff: child.py: no change of its own; it inherits old-style fields from " \
+           "_base_/schedule.py (diffed above)" in diff.stderr

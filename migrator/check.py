@@ -104,41 +104,58 @@ def old_fields(path, text: str = None) -> List[OldField]:
     return found
 
 
-def _base_spec(path: str) -> Tuple[List[str], Optional[int]]:
-    """The files a .py config names in `_base_` (statically) and the line; ([], None) if none
-    or unreadable (the file's own conversion reports why)."""
-    from .load import _find_base_spec, _parse, _resolve_bases
+# What `inherited_old` knows of a file, read once per process: (abspath, mtime, size) ->
+# [writes old fields itself, or None when not read yet; its bases (absolute); the _base_ line]
+_FACTS: Dict[Tuple[str, int, int], list] = {}
+
+
+def _facts(path: str, text: Optional[str] = None) -> list:
     try:
-        kind, parsed, _text = _parse(path)
-        if kind != "py":
-            return [], None
-        spec, line = _find_base_spec(parsed, path)
-        return _resolve_bases(spec, path, line), line
-    except Exception:       # noqa: BLE001 - reported when the file itself is converted
-        return [], None
-
-
-_WRITES_OLD: Dict[Tuple[str, int, int], bool] = {}        # (path, mtime, size) -> any old field
-
-
-def _writes_old(f: str) -> bool:
-    try:
-        st = os.stat(f)
+        st = os.stat(path)
     except OSError:
-        return False
-    key = (f, st.st_mtime_ns, st.st_size)
-    if key not in _WRITES_OLD:
+        return [False, [], None]
+    key = (path, st.st_mtime_ns, st.st_size)
+    if key not in _FACTS:
+        from .load import PREDEFINED, _find_base_spec, _parse, _resolve_bases
+        bases, line = [], None
         try:
-            _WRITES_OLD[key] = f.endswith(".py") and bool(old_fields(f))
+            if text is not None and not any(p in text for p in PREDEFINED):
+                parsed = parse_python(text, path)       # (the tree old_fields just parsed)
+            else:
+                kind, parsed, _text = _parse(path)
+                parsed = parsed if kind == "py" else None
+            if parsed is not None:
+                spec, line = _find_base_spec(parsed, path)
+                bases = _resolve_bases(spec, path, line)
+        except Exception:   # noqa: BLE001 - reported when the file itself is converted
+            pass
+        _FACTS[key] = [None, bases, line]
+    return _FACTS[key]
+
+
+def own_old_fields(path, text: str) -> List[OldField]:
+    """`old_fields`, remembered for `inherited_old` (a file given is often another's base)."""
+    found = old_fields(path, text)
+    if str(path).endswith(".py"):
+        _facts(os.path.abspath(path), text)[0] = bool(found)
+    return found
+
+
+def _writes_old(path: str) -> bool:
+    facts = _facts(path)
+    if facts[0] is None:
+        try:
+            facts[0] = path.endswith(".py") and bool(old_fields(path))
         except Exception:       # noqa: BLE001 - an unreadable base fails its own conversion
-            _WRITES_OLD[key] = False
-    return _WRITES_OLD[key]
+            facts[0] = False
+    return facts[0]
 
 
 def inherited_old(path) -> Optional[InheritedOld]:
     """The ancestors of `path` (all levels, in `_base_` order, breadth first) that write old
-    fields themselves; None when there is none. Bases are read once per process."""
-    bases, line = _base_spec(str(path))
+    fields themselves; None when there is none. Paths are shown relative to the working
+    directory when `path` is given relative."""
+    _, bases, line = _facts(os.path.abspath(path))
     found: List[str] = []
     seen = set()
     todo = list(bases)
@@ -148,8 +165,8 @@ def inherited_old(path) -> Optional[InheritedOld]:
             continue
         seen.add(b)
         if _writes_old(b):
-            found.append(b)
-        todo += _base_spec(b)[0]
+            found.append(b if os.path.isabs(str(path)) else os.path.relpath(b))
+        todo += _facts(b)[1]
     return InheritedOld(str(path), line or 1, found) if found else None
 
 

@@ -168,7 +168,7 @@ def run_job(job: Job, args) -> Result:
 
 
 def _run_job(res: Result, job: Job, args) -> None:
-    from .check import inherited_old, old_fields
+    from .check import inherited_old, own_old_fields
     from .convert import convert_file
     from .emit.flat import emit_flat
     from .emit.tree import emit_tree_file, normalize
@@ -177,7 +177,7 @@ def _run_job(res: Result, job: Job, args) -> None:
     from .project import NEW_STYLE_FIELDS
 
     source = read_source(job.src)
-    res.old_fields = [str(f) for f in old_fields(job.src, source.text)]
+    res.old_fields = [str(f) for f in own_old_fields(job.src, source.text)]
     if args.check:
         inherited = inherited_old(job.src)
         res.old_fields += [str(inherited)] if inherited else []

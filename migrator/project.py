@@ -312,7 +312,8 @@ def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str
                     progress(len(results) + len(done), len(graph))
             if pool and len(todo) > 1:
                 try:
-                    for r in pool.map(_convert_star, todo, chunksize=1):
+                    chunk = 1 if progress else max(1, len(todo) // (4 * jobs))
+                    for r in pool.map(_convert_star, todo, chunksize=chunk):
                         add(r)
                 except BrokenProcessPool:       # a worker died (e.g. out of memory): go serial
                     pool, done = None, []

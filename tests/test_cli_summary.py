@@ -80,3 +80,11 @@ def test_diff_summary_says_would_change(tree, capsys):
     assert migrate([str(tree), "--diff", "-j", "1"]) == 1
     err = capsys.readouterr().err
     assert re.search(r"would change\s+6\n", err) and not re.search(r"^  converted", err, re.M)
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_a_child_of_mmengine_style_bases_is_mmengine_style(tree, tmp_path, capsys, flat):
+    (tree / "nchild.py").write_text("_base_ = './n1.py'\n")
+    err, report = run(tree, tmp_path, capsys, "-v", *["--flat"] * flat)
+    assert f"  {tree}/nchild.py: already MMEngine-style: nothing to do" in err.splitlines()
+    assert report["summary"]["new-style"] == 6 and report["summary"]["unchanged"] == 1

@@ -16,7 +16,8 @@
          MM5xx hooks, MM6xx env, MM7xx resume/launch, MM8xx model settings.
 Rules take their field lists from here (`old_fields`), `apply_rules` checks after every rule
 that it added only new fields the table gives it (`check_rule_output`), and check.py, emit/tree.py
-and project.py derive their constants from it (`OLD_STYLE_KEYS`, `NEW_FROM_OLD`, `OWNER_OLD`, `RULE_CODES`).
+and project.py derive their constants from it (`OLD_STYLE_KEYS`, `NEW_FROM_OLD`, `OWNER_OLD`,
+`RULE_CODES`).
 """
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ OWNERSHIP: Dict[str, Field] = {
                         also=("default_hooks",), owns=("val_evaluator", "test_evaluator"),
                         code="MM304"),
     # data (the loops rule also writes val_cfg/test_cfg when `data` has val/test splits)
-    "data": Field("data", _LOADERS + ("val_cfg", "test_cfg"), owns=("val_cfg", "test_cfg"), code="MM401"),
+    "data": Field("data", _LOADERS + ("val_cfg", "test_cfg"), owns=("val_cfg", "test_cfg"),
+                  code="MM401"),
     # hooks
     "checkpoint_config": Field("hooks", ("default_hooks",), owns=("default_hooks",), code="MM501"),
     "log_config": Field("hooks", _LOG, owns=_LOG, code="MM502"),

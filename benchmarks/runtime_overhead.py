@@ -1,6 +1,6 @@
 """Framework cost of the bundled runtime next to real MMEngine 0.10.7, in one run.
 
-    python benchmarks/runtime_overhead.py [--iters 2000] [--repeat 3]
+    python benchmarks/runtime_overhead.py [--iters 2000] [--repeat 3] [--baseline DIR]
 
 Every number comes from fresh subprocesses (one thread, CPU) on the same tiny model
 (Linear(4, 1), MSE loss), the same synthetic data (64 samples, batch 8, InfiniteSampler,
@@ -10,8 +10,14 @@ MultiStepLR, the default hooks (logger every 10 iterations; checkpoints off).
 * per-iteration overhead: time per iteration of the runner's train loop (stamped by a hook at
   every iteration after `WARMUP`) minus that of a bare PyTorch loop doing the same dataloading,
   forward, backward and step, run right after in the same process. Both are the median over
-  chunks of CHUNK iterations (robust to other load on a shared machine; each chunk contains its
-  share of logging iterations). Target: ours <= half of MMEngine's.
+  chunks of CHUNK iterations (each chunk contains its share of logging iterations), on two
+  clocks: the process's CPU time (user + system, `time.process_time`: what the framework costs,
+  and what stays stable while other jobs load a shared machine; the ratio is computed from it)
+  and wall time (shown too; under load it mostly measures the scheduler). Target: ours <= a
+  quarter of MMEngine's.
+  `--baseline DIR` also runs the runtime found in DIR (e.g. an older commit's tree, from
+  `git archive <commit> runtime | tar -x -C DIR`) interleaved with the others, so a change is
+  measured against the code before it in the same run.
 * import time: `import runtime.runner` / `import mmengine.runner` after `import torch` in the
   same fresh interpreter (median of `--repeat` processes). Target: ours adds <= 0.1 s.
 * peak memory: ru_maxrss of a process that imports its framework, builds the runner and trains
@@ -51,14 +57,20 @@ def child_import(module: str) -> dict:
     return dict(torch=t1 - t0, added=t2 - t1)
 
 
-def _chunked(stamps: list) -> float:
-    """Per-iteration time robust to other load on the machine: the median over chunks of
-    CHUNK consecutive iterations (each chunk includes its share of log iterations)."""
-    chunks = [(stamps[i + CHUNK] - stamps[i]) / CHUNK for i in range(0, len(stamps) - CHUNK, CHUNK)]
-    return statistics.median(chunks)
+def _stamp() -> tuple:
+    return time.perf_counter(), time.process_time()
 
 
-def bare_loop(iters: int) -> float:
+def _chunked(stamps: list) -> dict:
+    """Per-iteration wall and CPU time: the median over chunks of CHUNK consecutive iterations
+    (each chunk includes its share of log iterations)."""
+    def per_iter(k):
+        return statistics.median((stamps[i + CHUNK][k] - stamps[i][k]) / CHUNK
+                                 for i in range(0, len(stamps) - CHUNK, CHUNK))
+    return dict(wall=per_iter(0), cpu=per_iter(1))
+
+
+def bare_loop(iters: int) -> dict:
     """The same data/forward/backward/step without a framework; per-iteration seconds."""
     import torch
     torch.manual_seed(0)
@@ -70,7 +82,7 @@ def bare_loop(iters: int) -> float:
     while done < iters:
         for batch in loader:
             if done >= WARMUP:
-                stamps.append(time.perf_counter())
+                stamps.append(_stamp())
             loss = torch.nn.functional.mse_loss(model(batch["inputs"]), batch["targets"])
             opt.zero_grad()
             loss.backward()
@@ -78,7 +90,7 @@ def bare_loop(iters: int) -> float:
             done += 1
             if done == iters:
                 break
-    stamps.append(time.perf_counter())
+    stamps.append(_stamp())
     return _chunked(stamps)
 
 
@@ -120,10 +132,10 @@ def child_runner(lib: str, iters: int) -> dict:
 
         def before_train_iter(self, runner, batch_idx, data_batch=None):
             if runner.iter >= WARMUP:
-                self.stamps.append(time.perf_counter())
+                self.stamps.append(_stamp())
 
         def after_train(self, runner):
-            self.stamps.append(time.perf_counter())
+            self.stamps.append(_stamp())
 
     clock = Clock()
     work_dir = tempfile.mkdtemp(prefix=f"bench_{lib}_")
@@ -144,22 +156,34 @@ def child_runner(lib: str, iters: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------- parent
-def _spawn(*args) -> dict:
+def _spawn(*args, pythonpath=None) -> dict:
+    env = None
+    if pythonpath is not None:   # the child imports `runtime` from there
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(pythonpath)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                                 if p and Path(p).resolve() != ROOT]))
     out = subprocess.run([sys.executable, __file__, "--child", *map(str, args)], cwd=ROOT,
-                         capture_output=True, text=True, check=False)
+                         capture_output=True, text=True, check=False, env=env)
     if out.returncode != 0:
         raise RuntimeError(f"child {args} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _median(runs, key):
-    return statistics.median(r[key] for r in runs)
+def _median(runs, key, clock=None):
+    return statistics.median(r[key] if clock is None else r[key][clock] for r in runs)
+
+
+def _overhead(runs, clock):
+    """Median over processes of (runner - bare loop of the same process), per iteration."""
+    return statistics.median(r["per_iter"][clock] - r["bare_per_iter"][clock] for r in runs)
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iters", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a directory holding another `runtime/` package to measure alongside")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -176,39 +200,48 @@ def main(argv=None) -> dict:
     n, rep = args.iters, args.repeat
     imports = {m: [_spawn("import", m) for _ in range(rep)]
                for m in ("runtime.runner", "mmengine.runner")}
-    train = {"bare": [], "ours": [], "mmengine": []}
-    for _ in range(rep):     # interleaved, so drifting machine load hits all three alike
+    train = {"bare": [], "ours": [], "mmengine": [], "baseline": []}
+    for _ in range(rep):     # interleaved, so drifting machine load hits all alike
         train["bare"].append(_spawn("bare", n))
         train["ours"].append(_spawn("runner", "runtime", n))
         train["mmengine"].append(_spawn("runner", "mmengine", n))
-    bare = _median(train["ours"] + train["mmengine"], "bare_per_iter")
-    ours = _median(train["ours"], "per_iter")
-    theirs = _median(train["mmengine"], "per_iter")
-    over_ours = statistics.median(r["per_iter"] - r["bare_per_iter"] for r in train["ours"])
-    over_theirs = statistics.median(r["per_iter"] - r["bare_per_iter"] for r in train["mmengine"])
-    res = dict(
-        bare_us=bare * 1e6, ours_us=ours * 1e6, mmengine_us=theirs * 1e6,
-        ours_overhead_us=over_ours * 1e6, mmengine_overhead_us=over_theirs * 1e6,
-        import_torch_s=_median(imports["runtime.runner"], "torch"),
-        import_ours_s=_median(imports["runtime.runner"], "added"),
-        import_mmengine_s=_median(imports["mmengine.runner"], "added"),
-        rss_bare_mb=_median(train["bare"], "maxrss_mb"), rss_ours_mb=_median(train["ours"], "maxrss_mb"),
-        rss_mmengine_mb=_median(train["mmengine"], "maxrss_mb"))
-    ratio = res["ours_overhead_us"] / res["mmengine_overhead_us"]
-    rows = [
-        ("time per iteration (us)", res["ours_us"], res["mmengine_us"], res["bare_us"]),
-        ("framework overhead per iteration (us)", res["ours_overhead_us"], res["mmengine_overhead_us"], 0.0),
-        ("import <pkg>.runner after torch (s)", res["import_ours_s"], res["import_mmengine_s"],
-         res["import_torch_s"]),
-        ("peak RSS of a training process (MB)", res["rss_ours_mb"], res["rss_mmengine_mb"], res["rss_bare_mb"]),
-    ]
-    print(f"{n} iterations (warmup {WARMUP}), median of {rep} fresh processes each, torch threads=1")
-    print(f"{'':40s} {'runtime':>12s} {'mmengine':>12s} {'bare torch':>12s}")
-    for name, a, b, c in rows:
-        print(f"{name:40s} {a:12.4g} {b:12.4g} {c:12.4g}")
-    print(f"overhead ratio ours/mmengine: {ratio:.2f} (target <= 0.5); "
+        if args.baseline is not None:
+            train["baseline"].append(_spawn("runner", "runtime", n, pythonpath=args.baseline.resolve()))
+    res = dict(import_torch_s=_median(imports["runtime.runner"], "torch"),
+               import_ours_s=_median(imports["runtime.runner"], "added"),
+               import_mmengine_s=_median(imports["mmengine.runner"], "added"),
+               rss_bare_mb=_median(train["bare"], "maxrss_mb"),
+               rss_ours_mb=_median(train["ours"], "maxrss_mb"),
+               rss_mmengine_mb=_median(train["mmengine"], "maxrss_mb"))
+    kinds = ["ours", "mmengine"] + (["baseline"] if train["baseline"] else [])
+    for clock in ("cpu", "wall"):
+        res[f"bare_{clock}_us"] = _median(train["ours"] + train["mmengine"], "bare_per_iter", clock) * 1e6
+        for kind in kinds:
+            res[f"{kind}_{clock}_us"] = _median(train[kind], "per_iter", clock) * 1e6
+            res[f"{kind}_{clock}_overhead_us"] = _overhead(train[kind], clock) * 1e6
+        for kind in kinds:
+            res[f"{kind}_{clock}_ratio"] = (res[f"{kind}_{clock}_overhead_us"]
+                                            / res[f"mmengine_{clock}_overhead_us"])
+    heads = ["runtime", "mmengine"] + (["baseline"] if train["baseline"] else []) + ["bare torch"]
+    rows = []
+    for clock, what in (("cpu", "CPU time"), ("wall", "wall time")):
+        rows.append((f"{what} per iteration (us)", [res[f"{k}_{clock}_us"] for k in kinds]
+                     + [res[f"bare_{clock}_us"]]))
+        rows.append((f"  framework overhead (us)", [res[f"{k}_{clock}_overhead_us"] for k in kinds]
+                     + [0.0]))
+        rows.append((f"  overhead / mmengine's", [res[f"{k}_{clock}_ratio"] for k in kinds] + [None]))
+    rows.append(("import <pkg>.runner after torch (s)", [res["import_ours_s"], res["import_mmengine_s"]]
+                 + ([None] if train["baseline"] else []) + [res["import_torch_s"]]))
+    rows.append(("peak RSS of a training process (MB)", [res["rss_ours_mb"], res["rss_mmengine_mb"]]
+                 + ([None] if train["baseline"] else []) + [res["rss_bare_mb"]]))
+    print(f"{n} iterations (warmup {WARMUP}), median of {rep} fresh processes each, torch threads=1"
+          + (f"; baseline = the runtime in {args.baseline}" if train["baseline"] else ""))
+    print(f"{'':40s}" + "".join(f" {h:>12s}" for h in heads))
+    for name, values in rows:
+        print(f"{name:40s}" + "".join(f" {'':>12s}" if v is None else f" {v:12.4g}" for v in values))
+    ratio = res["overhead_ratio"] = res["ours_cpu_ratio"]
+    print(f"overhead ratio ours/mmengine (CPU time): {ratio:.2f} (target <= 0.25); "
           f"import added: {res['import_ours_s']:.3f} s (target <= 0.1 s)")
-    res["overhead_ratio"] = ratio
     return res
 
 

@@ -2,6 +2,6 @@
 
 Module paths mirror MMEngine (`runtime.config`, `runtime.registry`, `runtime.runner`, ...), so code
 written for MMEngine runs here by changing the package name. Nothing is imported eagerly: importing
-`runtime` must stay cheap (see benchmarks/runtime_overhead.py).
+`runtime` must stay cheap (see benchmarks/runtime_overhead.py). Version strings: runtime/version.py.
 """
-__version__ = "0.1.0"
+from .version import __version__  # noqa: F401

@@ -182,6 +182,39 @@ def test_parse_losses_matches_mmengine_values_and_gradients():
         net.parse_losses(dict(loss=(torch.tensor(1.0),)))           # tuples are refused, as there
 
 
+def test_parse_losses_zero_dim_terms_match_mmengine():
+    """0-dim float CPU terms skip mean() (it returns the value); everything MMEngine's mean()
+    would change or refuse still goes through it."""
+    from mmengine.model import BaseModel as MMBaseModel
+    net = _Net()
+    w = torch.tensor([1.5, -2.0], requires_grad=True)
+    cases = [dict(loss=(w * w).sum(), acc=w.detach().sum()),              # plain scalar loss + metric
+             dict(loss=(w * 0).sum() * -1, loss_x=[(w * w).sum(), w.sum() * 0.5]),   # -0.0 term
+             dict(loss=(w.half() * 2).sum()),                              # float16 stays float16
+             dict(loss=torch.tensor(float("nan")) + w.sum())]
+    for losses in cases:
+        got = []
+        for parse in (net.parse_losses, lambda ls: MMBaseModel.parse_losses(net, ls)):
+            w.grad = None
+            loss, log_vars = parse({k: v for k, v in losses.items()})
+            loss.backward(retain_graph=True)
+            got.append((loss.detach(), {k: v.detach() for k, v in log_vars.items()}, w.grad.clone()))
+        (l_a, v_a, g_a), (l_b, v_b, g_b) = got
+        assert torch.equal(l_a, l_b) or (l_a.isnan() and l_b.isnan())
+        assert l_a.dtype == l_b.dtype and torch.signbit(l_a) == torch.signbit(l_b)
+        assert list(v_a) == list(v_b)
+        for key in v_a:
+            assert v_a[key].dtype == v_b[key].dtype and v_a[key].shape == v_b[key].shape
+            assert torch.signbit(v_a[key]).tolist() == torch.signbit(v_b[key]).tolist()
+            assert torch.equal(v_a[key], v_b[key]) or bool(v_a[key].isnan() and v_b[key].isnan())
+        assert torch.equal(g_a, g_b)
+    ints = dict(loss=torch.tensor(3))                                       # mean() refuses ints
+    with pytest.raises(RuntimeError):
+        MMBaseModel.parse_losses(net, dict(ints))
+    with pytest.raises(RuntimeError):
+        net.parse_losses(dict(ints))
+
+
 def test_model_train_skips_only_true_no_ops():
     net = _Net()
     net.bn.eval()

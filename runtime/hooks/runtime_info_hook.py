@@ -33,12 +33,12 @@ class RuntimeInfoHook(Hook):
     priority = "VERY_HIGH"
 
     def before_run(self, runner) -> None:
-        import runtime
+        from runtime.version import mmengine_version
         cfg = getattr(runner, "cfg", None)
         info = dict(cfg=getattr(cfg, "pretty_text", str(cfg)) if cfg is not None else "",
                     seed=getattr(runner, "seed", None),
                     experiment_name=runner.experiment_name,
-                    mmengine_version=f"runtime {runtime.__version__}")
+                    mmengine_version=mmengine_version())
         runner.message_hub.update_info_dict(info)
         self.last_loop_stage = None
 

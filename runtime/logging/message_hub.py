@@ -73,9 +73,10 @@ class MessageHub(ManagerMixin):
         known = self._resumed_keys.get(key)
         if known is None:
             self._set_resumed_keys(key, resumed)
-        elif known != resumed:
+        elif known is not resumed and known != resumed:
             self._set_resumed_keys(key, resumed)   # raises
-        value = _as_number(value)
+        if type(value) is not float:   # floats (times, lr) are already what _as_number returns
+            value = _as_number(value)
         if not isinstance(count, int):
             raise TypeError(f"count must be an int, got {type(count)}")
         buffer = self._log_scalars.get(key)

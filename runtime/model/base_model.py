@@ -168,6 +168,21 @@ def _sum_from_first(terms: list):
     return total
 
 
+def _mean(value: torch.Tensor) -> torch.Tensor:
+    """MMEngine's `value.mean()`. For a 0-dim floating-point CPU tensor the mean is the value
+    itself (one element, summed from +0.0 and divided by 1: same value, same dtype, gradient
+    multiplied by exactly 1), except that -0.0 comes out as +0.0; such a tensor is returned as
+    it is, which saves a reduction and an autograd node per loss term and iteration. Anything
+    else (other shapes, integer dtypes that make mean() raise, -0.0, tensor subclasses, devices
+    where reading the value would synchronise) goes through mean()."""
+    if type(value) is torch.Tensor and value.dim() == 0 and value.is_floating_point() \
+            and value.device.type == "cpu":
+        number = value.item()
+        if number != 0.0 or math.copysign(1.0, number) > 0:
+            return value
+    return value.mean()
+
+
 class BaseModel(BaseModule):
     """Base class of runnable models: forward(inputs, data_samples=None, mode='tensor'|'loss'|'predict')."""
 
@@ -211,9 +226,9 @@ class BaseModel(BaseModule):
         log_vars = []
         for name, value in losses.items():
             if isinstance(value, torch.Tensor):
-                log_vars.append([name, value.mean()])
+                log_vars.append([name, _mean(value)])
             elif isinstance(value, list) and all(isinstance(v, torch.Tensor) for v in value):
-                log_vars.append([name, _sum_from_first([v.mean() for v in value])])
+                log_vars.append([name, _sum_from_first([_mean(v) for v in value])])
             else:
                 raise TypeError(f"{name} is not a tensor or list of tensors")
         loss = _sum_from_first([value for key, value in log_vars if "loss" in key])

@@ -25,7 +25,7 @@ from runtime.dist import broadcast, get_dist_info, init_dist, is_distributed, ma
 from runtime.registry import (EVALUATOR, HOOKS, LOG_PROCESSORS, LOOPS, MODEL_WRAPPERS, MODELS,
                               OPTIM_WRAPPERS, RUNNERS, VISUALIZERS)
 
-from . import builders
+from . import builders, startup_log
 from .hook_dispatch import _DYNAMIC, stage_method
 from .checkpoint import (DEFAULT_REVISE_KEYS, check_resumable, find_latest_checkpoint,
                          load_checkpoint_to_model, load_raw, save_checkpoint, to_plain,
@@ -81,7 +81,8 @@ class Runner:
                                                                         test_evaluator)
         self._launcher = launcher
         self._distributed = launcher != "none"
-        self.setup_env(env_cfg if env_cfg is not None else dict(dist_cfg=dict(backend="nccl")))
+        env_cfg = env_cfg if env_cfg is not None else dict(dist_cfg=dict(backend="nccl"))
+        self.setup_env(env_cfg)
         self._randomness_cfg = dict(randomness if randomness is not None else dict(seed=None))
         self.set_randomness(**self._randomness_cfg)
         if experiment_name is not None:
@@ -97,6 +98,7 @@ class Runner:
         from runtime.registry.default_scope import DefaultScope
         self.default_scope = DefaultScope.get_instance(self._experiment_name, scope_name=default_scope)
         self.logger = self.build_logger(log_level=log_level)
+        startup_log.log_env(self, env_cfg)
         self.message_hub = self.build_message_hub()
         self.visualizer = self.build_visualizer(visualizer)
         if self.cfg and hasattr(self.visualizer, "add_config"):
@@ -110,6 +112,7 @@ class Runner:
         self._model_name = inner.__class__.__name__
         self._hooks: List = []
         self.register_hooks(default_hooks, custom_hooks)
+        startup_log.log_hooks(self)
         self.log_processor = self.build_log_processor({} if log_processor is None else log_processor)
         self.dump_config()
 
@@ -388,7 +391,8 @@ class Runner:
                 raise TypeError(f"{e} in {hook}") from e
 
     def get_hooks_info(self) -> str:
-        return "\n".join(f"{type(h).__name__} (priority {h.priority})" for h in self._hooks)
+        """Per stage, the hooks it calls with their priority names (see startup_log.py)."""
+        return startup_log.hooks_info(self._hooks)
 
     # ---- entry points ----------------------------------------------------------------------
     def train(self) -> nn.Module:
@@ -515,9 +519,9 @@ class Runner:
     def save_checkpoint(self, out_dir: str, filename: str, file_client_args=None,
                         save_optimizer: bool = True, save_param_scheduler: bool = True,
                         meta: Optional[dict] = None, by_epoch: bool = True, backend_args=None) -> None:
-        from runtime import __version__
         from runtime.model import is_model_wrapper
         from runtime.optim import OptimWrapper
+        from runtime.version import mmengine_version
         if meta is None:
             meta = {}
         elif not isinstance(meta, dict):
@@ -534,7 +538,7 @@ class Runner:
         meta.update(cfg=self.cfg.pretty_text if self.cfg else "", seed=self.seed,
                     experiment_name=self.experiment_name,
                     time=time.strftime("%Y%m%d_%H%M%S", time.localtime()),
-                    mmengine_version=f"0.10.7+mmmigrate.runtime.{__version__}")
+                    mmengine_version=mmengine_version())
         dataset_meta = getattr(self.train_dataloader.dataset, "metainfo", None)
         if dataset_meta is not None:
             meta.update(dataset_meta=dataset_meta)

@@ -219,7 +219,7 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
         forced: set = set()
         for _ in range(2):
             new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced,
-                                      root=root)
+                                      root=root, trace=fc.trace)
             _stage(out, new_text, res.source)  # the loader's cache checks mtime and content
             got = load_config(out).cfg
             bad = {k for k in set(got) | set(want) if normalize(got.get(k)) != normalize(want.get(k))}

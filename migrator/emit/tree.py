@@ -26,6 +26,7 @@ from ..check import old_fields
 from ..errors import MigrateError
 from ..report import Finding, Report
 from .flat import FIELD_ORDER, assignment, finding_comment
+from ..provenance import Trace
 from .values import Names
 
 MISSING: Any = object()
@@ -155,16 +156,39 @@ def place_new_fields(stmts: List[Statement], missing: Dict[str, Any]) -> List[st
     return sorted(rest, key=lambda k: (order.get(k, order["<unknown>"]), list(missing).index(k)))
 
 
-def _names_before(stmts: List[Statement], upto: int, own: Dict[str, Any], exclude: str) -> Names:
+def _has_delete(v: Any) -> bool:
+    """`_delete_` anywhere in `v`: MMEngine's merge pops it from the dict it merges, so a value
+    holding one must never be shared by two names."""
+    if isinstance(v, dict):
+        return "_delete_" in v or any(_has_delete(x) for x in v.values())
+    if isinstance(v, (list, tuple)):
+        return any(_has_delete(x) for x in v)
+    return False
+
+
+@dataclass
+class Known:
+    """What emission may refer to besides the file's variables: fields written above (by name),
+    references to the converted bases and the input's string expressions (provenance.Trace)."""
+    refs: List[Tuple[str, Any]] = field(default_factory=list)
+    exprs: Dict[str, str] = field(default_factory=dict)
+    emitted: List[Tuple[str, Any]] = field(default_factory=list)
+
+
+def _names_before(stmts: List[Statement], upto: int, own: Dict[str, Any], exclude: str,
+                  known: Optional[Known] = None) -> Names:
     pairs = []
     for s in stmts[:upto]:
         if s.name and s.action == "keep" and s.name != exclude and s.name in own:
             pairs.append((s.name, own[s.name]))
         elif s.name and s.action == "replace" and s.name != exclude and s.new_value is not MISSING \
-                and not (isinstance(s.new_value, dict) and "_delete_" in s.new_value):
+                and not _has_delete(s.new_value):
             # a rewritten user variable (a converted pipeline) is still referred to by name
             pairs.append((s.name, s.new_value))
-    return Names(pairs)
+    if known is None:
+        return Names(pairs)
+    pairs += [(k, v) for k, v in known.emitted if k != exclude]
+    return Names(pairs, known.refs, known.exprs)
 
 
 def _comments(module: cst.Module) -> List[cst.Comment]:
@@ -176,7 +200,8 @@ def _comments(module: cst.Module) -> List[cst.Comment]:
 
 
 def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing: Dict[str, Any],
-           own: Dict[str, Any], findings: List[Finding]) -> str:
+           own: Dict[str, Any], findings: List[Finding], known: Optional[Known] = None) -> str:
+    known = known or Known()
     notes: Dict[Optional[str], List[str]] = {}
     placed = {k for s in stmts for k in s.inserted} | set(tail) | \
         {s.name for s in stmts if s.action != "drop" and s.name}
@@ -203,7 +228,10 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
             keep_lead.add(i)
 
     def new_field(k: str, upto: int) -> cst.SimpleStatementLine:
-        stmt = assignment(k, missing[k], notes.pop(k, []), _names_before(stmts, upto, own, k))
+        stmt = assignment(k, missing[k], notes.pop(k, []),
+                          _names_before(stmts, upto, own, k, known))
+        if not _has_delete(missing[k]):
+            known.emitted.append((k, missing[k]))   # a later field equal to it says its name
         if k in moved:
             stmt = stmt.with_changes(leading_lines=moved.pop(k) + list(stmt.leading_lines))
         return stmt
@@ -226,7 +254,7 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
             continue
         node = s.node if not s.inserted else s.node.with_changes(leading_lines=[])
         if s.action == "replace":
-            new = assignment(s.name, s.new_value, (), _names_before(stmts, i, own, s.name))
+            new = assignment(s.name, s.new_value, (), _names_before(stmts, i, own, s.name, known))
             node = node.with_changes(body=new.body)
         if s.name in notes:
             node = node.with_changes(leading_lines=list(node.leading_lines) + [
@@ -268,10 +296,12 @@ def _relative_bases(stmts: List[Statement], src: Path, root: Optional[str]) -> N
 
 def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, Any],
                    want: Dict[str, Any], report: Report, forced: Set[str] = frozenset(),
-                   root: Optional[str] = None) -> str:
+                   root: Optional[str] = None, trace: Optional[Trace] = None) -> str:
     """The new source of `src` given its converted bases (`have`) and its flat conversion (`want`).
     `forced` names fields that must be restated in full (`_delete_`) after a failed self-check;
-    absolute `_base_` paths under `root` (the tree's root) are written relative."""
+    absolute `_base_` paths under `root` (the tree's root) are written relative. `trace` (from
+    the loader) names the base references and string expressions the input wrote: a value equal
+    to what a reference gives in the converted bases is written as that reference again."""
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -290,4 +320,5 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
                 missing[k] = value
     tail = place_new_fields(stmts, missing)
     mine = [f for f in report.findings if f.location is None or f.location.file in (None, str(src))]
-    return render(module, stmts, tail, missing, own, mine)
+    known = Known(refs=trace.resolved(have), exprs=trace.exprs) if trace else Known()
+    return render(module, stmts, tail, missing, own, mine, known)

@@ -15,7 +15,6 @@ tree, with bases converted first, we write the file a maintainer would write:
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
@@ -29,64 +28,12 @@ from .flat import FIELD_ORDER, assignment, finding_comment
 from ..provenance import Trace
 from .values import Names
 
-MISSING: Any = object()
+from .merge import MISSING, NAN, merge_override, normalize, override  # noqa: F401
+from .patch import patch_value
 
 # Which new top-level fields an old field turns into: new fields are written where the first old
 # field that produces them stood (so they appear where a reader expects them).
 from migrator.rules.ownership import NEW_FROM_OLD  # noqa: E402 (the one ownership table)
-
-
-class _NaN:
-    """Stands for every float NaN in a normalized config, so that equal configs compare equal
-    (`float('nan') != float('nan')`, and two loads of a file give two NaN objects)."""
-    def __repr__(self) -> str:
-        return "nan"
-
-
-NAN = _NaN()
-
-
-def normalize(v: Any) -> Any:
-    """Compare configs the way both loaders see them: tuples and lists alike, NaN equal to NaN."""
-    if isinstance(v, dict):
-        return {k: normalize(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [normalize(x) for x in v]
-    if isinstance(v, float) and v != v:
-        return NAN
-    return v
-
-
-def merge_override(base: Any, child: Any) -> Any:
-    """What MMEngine's `_base_` merge gives for one key: `child` merged onto `base`."""
-    if isinstance(child, dict):
-        child = dict(child)
-        delete = child.pop("_delete_", False)
-        if not delete and isinstance(base, dict):
-            out = copy.deepcopy(base)
-            for k, v in child.items():
-                out[k] = merge_override(out.get(k, MISSING), v)
-            return out
-        return {k: merge_override(MISSING, v) for k, v in child.items()}
-    return copy.deepcopy(child)
-
-
-def override(base: Any, new: Any) -> Any:
-    """The smallest value that, merged onto `base`, gives `new`."""
-    if not isinstance(new, dict):
-        return new
-    if not isinstance(base, dict):
-        return new if base is MISSING or base is None else {"_delete_": True, **new}
-    if any(k not in new for k in base):
-        return {"_delete_": True, **new}
-    out = {}
-    for k, v in new.items():
-        if k not in base:
-            out[k] = v
-        elif normalize(base[k]) != normalize(v):
-            out[k] = override(base[k], v)
-    return out
-
 
 @dataclass
 class Statement:
@@ -95,6 +42,7 @@ class Statement:
     action: str = "keep"                 # keep | drop | replace
     new_value: Any = MISSING
     inserted: List[str] = field(default_factory=list)   # new fields written before this statement
+    patch: Optional[Tuple[Any, Any]] = None   # (base value, wanted value): edit in place
     comments: List[str] = field(default_factory=list)
 
 
@@ -131,6 +79,7 @@ def plan_statements(module: cst.Module, own: Dict[str, Any], old_names: Set[str]
         if normalize(result) != normalize(want[name]):
             s.action = "replace"
             s.new_value = override(have.get(name, MISSING), want[name])
+            s.patch = (have.get(name, MISSING), want[name])
     missing: Dict[str, Any] = {}
     for k, v in want.items():
         if k in covered:
@@ -254,8 +203,14 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
             continue
         node = s.node if not s.inserted else s.node.with_changes(leading_lines=[])
         if s.action == "replace":
-            new = assignment(s.name, s.new_value, (), _names_before(stmts, i, own, s.name, known))
-            node = node.with_changes(body=new.body)
+            names = _names_before(stmts, i, own, s.name, known)
+            expr = None
+            if s.patch is not None and s.name in own:
+                expr = patch_value(node.body[0].value, own[s.name], s.patch[0], s.patch[1], 0, names)
+            if expr is not None:
+                node = node.with_changes(body=[node.body[0].with_changes(value=expr)])
+            else:
+                node = node.with_changes(body=assignment(s.name, s.new_value, (), names).body)
         if s.name in notes:
             node = node.with_changes(leading_lines=list(node.leading_lines) + [
                 cst.EmptyLine(comment=cst.Comment(t)) for t in notes.pop(s.name)])
@@ -315,7 +270,7 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
             value = {"_delete_": True, **full} if isinstance(full, dict) and isinstance(have.get(k), dict) else full
             hit = [s for s in stmts if s.name == k and s.action != "drop"]
             if hit:
-                hit[-1].action, hit[-1].new_value = "replace", value
+                hit[-1].action, hit[-1].new_value, hit[-1].patch = "replace", value, None
             else:
                 missing[k] = value
     tail = place_new_fields(stmts, missing)

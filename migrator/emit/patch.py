@@ -97,7 +97,8 @@ class _Patcher:
                            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
 
         def with_items(kept, news=()):
-            return call.with_changes(args=_joined(kept, list(news), call.whitespace_before_args))
+            return call.with_changes(args=_joined(kept, list(news), call.whitespace_before_args,
+                                                  col))
 
         return self._entries(args, own, base, want, col, lambda a: a.keyword.value,
                              lambda a, v: a.with_changes(value=v), make, ws_of, with_items)
@@ -122,7 +123,8 @@ class _Patcher:
             return cst.DictElement(key=cst.SimpleString(repr(k)), value=value)
 
         def with_items(kept, news=()):
-            return d.with_changes(elements=_joined(kept, list(news), d.lbrace.whitespace_after))
+            return d.with_changes(elements=_joined(kept, list(news), d.lbrace.whitespace_after,
+                                                   col))
 
         return self._entries(elems, own, base, want, col, key_of,
                              lambda e, v: e.with_changes(value=v), make, ws_of, with_items)
@@ -169,13 +171,29 @@ def _separator(items: List, first_ws: Any) -> cst.Comma:
     return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
-def _joined(kept: List, news: List, first_ws: Any) -> List:
+def _multiline(node: cst.CSTNode) -> bool:
+    return "\n" in cst.Module([]).code_for_node(node)
+
+
+def _joined(kept: List, news: List, first_ws: Any, col: int) -> List:
     """Items `kept` (with their own commas) followed by `news`, the last one closing as the
-    display's last item did."""
+    display's last item did. A multi-line new item after items written on one line starts a
+    line of its own."""
     if not news:
         return _relink(kept, kept, first_ws)
-    allitems = kept + news
-    return _relink(allitems, kept or allitems, first_ws)
+    allitems = _relink(kept + news, kept or news, first_ws)
+    sep = _separator(kept or news, first_ws)
+    spread = isinstance(first_ws, cst.ParenthesizedWhitespace) or any(
+        isinstance(k.comma, cst.Comma) and isinstance(k.comma.whitespace_after,
+                                                      cst.ParenthesizedWhitespace) for k in kept)
+    if isinstance(sep.whitespace_after, cst.SimpleWhitespace) and kept \
+            and (spread or any(_multiline(n.value) for n in news)):
+        at = _col(first_ws, col + 4)
+        broken = cst.Comma(whitespace_after=cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), last_line=cst.SimpleWhitespace(" " * at)))
+        for i in range(len(kept) - 1, len(allitems) - 1):
+            allitems[i] = allitems[i].with_changes(comma=broken)
+    return allitems
 
 
 def _relink(items: List, original: List, first_ws: Any) -> List:

@@ -275,5 +275,9 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
                 missing[k] = value
     tail = place_new_fields(stmts, missing)
     mine = [f for f in report.findings if f.location is None or f.location.file in (None, str(src))]
-    known = Known(refs=trace.resolved(have), exprs=trace.exprs) if trace else Known()
+    known = Known(refs=trace.resolved(have) if trace else [],
+                  exprs=trace.exprs if trace else {})
+    # a variable of the converted bases (`data_preprocessor`, `dataset_info`): `_base_.name`
+    known.refs += [(f"_base_.{k}", v) for k, v in have.items()
+                   if k not in FIELD_ORDER and k.isidentifier() and not k.startswith("_")]
     return render(module, stmts, tail, missing, own, mine, known)

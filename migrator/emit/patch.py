@@ -53,7 +53,31 @@ class _Patcher:
                                           want, col)
         if isinstance(want, list) and isinstance(own, list) and isinstance(expr, cst.List):
             return self._list(expr, own, want, col)
+        if isinstance(expr, cst.ListComp) and isinstance(own, list) and isinstance(want, list) \
+                and own and len(own) == len(want) and (base is MISSING or base is None):
+            return self._comprehension(expr, own, want, col)
         return None
+
+    def _comprehension(self, comp: cst.ListComp, own: list, want: list,
+                       col: int) -> Optional[cst.ListComp]:
+        """`[dict(...) for _ in range(n)]`: the element is edited as its first item must be,
+        kept only if the whole comprehension then gives `want` (evaluated over the variables
+        known at this place)."""
+        elt = self.value(comp.elt, own[0], MISSING, want[0], col + 4)
+        if elt is None:
+            return None
+        cand = comp.with_changes(elt=elt)
+        import ast
+
+        from ..static_eval import Interpreter, Unsupported
+        try:
+            interp = Interpreter()
+            interp.ns = dict(self.names.ns)
+            got = interp.eval(ast.parse(cst.Module([]).code_for_node(cand).strip(),
+                                        mode="eval").body)
+        except (Unsupported, SyntaxError, RecursionError):
+            return None
+        return cand if _norm(got) == _norm(want) else None
 
     # ---------------------------------------------------------------- dicts
     def _entries(self, items, own, base, want, col, key_of, set_value, make, ws_of,
@@ -77,11 +101,11 @@ class _Patcher:
         added = [k for k in want if k not in own and
                  (k not in merged or _norm(merged[k]) != _norm(want[k]))]
         if not added:
-            return with_items(out)
+            return with_items(out, (), items)
         at = _col(ws_of(len(items) - 1) if items else None, col + 4)
         news = [make(k, self.text(_override(base.get(k, MISSING), want[k]), at, len(k) + 1))
                 for k in added]
-        return with_items(out, news)
+        return with_items(out, news, items)
 
     def _dict_call(self, call: cst.Call, own, base, want, col) -> Optional[cst.Call]:
         args = list(call.args)
@@ -96,9 +120,9 @@ class _Patcher:
             return cst.Arg(keyword=cst.Name(k), value=value,
                            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
 
-        def with_items(kept, news=()):
+        def with_items(kept, news, original):
             return call.with_changes(args=_joined(kept, list(news), call.whitespace_before_args,
-                                                  col))
+                                                  col, original))
 
         return self._entries(args, own, base, want, col, lambda a: a.keyword.value,
                              lambda a, v: a.with_changes(value=v), make, ws_of, with_items)
@@ -122,9 +146,9 @@ class _Patcher:
         def make(k, value):
             return cst.DictElement(key=cst.SimpleString(repr(k)), value=value)
 
-        def with_items(kept, news=()):
+        def with_items(kept, news, original):
             return d.with_changes(elements=_joined(kept, list(news), d.lbrace.whitespace_after,
-                                                   col))
+                                                   col, original))
 
         return self._entries(elems, own, base, want, col, key_of,
                              lambda e, v: e.with_changes(value=v), make, ws_of, with_items)
@@ -175,14 +199,16 @@ def _multiline(node: cst.CSTNode) -> bool:
     return "\n" in cst.Module([]).code_for_node(node)
 
 
-def _joined(kept: List, news: List, first_ws: Any, col: int) -> List:
+def _joined(kept: List, news: List, first_ws: Any, col: int, original: List) -> List:
     """Items `kept` (with their own commas) followed by `news`, the last one closing as the
     display's last item did. A multi-line new item after items written on one line starts a
     line of its own."""
+    if not original:
+        original = news
+    allitems = _relink(kept + news, original, first_ws)
     if not news:
-        return _relink(kept, kept, first_ws)
-    allitems = _relink(kept + news, kept or news, first_ws)
-    sep = _separator(kept or news, first_ws)
+        return allitems
+    sep = _separator(original, first_ws)
     spread = isinstance(first_ws, cst.ParenthesizedWhitespace) or any(
         isinstance(k.comma, cst.Comma) and isinstance(k.comma.whitespace_after,
                                                       cst.ParenthesizedWhitespace) for k in kept)
@@ -210,7 +236,7 @@ def _relink(items: List, original: List, first_ws: Any) -> List:
         own_comma = it.comma
         if is_last:
             comma = last_comma if trailing else cst.MaybeSentinel.DEFAULT
-        elif isinstance(own_comma, cst.Comma) and it is not original[-1]:
+        elif isinstance(own_comma, cst.Comma) and own_comma is not last_comma:
             comma = own_comma
         else:
             comma = sep

@@ -203,3 +203,34 @@ def test_kept_statement_is_edited_in_place(tmp_path):
     from mmengine.config import Config as MMConfig
     got = normalize(MMConfig.fromfile(str(out / "coco.py")).to_dict())
     assert got == normalize(convert_file(src / "coco.py", codebase="mmdet").new)
+
+
+COMPREHENSION = """\
+num_stages = 3
+model = dict(
+    type='SparseRCNN',
+    train_cfg=dict(rcnn=[
+        dict(
+            assigner=dict(
+                type='HungarianAssigner',
+                cls_cost=dict(type='FocalLossCost', weight=2.0),
+                reg_cost=dict(type='BBoxL1Cost', weight=5.0),
+                iou_cost=dict(type='IoUCost', iou_mode='giou', weight=2.0)),
+            sampler=dict(type='PseudoSampler'),
+            pos_weight=1) for _ in range(num_stages)
+    ]))
+"""
+
+
+def test_comprehension_is_edited_through_its_element(tmp_path):
+    """mmdet 3.x turns the assigner's costs into `match_costs`: the comprehension stays one."""
+    src = tmp_path / "configs"
+    src.mkdir()
+    (src / "sparse.py").write_text(COMPREHENSION)
+    out = tmp_path / "new"
+    assert migrate([str(src), "-o", str(out), "-q", "-j", "1", "--codebase", "mmdet"]) == 0
+    text = (out / "sparse.py").read_text()
+    assert "for _ in range(num_stages)" in text and text.count("match_costs") == 1
+    from mmengine.config import Config as MMConfig
+    got = normalize(MMConfig.fromfile(str(out / "sparse.py")).to_dict())
+    assert got == normalize(convert_file(src / "sparse.py", codebase="mmdet").new)

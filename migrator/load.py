@@ -76,7 +76,8 @@ def load_config(path: PathLike, allow_exec: bool = False) -> Loaded:
 
 def load_file(path: PathLike, allow_exec: bool = False) -> FileConfig:
     """`path` alone: its own assignments evaluated against its (merged) bases."""
-    fc, _merged, _files = _evaluate(_abspath(path), allow_exec, ())
+    _load(_abspath(path), allow_exec, ())       # evaluated once per process (cached with its bases)
+    fc = _LOADED[(_abspath(path), allow_exec)][2]
     return FileConfig(path=fc.path, bases=list(fc.bases), own=_clone(fc.own),
                       sources=dict(fc.sources), base_line=fc.base_line, trace=fc.trace)
 
@@ -89,7 +90,7 @@ def clear_cache() -> None:
 
 # --------------------------------------------------------------------------- caches
 _PARSED: Dict[str, Tuple[Tuple[int, int], Any]] = {}          # path -> (stamp, (tree|data, text))
-_LOADED: Dict[Tuple[str, bool], Tuple[List[Tuple[str, Tuple[int, int]]], Loaded]] = {}
+_LOADED: Dict[Tuple[str, bool], Tuple[List[Tuple[str, Tuple[int, int]]], Loaded, FileConfig]] = {}
 
 
 def _abspath(path: PathLike) -> str:
@@ -107,7 +108,7 @@ def _load(path: str, allow_exec: bool, stack: Tuple[str, ...]) -> Loaded:
     key = (path, allow_exec)
     hit = _LOADED.get(key)
     if hit is not None:
-        deps, loaded = hit
+        deps, loaded, _fc = hit
         try:
             if all(_stamp(p) == s for p, s in deps):
                 return loaded
@@ -121,7 +122,7 @@ def _load(path: str, allow_exec: bool, stack: Tuple[str, ...]) -> Loaded:
     cfg.pop(DEPRECATION_KEY, None)
     sources.pop(DEPRECATION_KEY, None)
     loaded = Loaded(cfg=cfg, sources={k: sources[k] for k in cfg if k in sources}, files=files)
-    _LOADED[key] = ([(p, _stamp(p)) for p in files], loaded)
+    _LOADED[key] = ([(p, _stamp(p)) for p in files], loaded, fc)
     return loaded
 
 

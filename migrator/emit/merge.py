@@ -2,8 +2,9 @@
 both loaders agree on; shared by tree emission and in-place patching."""
 from __future__ import annotations
 
-import copy
 from typing import Any
+
+from ..load import _clone as copy_value   # plain config data: faster than deepcopy
 
 MISSING: Any = object()
 
@@ -35,12 +36,12 @@ def merge_override(base: Any, child: Any) -> Any:
         child = dict(child)
         delete = child.pop("_delete_", False)
         if not delete and isinstance(base, dict):
-            out = copy.deepcopy(base)
+            out = copy_value(base)
             for k, v in child.items():
                 out[k] = merge_override(out.get(k, MISSING), v)
             return out
         return {k: merge_override(MISSING, v) for k, v in child.items()}
-    return copy.deepcopy(child)
+    return copy_value(child)
 
 
 def override(base: Any, new: Any) -> Any:

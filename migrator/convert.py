@@ -45,6 +45,24 @@ def convert_dict(cfg: Dict[str, Any], path: str = "<config>", sources=None,
     return conv
 
 
+_KEPT: Dict[tuple, tuple] = {}
+
+
+def convert_kept(cfg: Dict[str, Any], path: str, sources=None, codebase: Optional[str] = None,
+                 bases=(), keep: bool = False) -> Conversion:
+    """`convert_dict`, computed once when a tree run needs it twice (the sibling-collision plan,
+    then the file's emission): `keep=True` stores the result, the next call for the same file and
+    the same merged config takes it (once: the caller may add warnings to its report)."""
+    key = (path, codebase, tuple(bases))
+    hit = _KEPT.pop(key, None)
+    if hit is not None and not keep and hit[1] == dict(sources or {}) and hit[0].old == cfg:
+        return hit[0]
+    conv = convert_dict(cfg, path, sources, codebase, bases)
+    if keep:
+        _KEPT[key] = (conv, dict(sources or {}))
+    return conv
+
+
 def convert_file(path, allow_exec: bool = False, codebase: Optional[str] = None) -> Conversion:
     """Load `path` with its `_base_` files statically and apply every rule."""
     loaded = load_config(path, allow_exec=allow_exec)

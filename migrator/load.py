@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .errors import Location, MigrateError
+from .provenance import Trace, TracingInterpreter
 from .static_eval import Interpreter, Unsupported
 from .static_limits import MAX_VALUE_NODES, Refused, dotted, inspect_value
 
@@ -55,6 +56,7 @@ class FileConfig:
     own: Dict[str, Any] = dc_field(default_factory=dict)
     sources: Dict[str, Location] = dc_field(default_factory=dict)
     base_line: Optional[int] = None           # line of the `_base_ = ...` assignment
+    trace: Trace = dc_field(default_factory=Trace)   # base references, string expressions
 
 
 @dataclass
@@ -74,9 +76,10 @@ def load_config(path: PathLike, allow_exec: bool = False) -> Loaded:
 
 def load_file(path: PathLike, allow_exec: bool = False) -> FileConfig:
     """`path` alone: its own assignments evaluated against its (merged) bases."""
-    fc, _merged, _files = _evaluate(_abspath(path), allow_exec, ())
+    _load(_abspath(path), allow_exec, ())       # evaluated once per process (cached with its bases)
+    fc = _LOADED[(_abspath(path), allow_exec)][2]
     return FileConfig(path=fc.path, bases=list(fc.bases), own=_clone(fc.own),
-                      sources=dict(fc.sources), base_line=fc.base_line)
+                      sources=dict(fc.sources), base_line=fc.base_line, trace=fc.trace)
 
 
 def clear_cache() -> None:
@@ -87,7 +90,7 @@ def clear_cache() -> None:
 
 # --------------------------------------------------------------------------- caches
 _PARSED: Dict[str, Tuple[Tuple[int, int], Any]] = {}          # path -> (stamp, (tree|data, text))
-_LOADED: Dict[Tuple[str, bool], Tuple[List[Tuple[str, Tuple[int, int]]], Loaded]] = {}
+_LOADED: Dict[Tuple[str, bool], Tuple[List[Tuple[str, Tuple[int, int]]], Loaded, FileConfig]] = {}
 
 
 def _abspath(path: PathLike) -> str:
@@ -105,7 +108,7 @@ def _load(path: str, allow_exec: bool, stack: Tuple[str, ...]) -> Loaded:
     key = (path, allow_exec)
     hit = _LOADED.get(key)
     if hit is not None:
-        deps, loaded = hit
+        deps, loaded, _fc = hit
         try:
             if all(_stamp(p) == s for p, s in deps):
                 return loaded
@@ -119,7 +122,7 @@ def _load(path: str, allow_exec: bool, stack: Tuple[str, ...]) -> Loaded:
     cfg.pop(DEPRECATION_KEY, None)
     sources.pop(DEPRECATION_KEY, None)
     loaded = Loaded(cfg=cfg, sources={k: sources[k] for k in cfg if k in sources}, files=files)
-    _LOADED[key] = ([(p, _stamp(p)) for p in files], loaded)
+    _LOADED[key] = ([(p, _stamp(p)) for p in files], loaded, fc)
     return loaded
 
 
@@ -165,7 +168,7 @@ def _evaluate(path: str, allow_exec: bool, stack: Tuple[str, ...]):
         _check_values(parsed, lines, path)      # before walking it (yaml aliases may loop)
         fc.own = _substitute_placeholders(parsed, base_cfg, path)
     else:
-        fc.own, lines = _run(parsed, text, path, base_cfg, base_line, allow_exec)
+        fc.own, lines, fc.trace = _run(parsed, text, path, base_cfg, base_line, allow_exec)
     _check_values(fc.own, lines, path)
     fc.sources = {k: Location(path, lines.get(k)) for k in fc.own}
     return fc, (base_cfg, base_sources), files
@@ -332,7 +335,7 @@ def _top_name(stmt: ast.stmt) -> Optional[str]:
 
 def _run(tree: ast.Module, text: str, path: str, base_cfg: Dict[str, Any],
          base_line: Optional[int], allow_exec: bool):
-    interp = Interpreter(fallback=base_cfg, base=base_cfg, source_size=len(text))
+    interp = TracingInterpreter(fallback=base_cfg, base=base_cfg, source_size=len(text))
     try:
         for stmt in tree.body:
             if _is_base_assign(stmt):
@@ -349,9 +352,9 @@ def _run(tree: ast.Module, text: str, path: str, base_cfg: Dict[str, Any],
     except MigrateError as err:
         if not allow_exec or not _rejected_construct(err):
             raise
-        return _exec(tree, text, path, base_cfg)
+        return _exec(tree, text, path, base_cfg) + (Trace(),)
     own = {k: v for k, v in interp.ns.items() if not k.startswith("__") and k != BASE_KEY}
-    return own, interp.lines
+    return own, interp.lines, interp.finish()
 
 
 def _rejected_construct(err: MigrateError) -> bool:

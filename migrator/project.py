@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set
 
 from .check import old_fields
-from .convert import convert_dict
+from .convert import convert_kept
 from .emit.tree import NEW_FROM_OLD, emit_tree_file, normalize
 from .errors import Location, MigrateError
 from .io import UTF8, SourceText, read_source, walk_configs
@@ -203,7 +203,7 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
     res.old_fields = [str(f) for f in old_fields(src, text)]
     fc = load_file(src, allow_exec=allow_exec)
     loaded = load_config(src, allow_exec=allow_exec)
-    conv = convert_dict(loaded.cfg, src, loaded.sources, codebase, loaded.files)
+    conv = convert_kept(loaded.cfg, src, loaded.sources, codebase, loaded.files)
     have: Dict = {}
     for b in fc.bases:
         have.update(load_config(Path(stage) / os.path.relpath(b, root)).cfg)
@@ -219,7 +219,7 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
         forced: set = set()
         for _ in range(2):
             new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced,
-                                      root=root)
+                                      root=root, trace=fc.trace)
             _stage(out, new_text, res.source)  # the loader's cache checks mtime and content
             got = load_config(out).cfg
             bad = {k for k in set(got) | set(want) if normalize(got.get(k)) != normalize(want.get(k))}
@@ -263,7 +263,8 @@ def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
             progress(i, len(graph), "reading")
         try:
             loaded = load_config(f, allow_exec=allow_exec)
-            new = set(convert_dict(loaded.cfg, f, loaded.sources, codebase, loaded.files).new)
+            new = set(convert_kept(loaded.cfg, f, loaded.sources, codebase, loaded.files,
+                                   keep=True).new)
         except Exception:           # noqa: BLE001 - reported when the file is converted
             continue
         keys_old[f], keys_new[f] = set(loaded.cfg), new

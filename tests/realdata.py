@@ -54,12 +54,13 @@ def _download(package: str, version: str) -> Path:
     return existing[0]
 
 
-def converted_tree(package: str, version: str) -> Path:
+def converted_tree(package: str, version: str, ok=(0,)) -> Path:
     """`migrate <configs> -o <cache>` of a real tree, done once (shared by xdist workers).
 
     The output directory is named after a hash of the compiler's source, so checkouts with
     different compilers sharing one cache never rebuild (or delete) each other's tree; older
-    conversions of the same tree are removed once a new one is complete."""
+    conversions of the same tree are removed once a new one is complete. `ok`: the exit codes
+    accepted (2 for a real tree holding files that cannot be converted at all)."""
     src = real_configs(package, version)
     stamp = _migrator_stamp()
     out = CACHE / f"{package}-{version}-migrated-{stamp[:12]}"
@@ -72,7 +73,7 @@ def converted_tree(package: str, version: str) -> Path:
                     shutil.rmtree(out)
                 from migrator.cli import main as migrate
                 rc = migrate([str(src), "-o", str(out), "-q", "--report", str(out / "report.json")])
-                if rc != 0:
+                if rc not in ok:
                     raise RuntimeError(f"migrate exited with {rc} on {src}")
                 done.write_text(stamp)
                 _prune_old_conversions(package, version, keep=out)

@@ -15,7 +15,6 @@ tree, with bases converted first, we write the file a maintainer would write:
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
@@ -26,66 +25,15 @@ from ..check import old_fields
 from ..errors import MigrateError
 from ..report import Finding, Report
 from .flat import FIELD_ORDER, assignment, finding_comment
+from ..provenance import Trace
 from .values import Names
 
-MISSING: Any = object()
+from .merge import MISSING, NAN, merge_override, normalize, override  # noqa: F401
+from .patch import patch_value
 
 # Which new top-level fields an old field turns into: new fields are written where the first old
 # field that produces them stood (so they appear where a reader expects them).
 from migrator.rules.ownership import NEW_FROM_OLD  # noqa: E402 (the one ownership table)
-
-
-class _NaN:
-    """Stands for every float NaN in a normalized config, so that equal configs compare equal
-    (`float('nan') != float('nan')`, and two loads of a file give two NaN objects)."""
-    def __repr__(self) -> str:
-        return "nan"
-
-
-NAN = _NaN()
-
-
-def normalize(v: Any) -> Any:
-    """Compare configs the way both loaders see them: tuples and lists alike, NaN equal to NaN."""
-    if isinstance(v, dict):
-        return {k: normalize(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [normalize(x) for x in v]
-    if isinstance(v, float) and v != v:
-        return NAN
-    return v
-
-
-def merge_override(base: Any, child: Any) -> Any:
-    """What MMEngine's `_base_` merge gives for one key: `child` merged onto `base`."""
-    if isinstance(child, dict):
-        child = dict(child)
-        delete = child.pop("_delete_", False)
-        if not delete and isinstance(base, dict):
-            out = copy.deepcopy(base)
-            for k, v in child.items():
-                out[k] = merge_override(out.get(k, MISSING), v)
-            return out
-        return {k: merge_override(MISSING, v) for k, v in child.items()}
-    return copy.deepcopy(child)
-
-
-def override(base: Any, new: Any) -> Any:
-    """The smallest value that, merged onto `base`, gives `new`."""
-    if not isinstance(new, dict):
-        return new
-    if not isinstance(base, dict):
-        return new if base is MISSING or base is None else {"_delete_": True, **new}
-    if any(k not in new for k in base):
-        return {"_delete_": True, **new}
-    out = {}
-    for k, v in new.items():
-        if k not in base:
-            out[k] = v
-        elif normalize(base[k]) != normalize(v):
-            out[k] = override(base[k], v)
-    return out
-
 
 @dataclass
 class Statement:
@@ -94,6 +42,7 @@ class Statement:
     action: str = "keep"                 # keep | drop | replace
     new_value: Any = MISSING
     inserted: List[str] = field(default_factory=list)   # new fields written before this statement
+    patch: Optional[Tuple[Any, Any]] = None   # (base value, wanted value): edit in place
     comments: List[str] = field(default_factory=list)
 
 
@@ -130,6 +79,7 @@ def plan_statements(module: cst.Module, own: Dict[str, Any], old_names: Set[str]
         if normalize(result) != normalize(want[name]):
             s.action = "replace"
             s.new_value = override(have.get(name, MISSING), want[name])
+            s.patch = (have.get(name, MISSING), want[name])
     missing: Dict[str, Any] = {}
     for k, v in want.items():
         if k in covered:
@@ -155,16 +105,39 @@ def place_new_fields(stmts: List[Statement], missing: Dict[str, Any]) -> List[st
     return sorted(rest, key=lambda k: (order.get(k, order["<unknown>"]), list(missing).index(k)))
 
 
-def _names_before(stmts: List[Statement], upto: int, own: Dict[str, Any], exclude: str) -> Names:
+def _has_delete(v: Any) -> bool:
+    """`_delete_` anywhere in `v`: MMEngine's merge pops it from the dict it merges, so a value
+    holding one must never be shared by two names."""
+    if isinstance(v, dict):
+        return "_delete_" in v or any(_has_delete(x) for x in v.values())
+    if isinstance(v, (list, tuple)):
+        return any(_has_delete(x) for x in v)
+    return False
+
+
+@dataclass
+class Known:
+    """What emission may refer to besides the file's variables: fields written above (by name),
+    references to the converted bases and the input's string expressions (provenance.Trace)."""
+    refs: List[Tuple[str, Any]] = field(default_factory=list)
+    exprs: Dict[str, str] = field(default_factory=dict)
+    emitted: List[Tuple[str, Any]] = field(default_factory=list)
+
+
+def _names_before(stmts: List[Statement], upto: int, own: Dict[str, Any], exclude: str,
+                  known: Optional[Known] = None) -> Names:
     pairs = []
     for s in stmts[:upto]:
         if s.name and s.action == "keep" and s.name != exclude and s.name in own:
             pairs.append((s.name, own[s.name]))
         elif s.name and s.action == "replace" and s.name != exclude and s.new_value is not MISSING \
-                and not (isinstance(s.new_value, dict) and "_delete_" in s.new_value):
+                and not _has_delete(s.new_value):
             # a rewritten user variable (a converted pipeline) is still referred to by name
             pairs.append((s.name, s.new_value))
-    return Names(pairs)
+    if known is None:
+        return Names(pairs)
+    pairs += [(k, v) for k, v in known.emitted if k != exclude]
+    return Names(pairs, known.refs, known.exprs)
 
 
 def _comments(module: cst.Module) -> List[cst.Comment]:
@@ -176,7 +149,8 @@ def _comments(module: cst.Module) -> List[cst.Comment]:
 
 
 def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing: Dict[str, Any],
-           own: Dict[str, Any], findings: List[Finding]) -> str:
+           own: Dict[str, Any], findings: List[Finding], known: Optional[Known] = None) -> str:
+    known = known or Known()
     notes: Dict[Optional[str], List[str]] = {}
     placed = {k for s in stmts for k in s.inserted} | set(tail) | \
         {s.name for s in stmts if s.action != "drop" and s.name}
@@ -203,7 +177,10 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
             keep_lead.add(i)
 
     def new_field(k: str, upto: int) -> cst.SimpleStatementLine:
-        stmt = assignment(k, missing[k], notes.pop(k, []), _names_before(stmts, upto, own, k))
+        stmt = assignment(k, missing[k], notes.pop(k, []),
+                          _names_before(stmts, upto, own, k, known))
+        if not _has_delete(missing[k]):
+            known.emitted.append((k, missing[k]))   # a later field equal to it says its name
         if k in moved:
             stmt = stmt.with_changes(leading_lines=moved.pop(k) + list(stmt.leading_lines))
         return stmt
@@ -226,8 +203,14 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
             continue
         node = s.node if not s.inserted else s.node.with_changes(leading_lines=[])
         if s.action == "replace":
-            new = assignment(s.name, s.new_value, (), _names_before(stmts, i, own, s.name))
-            node = node.with_changes(body=new.body)
+            names = _names_before(stmts, i, own, s.name, known)
+            expr = None
+            if s.patch is not None and s.name in own:
+                expr = patch_value(node.body[0].value, own[s.name], s.patch[0], s.patch[1], 0, names)
+            if expr is not None:
+                node = node.with_changes(body=[node.body[0].with_changes(value=expr)])
+            else:
+                node = node.with_changes(body=assignment(s.name, s.new_value, (), names).body)
         if s.name in notes:
             node = node.with_changes(leading_lines=list(node.leading_lines) + [
                 cst.EmptyLine(comment=cst.Comment(t)) for t in notes.pop(s.name)])
@@ -268,10 +251,12 @@ def _relative_bases(stmts: List[Statement], src: Path, root: Optional[str]) -> N
 
 def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, Any],
                    want: Dict[str, Any], report: Report, forced: Set[str] = frozenset(),
-                   root: Optional[str] = None) -> str:
+                   root: Optional[str] = None, trace: Optional[Trace] = None) -> str:
     """The new source of `src` given its converted bases (`have`) and its flat conversion (`want`).
     `forced` names fields that must be restated in full (`_delete_`) after a failed self-check;
-    absolute `_base_` paths under `root` (the tree's root) are written relative."""
+    absolute `_base_` paths under `root` (the tree's root) are written relative. `trace` (from
+    the loader) names the base references and string expressions the input wrote: a value equal
+    to what a reference gives in the converted bases is written as that reference again."""
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -285,9 +270,14 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
             value = {"_delete_": True, **full} if isinstance(full, dict) and isinstance(have.get(k), dict) else full
             hit = [s for s in stmts if s.name == k and s.action != "drop"]
             if hit:
-                hit[-1].action, hit[-1].new_value = "replace", value
+                hit[-1].action, hit[-1].new_value, hit[-1].patch = "replace", value, None
             else:
                 missing[k] = value
     tail = place_new_fields(stmts, missing)
     mine = [f for f in report.findings if f.location is None or f.location.file in (None, str(src))]
-    return render(module, stmts, tail, missing, own, mine)
+    known = Known(refs=trace.resolved(have) if trace else [],
+                  exprs=trace.exprs if trace else {})
+    # a variable of the converted bases (`data_preprocessor`, `dataset_info`): `_base_.name`
+    known.refs += [(f"_base_.{k}", v) for k, v in have.items()
+                   if k not in FIELD_ORDER and k.isidentifier() and not k.startswith("_")]
+    return render(module, stmts, tail, missing, own, mine, known)

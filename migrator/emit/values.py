@@ -102,13 +102,21 @@ class Names:
     `1` or `'bbox'` never turn into a variable by coincidence. When several variables qualify,
     the first one added wins.
 
+    Two more kinds of names (tree emission, `provenance.Trace`): references to the bases
+    (`add_ref('{{_base_.dataset_info}}', value)`, consulted after the variables) and string
+    expressions the input wrote (`exprs`: `f'{data_root}/x.json'`), used for a string only when
+    the expression, evaluated over the variables known here, still gives that string.
+
     Lookups are hash-based: strings by value; containers by `_shape`, then by a deep
     fingerprint computed (once) only for the variables of a shape some lookup asked about. So
     emitting a file costs time linear in its size, not in its size times its number of
     variables, and building a `Names` is cheap.
     """
 
-    def __init__(self, pairs=()):
+    def __init__(self, pairs=(), refs=(), exprs=None):
+        self.ns: Dict[str, Any] = {}          # every variable, for checking `exprs`
+        self._exprs: Dict[str, str] = dict(exprs or {})
+        self._checked: Dict[str, Any] = {}
         self._strings: Dict[str, str] = {}
         self._dirs: Dict[str, Tuple[int, str]] = {}
         self._pending: Dict[Any, List[Tuple[str, Any]]] = {}
@@ -116,8 +124,16 @@ class Names:
         self.pairs: List[Tuple[str, Any]] = []
         for name, value in pairs:
             self.add(name, value)
+        for text, value in refs:
+            self.add_ref(text, value)
 
     def add(self, name: str, v: Any) -> None:
+        self.ns[name] = v
+        self._checked.clear()
+        self.add_ref(name, v)
+
+    def add_ref(self, name: str, v: Any) -> None:
+        """`name` (any expression text giving `v`) may stand for `v`."""
         t = type(v)
         if t is str:
             if len(v) < 4:
@@ -135,6 +151,8 @@ class Names:
         t = type(v)
         if t is str:
             name = self._strings.get(v)
+            if name is None and v in self._exprs:
+                name = self._expression(v)
             return name if name is not None else self._prefixed(v)
         if t not in (dict, list, tuple) or not v:
             return None
@@ -153,6 +171,22 @@ class Names:
         except TypeError:
             return None
 
+    def _expression(self, v: str):
+        """The input's expression for `v` when it still gives `v` over the known variables."""
+        if v not in self._checked:
+            import ast
+
+            from ..static_eval import Interpreter, Unsupported
+            text, ok = self._exprs[v], False
+            try:
+                interp = Interpreter()
+                interp.ns = dict(self.ns)
+                ok = interp.eval(ast.parse(text, mode="eval").body) == v
+            except (Unsupported, SyntaxError, RecursionError):
+                pass
+            self._checked[v] = text if ok else None
+        return self._checked[v]
+
     def _prefixed(self, v: str):
         best = None
         cut = v.find("/")
@@ -169,7 +203,7 @@ NO_NAMES = Names()
 
 def _leaf(v: Any, names: Names):
     """The text of `v` when it is a variable reference or a scalar, else None (a container)."""
-    ref = names.lookup(v) if names.pairs else None   # noqa: the index is hash-based
+    ref = names.lookup(v) if names.pairs or names._exprs else None   # hash-based index
     if ref is not None:
         return ref
     if not isinstance(v, (dict, list, tuple, set)):

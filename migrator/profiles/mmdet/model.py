@@ -7,7 +7,7 @@ itself (with SyncRandomSizeHook).
 New behaviour (mmdet 3.x): detectors take no `pretrained`: `backbone.init_cfg=dict(
 type='Pretrained', checkpoint=...)`; HungarianAssigner(match_costs=[...]); YOLOX resizes through
 `data_preprocessor.batch_augments=[BatchSyncRandomResize(random_size_range in pixels, interval,
-size_divisor)]`. DETR-family heads were restructured (transformer in the detector): TODO.
+size_divisor)]`. DETR-family transformers: `detr.py`.
 """
 from __future__ import annotations
 
@@ -66,12 +66,6 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     new = _walk(new, lambda d: _gone_args(_hungarian(d)))
     if new.get("type") == "YOLOX":
         new = _yolox(new, cfg, ctx)
-    for head in ("bbox_head", "panoptic_head"):
-        h = new.get(head)
-        if isinstance(h, dict) and h.get("type") in T.DETR_HEADS and "transformer" in h:
-            ctx.todo(f"model.{head}.transformer", f"{h['type']}: mmdet 3.x moved the transformer "
-                     "into the detector (encoder/decoder/positional_encoding on the model); "
-                     "port it by hand from the 3.x config of this model", anchor="model")
     if new == model:
         if cfg is not before:
             ctx.report.applied(NAME)

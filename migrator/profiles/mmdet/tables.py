@@ -143,8 +143,6 @@ HUNGARIAN = {"HungarianAssigner": "HungarianAssigner", "MaskHungarianAssigner": 
 # interval, size_divisor)]
 YOLOX_DEFAULTS = {"size_multiplier": 32, "random_size_range": (15, 25),
                   "random_size_interval": 10}
-# DETR-family heads whose 3.x form moved the transformer into the detector
-DETR_HEADS = {"DETRHead", "DeformableDETRHead", "Mask2FormerHead", "MaskFormerHead"}
 
 # model arguments 3.3.0 no longer takes: type -> {argument: values it may be dropped at}
 # (StageCascadeRPNHead: 3.x samples with train_cfg.sampler when there is one, else
@@ -164,3 +162,64 @@ PACKAGES = {"mmcls": "mmpretrain"}
 # 2.x SyncNormHook(num_last_epochs, interval, priority) -> 3.x SyncNormHook() (syncs the norm
 # buffers before every validation); priority stays (Runner.register_hook reads it)
 HOOK_ARGS_GONE = {"SyncNormHook": ("num_last_epochs", "interval")}
+
+# ---------------------------------------------------------------------------------- DETR family
+# mmcv 1.x BaseTransformerLayer(attn_cfgs, ffn_cfgs, operation_order, norm_cfg, batch_first)
+# ran any operation order, attentions given by position (one dict: copied for each); mmdet 3.x
+# layers run one fixed post-norm order each: layer_cfg(self_attn_cfg, cross_attn_cfg, ffn_cfg,
+# norm_cfg), every attention batch-first, the attention/FFN classes fixed by the layer
+ENCODER_ORDER = ("self_attn", "norm", "ffn", "norm")
+DECODER_ORDER = ("self_attn", "norm", "cross_attn", "norm", "ffn", "norm")
+M2F_DECODER_ORDER = ("cross_attn", "norm", "self_attn", "norm", "ffn", "norm")
+ATTN_SLOTS = {"self_attn": "self_attn_cfg", "cross_attn": "cross_attn_cfg"}
+# mmcv 1.x BaseTransformerLayer's deprecated FFN arguments -> FFN arguments (ffn_cfgs)
+LAYER_FFN_ARGS = {"feedforward_channels": "feedforward_channels", "ffn_dropout": "ffn_drop",
+                  "ffn_num_fcs": "num_fcs"}
+# mmcv 1.x layer arguments the 3.x layers do not take: value(s) they may be dropped at
+# (batch_first: 3.x layers are all batch-first; DetrTransformerDecoderLayer's act_cfg never
+# reached mmcv 1.x's FFN, which used its own ffn_cfgs.act_cfg)
+LAYER_DROPPED = {"batch_first": (False, True), "act_cfg": ({"type": "ReLU", "inplace": True},)}
+# sequence kind -> (its layers' operation order, {slot: attention type}, 3.x arguments beyond
+# num_layers/layer_cfg/num_cp/init_cfg with their 3.x defaults)
+_DEC = {"post_norm_cfg": {"type": "LN"}, "return_intermediate": True}
+SEQUENCES = {
+    "detr_encoder": (ENCODER_ORDER, {"self_attn": "MultiheadAttention"}, {}),
+    "detr_decoder": (DECODER_ORDER, {"self_attn": "MultiheadAttention",
+                                     "cross_attn": "MultiheadAttention"}, _DEC),
+    "deformable_encoder": (ENCODER_ORDER, {"self_attn": "MultiScaleDeformableAttention"}, {}),
+    "deformable_decoder": (DECODER_ORDER, {"self_attn": "MultiheadAttention",
+                                           "cross_attn": "MultiScaleDeformableAttention"}, _DEC),
+    "mask2former_decoder": (M2F_DECODER_ORDER, {"self_attn": "MultiheadAttention",
+                                                "cross_attn": "MultiheadAttention"}, _DEC),
+}
+# 2.x sequence types and their own defaults (mmdet 2.28.2 models/utils/transformer.py); an
+# encoder's post_norm_cfg applied only to pre-norm layers, which 3.x has not
+OLD_SEQUENCES = {"DetrTransformerEncoder": {},
+                 "TransformerLayerSequence": {"post_norm_cfg": None, "return_intermediate": False},
+                 "DetrTransformerDecoder": {"post_norm_cfg": {"type": "LN"},
+                                            "return_intermediate": False},
+                 "DeformableDetrTransformerDecoder": {"post_norm_cfg": None,
+                                                      "return_intermediate": False}}
+# 3.x module type -> {its field holding a sequence: sequence kind}
+TRANSFORMER_FIELDS = {
+    "DETR": {"encoder": "detr_encoder", "decoder": "detr_decoder"},
+    "DeformableDETR": {"encoder": "deformable_encoder", "decoder": "deformable_decoder"},
+    "MSDeformAttnPixelDecoder": {"encoder": "deformable_encoder"},
+    "TransformerEncoderPixelDecoder": {"encoder": "detr_encoder"},
+    "Mask2FormerHead": {"transformer_decoder": "mask2former_decoder"},
+    "MaskFormerHead": {"transformer_decoder": "detr_decoder"},
+}
+# 3.x modules that build SinePositionalEncoding(**positional_encoding) themselves (no type)
+POSITIONAL = "SinePositionalEncoding"
+# 2.x detectors whose head held the transformer -> (head type, transformer type, whether the
+# head projected its input with a 1x1 conv, in_channels -> embed_dims: 3.x a ChannelMapper neck)
+DETR_DETECTORS = {"DETR": ("DETRHead", "Transformer", True),
+                  "DeformableDETR": ("DeformableDETRHead", "DeformableDetrTransformer", False)}
+# 2.x DETRHead arguments that are the 3.x detector's (2.x DETRHead defaults beside)
+HEAD_TO_DETECTOR = {"num_query": "num_queries", "with_box_refine": "with_box_refine",
+                    "as_two_stage": "as_two_stage"}
+HEAD_DEFAULT_POSITIONAL = {"type": "SinePositionalEncoding", "num_feats": 128, "normalize": True}
+# 2.x transformer arguments that are the 3.x detector's; as_two_stage was copied there by the
+# head; two_stage_num_proposals: 3.x proposes num_queries boxes in the two-stage variant
+TRANSFORMER_TO_DETECTOR = {"num_feature_levels": "num_feature_levels"}
+TRANSFORMER_DROPPED = ("as_two_stage", "init_cfg")

@@ -6,22 +6,24 @@ meta_keys), MultiScaleFlipAug for testing; test pipelines loaded no annotations 
 evaluate() read them from the annotation file).
 New behaviour: Resize(scale)/RandomResize/RandomChoiceResize, RandomFlip(prob), mean/std/padding
 in DetDataPreprocessor (pad_mask when masks are loaded), PackDetInputs(meta_keys) without the
-flip keys where no RandomFlip produces them; test pipelines load the boxes after Resize (as the
-3.x configs do: the metric may compare against them); several test scales/flips -> tta_pipeline
+flip keys where no RandomFlip produces them; test pipelines load the annotations after Resize
+with the training loader's type and with_* flags (as the 3.x dataset bases do); several test scales/flips -> tta_pipeline
 + DetTTAModel.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 
 from ..common.pipeline import PipelineSpec, _convert_list
-from ..common.walk import rewrite_pipelines
+from ..common.walk import find_pipelines, rewrite_pipelines, split_of
 from . import tables as T
 
 NAME = "mmdet.pipelines"
 
 
-def _finish(pipeline, st):
+def _finish(pipeline, st, test_load=None):
     types = [t.get("type") for t in pipeline if isinstance(t, dict)]
     if T.PACK not in types:
         return pipeline
@@ -31,10 +33,27 @@ def _finish(pipeline, st):
     if "RandomFlip" not in types and "TestTimeAug" not in types and "meta_keys" not in pack:
         pack["meta_keys"] = tuple(k for k in T.PACK_META_KEYS if k not in T.FLIP_META_KEYS)
     out[at] = pack
-    loads = [t for t in types if t in ("LoadAnnotations", "LoadPanopticAnnotations")]
+    loads = [t for t in types if t in T.ANNOTATION_LOADERS]
     if not loads and "LoadImageFromFile" in types and "TestTimeAug" not in types:
-        out.insert(at, copy.deepcopy(T.TEST_ANNOTATIONS))
+        out.insert(at, copy.deepcopy(test_load or T.TEST_ANNOTATIONS))
     return out
+
+
+def test_loader(cfg):
+    """The annotation loader test pipelines get: the first training pipeline's loader type and
+    `with_*` flags (masks for instance segmentation, LoadPanopticAnnotations for panoptic), as
+    the 3.x dataset bases write it; bbox-only when no training pipeline loads annotations."""
+    for path in find_pipelines(cfg, SPEC):
+        if split_of(path) != "train":
+            continue
+        pipeline = cfg
+        for p in path:
+            pipeline = pipeline[p]
+        for t in pipeline:
+            if isinstance(t, dict) and t.get("type") in T.ANNOTATION_LOADERS:
+                flags = {k: v for k, v in t.items() if k in T.TEST_LOADER_FLAGS}
+                return {"type": t["type"], **flags}
+    return None
 
 
 def conv_policies(t, entry, st, where, ctx_msfa=None):
@@ -61,7 +80,10 @@ SPEC = PipelineSpec(table=T.TRANSFORMS, pack=T.PACK, pack_meta_keys=T.PACK_META_
 
 
 def apply(cfg, ctx):
-    out = rewrite_pipelines(cfg, SPEC, ctx)
+    load = test_loader(cfg)
+    spec = SPEC if load is None else dataclasses.replace(
+        SPEC, finish=functools.partial(_finish, test_load=load))
+    out = rewrite_pipelines(cfg, spec, ctx)
     if out is not cfg:
         ctx.report.applied(NAME)
     return out

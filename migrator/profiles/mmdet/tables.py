@@ -67,8 +67,11 @@ PREPROCESSOR_ARGS = {**PREPROCESSOR_ARGS_DEFAULT, "pad_val": "pad_value",
                      "pad_mask": "pad_mask", "pad_seg": "pad_seg"}
 TTA_MODEL = {"type": "DetTTAModel",
              "tta_cfg": {"nms": {"type": "nms", "iou_threshold": 0.5}, "max_per_img": 100}}
-# the ground truth test pipelines load in 3.x (after Resize, so boxes keep the original scale)
+# the ground truth test pipelines load in 3.x (after Resize, so boxes keep the original scale):
+# the training pipeline's loader with its with_* flags (coco_instance: with_mask=True), else
 TEST_ANNOTATIONS = {"type": "LoadAnnotations", "with_bbox": True}
+ANNOTATION_LOADERS = ("LoadAnnotations", "LoadPanopticAnnotations")
+TEST_LOADER_FLAGS = ("with_bbox", "with_mask", "with_seg")
 
 # ---------------------------------------------------------------------------------- datasets
 # 2.x CustomDataset(ann_file, pipeline, classes, data_root, img_prefix, seg_prefix, seg_suffix,

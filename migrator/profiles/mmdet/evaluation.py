@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Tuple
 
-from ..common.datasets import drop_findings
+from ..common.datasets import GENERIC_METRIC_TODO, drop_resolved
 from . import tables as T
 
 NAME = "mmdet.evaluation"
@@ -92,11 +92,12 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     for split in ("val", "test"):
         if split not in data or f"{split}_evaluator" in cfg:
             continue
+        earlier = len(ctx.report.findings)
         m = metric(split, ev, data[split], ctx)
         if m is not None:
             out[f"{split}_evaluator"] = m
             for f in ("evaluation", f"data.{split}"):
-                drop_findings(ctx, f, "metric")
+                drop_resolved(ctx, f, GENERIC_METRIC_TODO, upto=earlier)
     val = out.get("val_evaluator")
     hooks = out.get("default_hooks")
     ck = hooks.get("checkpoint") if isinstance(hooks, dict) else None

@@ -3,11 +3,13 @@
 Old behaviour (mmdet 2.x models): detectors took `pretrained` and handed it to the backbone
 (`backbone.pretrained`, deprecated for init_cfg); HungarianAssigner(cls_cost, reg_cost, iou_cost);
 YOLOX(input_size, size_multiplier, random_size_range, random_size_interval) resized batches
-itself (with SyncRandomSizeHook).
+itself (with SyncRandomSizeHook); YOLACT had a separate segm_head and thresholded masks at 0.5.
 New behaviour (mmdet 3.x): detectors take no `pretrained`: `backbone.init_cfg=dict(
 type='Pretrained', checkpoint=...)`; HungarianAssigner(match_costs=[...]); YOLOX resizes through
 `data_preprocessor.batch_augments=[BatchSyncRandomResize(random_size_range in pixels, interval,
-size_divisor)]`. DETR-family transformers: `detr.py`.
+size_divisor)]`; YOLACT's segm_head is `mask_head.with_seg_branch`; arguments 3.x requires
+that 2.x implied are written (CascadeRPNHead num_classes=1, YOLACT test_cfg mask thresholds).
+DETR-family transformers: `detr.py`.
 """
 from __future__ import annotations
 
@@ -43,7 +45,44 @@ def _hungarian(d: Dict[str, Any]) -> Dict[str, Any]:
 def _gone_args(d: Dict[str, Any]) -> Dict[str, Any]:
     gone = T.GONE_MODEL_ARGS.get(d.get("type"), {})
     renamed = T.RENAMED_MODEL_ARGS.get(d.get("type"), {})
-    return {renamed.get(k, k): v for k, v in d.items() if not (k in gone and v in gone[k])}
+    out = {renamed.get(k, k): v for k, v in d.items() if not (k in gone and v in gone[k])}
+    for k, v in T.ADDED_MODEL_ARGS.get(d.get("type"), {}).items():
+        out.setdefault(k, v)
+    return out
+
+
+def _merge_heads(m: Dict[str, Any], ctx) -> Dict[str, Any]:
+    """A head 3.x folded into another one (YOLACT segm_head -> mask_head.with_seg_branch)."""
+    entry = T.MERGED_HEADS.get(m.get("type"))
+    if entry is None or not isinstance(m.get(entry[1]), dict):
+        return m
+    old, into, flag, args, shared = entry
+    target = dict(m[into])
+    src = m.get(old)
+    if flag not in target:
+        target[flag] = isinstance(src, dict)
+    if isinstance(src, dict):
+        differ = [k for k in shared if k in src and k in target and src[k] != target[k]]
+        extra = sorted(set(src) - {"type", *args, *shared})
+        if differ or extra:
+            ctx.todo(f"model.{old}", f"mmdet 3.x builds {old} inside {into} with its "
+                     f"{', '.join(shared)}; {differ + extra} cannot follow", original=src,
+                     anchor="model")
+            return m
+        for k, new in args.items():
+            if k in src:
+                target[new] = copy.deepcopy(src[k])
+    out = {k: v for k, v in m.items() if k != old}
+    out[into] = target
+    return out
+
+
+def _test_cfg_added(m: Dict[str, Any]) -> Dict[str, Any]:
+    added = T.TEST_CFG_ADDED.get(m.get("type"))
+    if not added or not isinstance(m.get("test_cfg"), dict):
+        return m
+    return {**m, "test_cfg": {**m["test_cfg"], **{k: v for k, v in added.items()
+                                                  if k not in m["test_cfg"]}}}
 
 
 
@@ -64,6 +103,7 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
             ctx.todo("model.pretrained", "mmdet 3.x detectors take no `pretrained`; set the "
                      "backbone's init_cfg", original=ckpt, anchor="model")
     new = _walk(new, lambda d: _gone_args(_hungarian(d)))
+    new = _test_cfg_added(_merge_heads(new, ctx))
     if new.get("type") == "YOLOX":
         new = _yolox(new, cfg, ctx)
     if new == model:

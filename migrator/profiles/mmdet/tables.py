@@ -152,6 +152,19 @@ YOLOX_DEFAULTS = {"size_multiplier": 32, "random_size_range": (15, 25),
 # PseudoSampler, which is what 2.x sampling=True/False chose)
 GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": (False,)},
                    "StageCascadeRPNHead": {"sampling": (False, True)}}
+# model arguments 3.3.0 requires that 2.28.2 did not take: type -> {argument: the value 2.x
+# implied} (CascadeRPNHead asserts num_classes == 1; the 3.x RPN detector does not set it)
+ADDED_MODEL_ARGS = {"CascadeRPNHead": {"num_classes": 1}}
+# 2.x detector heads 3.x merged into another head: detector -> (old head, into head, flag set
+# on the target to whether the old head was there, {old-head argument: target argument},
+# arguments the target shares with it, which must be equal)
+# (YOLACT: 2.x segm_head=YOLACTSegmHead(num_classes, in_channels, loss_segm) is 3.x
+# YOLACTProtonet(with_seg_branch=True, loss_segm) building it from its own num_classes/in_channels)
+MERGED_HEADS = {"YOLACT": ("segm_head", "mask_head", "with_seg_branch", {"loss_segm": "loss_segm"},
+                           ("num_classes", "in_channels"))}
+# test_cfg entries 3.3.0 reads that 2.28.2 hard-coded: detector -> {key: the 2.x value}
+# (2.x YOLACTProtonet thresholded masks at 0.5; 3.x reads mask_thr, mask_thr_binary)
+TEST_CFG_ADDED = {"YOLACT": {"mask_thr": 0.5, "mask_thr_binary": 0.5}}
 # model arguments 3.3.0 renamed: type -> {old: new}
 RENAMED_MODEL_ARGS = {"CTResNetNeck": {"in_channel": "in_channels"},
                       "CenterNetHead": {"in_channel": "in_channels",

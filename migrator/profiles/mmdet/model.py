@@ -8,7 +8,8 @@ New behaviour (mmdet 3.x): detectors take no `pretrained`: `backbone.init_cfg=di
 type='Pretrained', checkpoint=...)`; HungarianAssigner(match_costs=[...]); YOLOX resizes through
 `data_preprocessor.batch_augments=[BatchSyncRandomResize(random_size_range in pixels, interval,
 size_divisor)]`; YOLACT's segm_head is `mask_head.with_seg_branch`; arguments 3.x requires
-that 2.x implied are written (CascadeRPNHead num_classes=1, YOLACT test_cfg mask thresholds).
+that 2.x implied are written (CascadeRPNHead num_classes=1, YOLACT test_cfg mask thresholds);
+the Ascend NPU heads/assigner become the generic ones (same arguments).
 DETR-family transformers: `detr.py`.
 """
 from __future__ import annotations
@@ -48,6 +49,21 @@ def _gone_args(d: Dict[str, Any]) -> Dict[str, Any]:
     out = {renamed.get(k, k): v for k, v in d.items() if not (k in gone and v in gone[k])}
     for k, v in T.ADDED_MODEL_ARGS.get(d.get("type"), {}).items():
         out.setdefault(k, v)
+    return out
+
+
+def _renamed_types(v: Any, where: str, ctx) -> Any:
+    if isinstance(v, list):
+        return [_renamed_types(x, f"{where}[{i}]", ctx) for i, x in enumerate(v)]
+    if not isinstance(v, dict):
+        return v
+    out = {k: _renamed_types(x, f"{where}.{k}", ctx) for k, x in v.items()}
+    new = T.RENAMED_MODEL_TYPES.get(v.get("type"))
+    if new:
+        ctx.warn(f"{where}.type", f"mmdet 3.x has no {v['type']} (an Ascend NPU variant); "
+                 f"{new} takes the same arguments and computes the same", original=v["type"],
+                 anchor="model")
+        out["type"] = new
     return out
 
 
@@ -103,7 +119,7 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
             ctx.todo("model.pretrained", "mmdet 3.x detectors take no `pretrained`; set the "
                      "backbone's init_cfg", original=ckpt, anchor="model")
     new = _walk(new, lambda d: _gone_args(_hungarian(d)))
-    new = _test_cfg_added(_merge_heads(new, ctx))
+    new = _test_cfg_added(_merge_heads(_renamed_types(new, "model", ctx), ctx))
     if new.get("type") == "YOLOX":
         new = _yolox(new, cfg, ctx)
     if new == model:

@@ -165,6 +165,11 @@ MERGED_HEADS = {"YOLACT": ("segm_head", "mask_head", "with_seg_branch", {"loss_s
 # test_cfg entries 3.3.0 reads that 2.28.2 hard-coded: detector -> {key: the 2.x value}
 # (2.x YOLACTProtonet thresholded masks at 0.5; 3.x reads mask_thr, mask_thr_binary)
 TEST_CFG_ADDED = {"YOLACT": {"mask_thr": 0.5, "mask_thr_binary": 0.5}}
+# 2.28.2 model types 3.3.0 removed for another one taking the same arguments: old -> new
+# (the Ascend NPU variants computed what the generic head/assigner computes, in NPU-friendly
+# fixed shapes; mmdet 3.x keeps the generic ones only)
+RENAMED_MODEL_TYPES = {"AscendRetinaHead": "RetinaHead", "AscendSSDHead": "SSDHead",
+                       "AscendMaxIoUAssigner": "MaxIoUAssigner"}
 # model arguments 3.3.0 renamed: type -> {old: new}
 RENAMED_MODEL_ARGS = {"CTResNetNeck": {"in_channel": "in_channels"},
                       "CenterNetHead": {"in_channel": "in_channels",

@@ -84,6 +84,19 @@ PREFIX_BY_TYPE = {"VOCDataset": {"img_prefix": "sub_data_root"},
                   "WIDERFaceDataset": {"img_prefix": "sub_data_root"}}
 # paths that are joined to data_root in 3.x (BaseDataset._join_prefix and BaseDetDataset)
 RELATIVE = ("ann_file", "proposal_file")
+# ... and per dataset type (3.x OpenImagesDataset._join_prefix; 2.x opened label_file and
+# hierarchy_file as given and joined only meta_file to the dataset's own data_root)
+_OI_FILES = ("label_file", "hierarchy_file", "meta_file", "image_level_ann_file")
+RELATIVE_BY_TYPE = {"OpenImagesDataset": _OI_FILES, "OpenImagesChallengeDataset": _OI_FILES}
+# files 3.x datasets require that 2.x training did not read: type -> (argument, file name
+# written beside ann_file, why). 2.x OpenImages read image sizes from meta_file only to
+# evaluate; 3.x reads them for every split; mmdet 3.x tools/misc/get_image_metas.py writes the
+# file into ann_file's directory
+REQUIRED_FILES = {t: ("meta_file", "train-image-metas.pkl", "mmdet 3.x OpenImages datasets read "
+                      "image sizes from meta_file for training too (2.x only to evaluate): "
+                      "generate it with `python tools/misc/get_image_metas.py CONFIG --dataset "
+                      "train --out train-image-metas.pkl`")
+                  for t in ("OpenImagesDataset", "OpenImagesChallengeDataset")}
 # 2.x filtered every training dataset in __init__ (_filter_imgs(min_size=32), and images without
 # boxes when filter_empty_gt, default True); 3.x filters only with filter_cfg
 FILTER_MIN_SIZE = 32

@@ -83,7 +83,7 @@ def leaf(ds: Dict[str, Any], field: str, split: str, top_root: Any, ctx) -> Dict
             out["metainfo"] = {**out.get("metainfo", {}), "classes": v}
         elif k == "filter_empty_gt" or k in T.FILTER_ARGS:
             continue
-        elif k == "test_mode":
+        elif k == "test_mode" or k in T.TO_METRIC_ARGS:
             continue
         elif k == "file_client_args":
             if not (isinstance(v, dict) and set(v) <= {"backend"}

@@ -71,7 +71,8 @@ TTA_MODEL = {"type": "DetTTAModel",
 # the training pipeline's loader with its with_* flags (coco_instance: with_mask=True), else
 TEST_ANNOTATIONS = {"type": "LoadAnnotations", "with_bbox": True}
 ANNOTATION_LOADERS = ("LoadAnnotations", "LoadPanopticAnnotations")
-TEST_LOADER_FLAGS = ("with_bbox", "with_mask", "with_seg")
+# (not with_seg: a val dataset without a seg prefix gives no seg_map_path to load)
+TEST_LOADER_FLAGS = ("with_bbox", "with_mask")
 
 # ---------------------------------------------------------------------------------- datasets
 # 2.x CustomDataset(ann_file, pipeline, classes, data_root, img_prefix, seg_prefix, seg_suffix,
@@ -101,6 +102,8 @@ REQUIRED_FILES = {t: ("meta_file", "train-image-metas.pkl", "mmdet 3.x OpenImage
 # boxes when filter_empty_gt, default True); 3.x filters only with filter_cfg
 FILTER_MIN_SIZE = 32
 DROPPED_ARGS = {"seg_suffix": ".png"}
+# old dataset arguments the 3.x metric takes instead (the evaluation rule writes them there)
+TO_METRIC_ARGS = ("ins_ann_file",)
 # metainfo keys that differ between the parts of a concatenated dataset (3.x VOCDataset sets
 # dataset_type='VOC2007'/'VOC2012'; MMEngine's ConcatDataset refuses differing metainfo)
 CONCAT_IGNORE_KEYS = {"VOCDataset": ["dataset_type"]}
@@ -140,6 +143,14 @@ METRICS = {
     "OpenImagesChallengeDataset": ("OpenImagesMetric", {"iou_thr": "iou_thrs",
                                                         "ioa_thr": "ioa_thrs"}, False),
 }
+# 2.x CocoPanopticDataset.evaluate computed PQ from the panoptic PNGs (seg_prefix) and, for
+# metric 'bbox'/'segm'/'proposal', COCO instance metrics against ins_ann_file; 3.x splits this
+# into CocoPanopticMetric(ann_file, seg_prefix) and a CocoMetric(ann_file=ins_ann_file):
+# metric type -> (the old dataset's instance ann_file key, the instance metrics, their metric)
+SPLIT_METRICS = {"CocoPanopticMetric": ("ins_ann_file", ("bbox", "segm", "proposal"),
+                                        "CocoMetric")}
+# metric type -> {metric argument: the old dataset's path it takes (as 2.x opened it)}
+METRIC_DATASET_PATHS = {"CocoPanopticMetric": {"seg_prefix": "seg_prefix"}}
 # `metric` values that are all the new metric computes (dropped, not a TODO)
 IMPLICIT_METRIC = {"CocoPanopticMetric": ("PQ", ["PQ"]), "OpenImagesMetric": ("mAP", ["mAP"])}
 # explicit defaults the 3.x configs write (CocoMetric: format_only=False)

@@ -46,7 +46,8 @@ def _hungarian(d: Dict[str, Any]) -> Dict[str, Any]:
 def _gone_args(d: Dict[str, Any]) -> Dict[str, Any]:
     gone = T.GONE_MODEL_ARGS.get(d.get("type"), {})
     renamed = T.RENAMED_MODEL_ARGS.get(d.get("type"), {})
-    out = {renamed.get(k, k): v for k, v in d.items() if not (k in gone and v in gone[k])}
+    out = {renamed.get(k, k): v for k, v in d.items()
+           if not (k in gone and (gone[k] is None or v in gone[k]))}
     for k, v in T.ADDED_MODEL_ARGS.get(d.get("type"), {}).items():
         out.setdefault(k, v)
     return out

@@ -171,10 +171,11 @@ HUNGARIAN = {"HungarianAssigner": "HungarianAssigner", "MaskHungarianAssigner": 
 YOLOX_DEFAULTS = {"size_multiplier": 32, "random_size_range": (15, 25),
                   "random_size_interval": 10}
 
-# model arguments 3.3.0 no longer takes: type -> {argument: values it may be dropped at}
+# model arguments 3.3.0 no longer takes: type -> {argument: values it may be dropped at, None:
+# any value} (2.28.2 NASFPN stored add_extra_convs and never read it)
 # (StageCascadeRPNHead: 3.x samples with train_cfg.sampler when there is one, else
 # PseudoSampler, which is what 2.x sampling=True/False chose)
-GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": (False,)},
+GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": None},
                    "StageCascadeRPNHead": {"sampling": (False, True)}}
 # model arguments 3.3.0 requires that 2.28.2 did not take: type -> {argument: the value 2.x
 # implied} (CascadeRPNHead asserts num_classes == 1; the 3.x RPN detector does not set it)

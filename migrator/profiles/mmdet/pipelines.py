@@ -7,7 +7,8 @@ evaluate() read them from the annotation file).
 New behaviour: Resize(scale)/RandomResize/RandomChoiceResize, RandomFlip(prob), mean/std/padding
 in DetDataPreprocessor (pad_mask when masks are loaded), PackDetInputs(meta_keys) without the
 flip keys where no RandomFlip produces them; test pipelines load the annotations after Resize
-with the training loader's type and with_* flags (as the 3.x dataset bases do); several test scales/flips -> tta_pipeline
+with the training loader's type and with_* flags (as the 3.x dataset bases do); geometric
+transforms after LoadProposals run in ProposalBroadcaster (3.x moves only gt_bboxes); several test scales/flips -> tta_pipeline
 + DetTTAModel.
 """
 from __future__ import annotations
@@ -23,10 +24,30 @@ from . import tables as T
 NAME = "mmdet.pipelines"
 
 
+def _broadcast_proposals(pipeline):
+    """Runs of geometric transforms after LoadProposals -> ProposalBroadcaster(transforms)."""
+    types = [t.get("type") if isinstance(t, dict) else None for t in pipeline]
+    if "LoadProposals" not in types:
+        return pipeline
+    start = types.index("LoadProposals")
+    out, run = [], []
+    for i, t in enumerate(pipeline):
+        if i > start and types[i] in T.PROPOSAL_TRANSFORMS:
+            run.append(t)
+            continue
+        if run:
+            out.append({"type": T.PROPOSAL_BROADCASTER, "transforms": run})
+            run = []
+        out.append(t)
+    if run:
+        out.append({"type": T.PROPOSAL_BROADCASTER, "transforms": run})
+    return out
+
+
 def _finish(pipeline, st, test_load=None):
     types = [t.get("type") for t in pipeline if isinstance(t, dict)]
     if T.PACK not in types:
-        return pipeline
+        return _broadcast_proposals(pipeline)
     out = list(pipeline)
     at = types.index(T.PACK)
     pack = dict(out[at])
@@ -34,9 +55,10 @@ def _finish(pipeline, st, test_load=None):
         pack["meta_keys"] = tuple(k for k in T.PACK_META_KEYS if k not in T.FLIP_META_KEYS)
     out[at] = pack
     loads = [t for t in types if t in T.ANNOTATION_LOADERS]
-    if not loads and "LoadImageFromFile" in types and "TestTimeAug" not in types:
+    if not loads and "LoadImageFromFile" in types and "TestTimeAug" not in types \
+            and "LoadProposals" not in types:       # (3.x fast_rcnn tests load no boxes)
         out.insert(at, copy.deepcopy(test_load or T.TEST_ANNOTATIONS))
-    return out
+    return _broadcast_proposals(out)
 
 
 def test_loader(cfg):

@@ -71,6 +71,12 @@ TTA_MODEL = {"type": "DetTTAModel",
 # the training pipeline's loader with its with_* flags (coco_instance: with_mask=True), else
 TEST_ANNOTATIONS = {"type": "LoadAnnotations", "with_bbox": True}
 ANNOTATION_LOADERS = ("LoadAnnotations", "LoadPanopticAnnotations")
+# 2.x geometric transforms moved every box field (bbox_fields: gt_bboxes and, after
+# LoadProposals, `proposals`); 3.x ones move gt_bboxes only, so after LoadProposals they run
+# inside ProposalBroadcaster, which applies them to the proposals too (3.x fast_rcnn configs)
+PROPOSAL_BROADCASTER = "ProposalBroadcaster"
+PROPOSAL_TRANSFORMS = ("Resize", "RandomResize", "RandomChoiceResize", "RandomFlip",
+                       "RandomCrop", "Pad", "RandomShift", "MinIoURandomCrop", "Expand")
 # (not with_seg: a val dataset without a seg prefix gives no seg_map_path to load)
 TEST_LOADER_FLAGS = ("with_bbox", "with_mask")
 

@@ -17,7 +17,7 @@ import copy
 import dataclasses
 import functools
 
-from ..common.pipeline import PipelineSpec, _convert_list
+from ..common.pipeline import PipelineSpec, _convert_list, map_args
 from ..common.walk import find_pipelines, rewrite_pipelines, split_of
 from . import tables as T
 
@@ -95,10 +95,21 @@ def conv_policies(t, entry, st, where, ctx_msfa=None):
     return [out]
 
 
+def conv_albu(t, entry, st, where, ctx_msfa=None):
+    """2.x Albu(bbox_params.label_fields=['gt_labels']) -> 3.x label fields (see tables)."""
+    out = map_args(t, entry, st, where)
+    bp = out.get("bbox_params")
+    if isinstance(bp, dict) and isinstance(bp.get("label_fields"), (list, tuple)):
+        fields = [T.ALBU_LABEL_FIELDS.get(f, f) for f in bp["label_fields"]]
+        fields += [f for f in T.ALBU_EXTRA_LABEL_FIELDS if f not in fields]
+        out["bbox_params"] = {**bp, "label_fields": fields}
+    return [out]
+
+
 SPEC = PipelineSpec(table=T.TRANSFORMS, pack=T.PACK, pack_meta_keys=T.PACK_META_KEYS,
                     collect_meta_keys=T.COLLECT_META_KEYS, preprocessor_type=T.PREPROCESSOR,
                     preprocessor_args=T.PREPROCESSOR_ARGS, meta_keys=T.META, finish=_finish,
-                    tta_model=T.TTA_MODEL, converters={"policies": conv_policies})
+                    tta_model=T.TTA_MODEL, converters={"policies": conv_policies, "albu": conv_albu})
 
 
 def apply(cfg, ctx):

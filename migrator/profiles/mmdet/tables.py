@@ -37,12 +37,17 @@ TRANSFORMS = {
                        "min_area_ratio": _FILTER_GONE, "max_aspect_ratio": _FILTER_GONE,
                        "skip_filter": None}},
     "RandomShift": {"args": {"shift_ratio": "prob"}},
-    # 3.x Albu keeps no pad_shape (padding is the data preprocessor's)
-    "Albu": {"args": {"update_pad_shape": None}},
+    # 3.x Albu keeps no pad_shape (padding is the data preprocessor's); its box labels are
+    # gt_bboxes_labels, and gt_ignore_flags must be filtered with the boxes (3.x albu_example)
+    "Albu": {"kind": "albu", "args": {"update_pad_shape": None}},
     # policies of transforms this table converts (the DETR-style Resize/RandomCrop policies) are
     # converted one by one; 2.x geometric/colour policies were renamed and re-parametrised
     "AutoAugment": {"kind": "policies"},
 }
+
+# Albu bbox_params.label_fields: 2.x result keys -> 3.x, and the fields 3.x adds
+ALBU_LABEL_FIELDS = {"gt_labels": "gt_bboxes_labels"}
+ALBU_EXTRA_LABEL_FIELDS = ("gt_ignore_flags",)
 
 # 2.x AutoAugment policy transforms with another name and other arguments in mmdet 3.x
 RENAMED_POLICY_TRANSFORMS = {"Shear": "ShearX/ShearY", "Rotate": "Rotate(min_mag, max_mag)",

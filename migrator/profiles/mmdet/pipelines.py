@@ -8,7 +8,8 @@ New behaviour: Resize(scale)/RandomResize/RandomChoiceResize, RandomFlip(prob), 
 in DetDataPreprocessor (pad_mask when masks are loaded), PackDetInputs(meta_keys) without the
 flip keys where no RandomFlip produces them; test pipelines load the annotations after Resize
 with the training loader's type and with_* flags (as the 3.x dataset bases do); geometric
-transforms after LoadProposals run in ProposalBroadcaster (3.x moves only gt_bboxes); several test scales/flips -> tta_pipeline
+transforms after LoadProposals run in ProposalBroadcaster (3.x moves only gt_bboxes);
+SegRescale leaves the pipeline where the semantic head rescales the map itself; several test scales/flips -> tta_pipeline
 + DetTTAModel.
 """
 from __future__ import annotations
@@ -112,11 +113,62 @@ SPEC = PipelineSpec(table=T.TRANSFORMS, pack=T.PACK, pack_meta_keys=T.PACK_META_
                     tta_model=T.TTA_MODEL, converters={"policies": conv_policies, "albu": conv_albu})
 
 
+def _semantic_heads(v, path=("model",)):
+    if isinstance(v, dict):
+        if v.get("type") in T.SEMANTIC_RESCALE_HEADS:
+            yield path, v
+        for k, x in v.items():
+            yield from _semantic_heads(x, path + (k,))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from _semantic_heads(x, path + (i,))
+
+
+def semantic_rescale(cfg, ctx):
+    """SegRescale -> the semantic head's own rescaling (3.x heads shrink the map in loss())."""
+    heads = list(_semantic_heads(cfg.get("model")))
+    paths = find_pipelines(cfg, SPEC)
+    found = []
+    for path in paths:
+        pipe = cfg
+        for p in path:
+            pipe = pipe[p]
+        found += [t.get("scale_factor", 1) for t in pipe
+                  if isinstance(t, dict) and t.get("type") == T.SEG_RESCALE]
+    if not heads or not found:
+        return cfg
+    factor = found[0]
+    for hpath, head in heads:
+        arg = T.SEMANTIC_RESCALE_HEADS[head["type"]]
+        fixed = None if arg else 1 / 2 ** (head.get("start_level", 0) + 2)
+        if any(f != factor for f in found) or (fixed is not None and abs(factor - fixed) > 1e-12):
+            ctx.todo("model." + ".".join(map(str, hpath[1:])), f"{head['type']} rescales the "
+                     f"semantic map itself in mmdet 3.x ({arg or 'by 1 / 2**(start_level+2)'}); "
+                     f"the pipeline's SegRescale factors {found} do not map onto it",
+                     anchor="model")
+            return cfg
+    out = copy.deepcopy(cfg)
+    for path in paths:
+        holder = out
+        for p in path[:-1]:
+            holder = holder[p]
+        holder[path[-1]] = [t for t in holder[path[-1]]
+                            if not (isinstance(t, dict) and t.get("type") == T.SEG_RESCALE)]
+    for hpath, head in heads:
+        arg = T.SEMANTIC_RESCALE_HEADS[head["type"]]
+        if arg:
+            holder = out
+            for p in hpath:
+                holder = holder[p]
+            holder[arg] = factor
+    return out
+
+
 def apply(cfg, ctx):
     load = test_loader(cfg)
     spec = SPEC if load is None else dataclasses.replace(
         SPEC, finish=functools.partial(_finish, test_load=load))
-    out = rewrite_pipelines(cfg, spec, ctx)
+    out = semantic_rescale(rewrite_pipelines(cfg, spec, ctx), ctx)
     if out is not cfg:
         ctx.report.applied(NAME)
     return out

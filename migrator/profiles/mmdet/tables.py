@@ -55,6 +55,12 @@ RENAMED_POLICY_TRANSFORMS = {"Shear": "ShearX/ShearY", "Rotate": "Rotate(min_mag
                              "EqualizeTransform": "Equalize", "BrightnessTransform": "Brightness",
                              "ContrastTransform": "Contrast"}
 
+# 2.x SegRescale(scale_factor) shrank gt_semantic_seg in the pipeline; 3.x semantic heads shrink
+# it themselves in loss(): head type -> (its argument taking the factor, or None: the factor
+# is fixed to 1 / 2 ** (start_level + 2), PanopticFPNHead) -- SegRescale kept would shrink twice
+SEMANTIC_RESCALE_HEADS = {"FusedSemanticHead": "seg_scale_factor", "PanopticFPNHead": None}
+SEG_RESCALE = "SegRescale"
+
 PACK = "PackDetInputs"
 # 3.3.0 PackDetInputs default; 2.28.2 Collect default (pipelines/formatting.py)
 PACK_META_KEYS = ("img_id", "img_path", "ori_shape", "img_shape", "scale_factor", "flip",

@@ -9,7 +9,8 @@ type='Pretrained', checkpoint=...)`; HungarianAssigner(match_costs=[...]); YOLOX
 `data_preprocessor.batch_augments=[BatchSyncRandomResize(random_size_range in pixels, interval,
 size_divisor)]`; YOLACT's segm_head is `mask_head.with_seg_branch`; arguments 3.x requires
 that 2.x implied are written (CascadeRPNHead num_classes=1, YOLACT test_cfg mask thresholds);
-the Ascend NPU heads/assigner become the generic ones (same arguments).
+the Ascend NPU heads/assigner become the generic ones (same arguments); panoptic detectors'
+box post-processing settings move from test_cfg.panoptic to test_cfg.rcnn, where 3.x reads them.
 DETR-family transformers: `detr.py`.
 """
 from __future__ import annotations
@@ -94,6 +95,20 @@ def _merge_heads(m: Dict[str, Any], ctx) -> Dict[str, Any]:
     return out
 
 
+def _test_cfg_moved(m: Dict[str, Any]) -> Dict[str, Any]:
+    entry = T.TEST_CFG_MOVED.get(m.get("type"))
+    tc = m.get("test_cfg")
+    if not entry or not isinstance(tc, dict) or not isinstance(tc.get(entry[0]), dict):
+        return m
+    src, dst, keys = entry
+    moved = {k: v for k, v in tc[src].items() if k in keys}
+    if not moved:
+        return m
+    tc = {**tc, src: {k: v for k, v in tc[src].items() if k not in keys},
+          dst: {**(tc.get(dst) or {}), **moved}}
+    return {**m, "test_cfg": tc}
+
+
 def _test_cfg_added(m: Dict[str, Any]) -> Dict[str, Any]:
     added = T.TEST_CFG_ADDED.get(m.get("type"))
     if not added or not isinstance(m.get("test_cfg"), dict):
@@ -120,7 +135,7 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
             ctx.todo("model.pretrained", "mmdet 3.x detectors take no `pretrained`; set the "
                      "backbone's init_cfg", original=ckpt, anchor="model")
     new = _walk(new, lambda d: _gone_args(_hungarian(d)))
-    new = _test_cfg_added(_merge_heads(_renamed_types(new, "model", ctx), ctx))
+    new = _test_cfg_moved(_test_cfg_added(_merge_heads(_renamed_types(new, "model", ctx), ctx)))
     if new.get("type") == "YOLOX":
         new = _yolox(new, cfg, ctx)
     if new == model:

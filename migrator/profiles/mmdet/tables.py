@@ -212,6 +212,11 @@ TEST_CFG_ADDED = {"YOLACT": {"mask_thr": 0.5, "mask_thr_binary": 0.5}}
 # fixed shapes; mmdet 3.x keeps the generic ones only)
 RENAMED_MODEL_TYPES = {"AscendRetinaHead": "RetinaHead", "AscendSSDHead": "SSDHead",
                        "AscendMaxIoUAssigner": "MaxIoUAssigner"}
+# test_cfg entries 3.x reads elsewhere: detector -> (from section, to section, keys). 2.x
+# TwoStagePanopticSegmentor post-processed the boxes with test_cfg.panoptic's score_thr, nms,
+# max_per_img (not rcnn's) and fused with its mask_thr_binary; 3.x reads them from rcnn
+_PANOPTIC_MOVE = ("panoptic", "rcnn", ("score_thr", "nms", "max_per_img", "mask_thr_binary"))
+TEST_CFG_MOVED = {"PanopticFPN": _PANOPTIC_MOVE, "TwoStagePanopticSegmentor": _PANOPTIC_MOVE}
 # model arguments 3.3.0 renamed: type -> {old: new}
 RENAMED_MODEL_ARGS = {"CTResNetNeck": {"in_channel": "in_channels"},
                       "CenterNetHead": {"in_channel": "in_channels",

@@ -58,7 +58,8 @@ RENAMED_POLICY_TRANSFORMS = {"Shear": "ShearX/ShearY", "Rotate": "Rotate(min_mag
 # 2.x SegRescale(scale_factor) shrank gt_semantic_seg in the pipeline; 3.x semantic heads shrink
 # it themselves in loss(): head type -> (its argument taking the factor, or None: the factor
 # is fixed to 1 / 2 ** (start_level + 2), PanopticFPNHead) -- SegRescale kept would shrink twice
-SEMANTIC_RESCALE_HEADS = {"FusedSemanticHead": "seg_scale_factor", "PanopticFPNHead": None}
+SEMANTIC_RESCALE_HEADS = {"FusedSemanticHead": "seg_scale_factor",
+                          "SCNetSemanticHead": "seg_scale_factor", "PanopticFPNHead": None}
 SEG_RESCALE = "SegRescale"
 
 PACK = "PackDetInputs"

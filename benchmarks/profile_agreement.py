@@ -103,6 +103,88 @@ CLASSES = [
      "mmseg 0.30 refused too; theirs fixed the config"),
     ("mmseg", r"data_preprocessor\.size", EQUIV,
      "upernet r18: theirs leave size to the inherited preprocessor"),
+    # ---- mmdet 2.28.2 -> 3.3.0 (judged from the examples `--examples 4` prints)
+    ("mmdet", r"pipeline\.LoadImageFromFile|(val|test)_evaluator\.(backend_args|"
+     r"CocoPanopticMetric)|(train|val|test)_dataloader\.persistent_workers", EQUIV,
+     "theirs spell backend_args=None (local disk, the default) everywhere, and "
+     "persistent_workers=False where num_workers=0; mask2former instance: theirs' val pipeline "
+     "inherits the panoptic one's to_float32 (dtype only, before normalisation)"),
+    ("mmdet", r"(train|val|test)\.dataset", EQUIV,
+     "backend_args=None spelled by theirs; openimages: ours keep test_mode=True on val/test "
+     "and the 2.x training filter (2.x built them so), theirs rely on defaults; mask2former "
+     "instance / cityscapes: theirs inherit other bases' seg prefix and filter_cfg (their change)"),
+    ("mmdet", r"model\.(panoptic_head|train_cfg|bbox_head|backbone|neck|encoder|decoder|"
+     r"num_feature_levels|with_box_refine|num_queries)", EQUIV,
+     "values equal to the 3.x defaults written on one side only (yolox: theirs restate the "
+     "CSPDarknet/YOLOXHead defaults, equal in 2.28.2 and 3.3.0; DETR: theirs write num_fcs=2, "
+     "act_cfg, num_queries=100, with_box_refine=False; theirs add train_cfg.sampler="
+     "PseudoSampler, what 3.x anchor heads use without one; FCOS: ours keep the inherited "
+     "assigner FCOSHead never reads). maskformer: theirs write the deprecated dropout=0.1 "
+     "(attn_drop and a 0.1 dropout_layer), 2.x had attn_drop=proj_drop=0.1: their change"),
+    ("mmdet", r"pipeline\.(LoadAnnotations|LoadPanopticAnnotations)", EQUIV,
+     "ours keep the old explicit flags (ga_rpn with_label=False: 3.x RPN labels every box 0 "
+     "anyway; panoptic with_bbox/with_mask/with_seg=True are the defaults)"),
+    ("mmdet", r"(val|test)_evaluator\.format_only|data_preprocessor\.type", EQUIV,
+     "ours write CocoMetric's default format_only=False (as the 3.x coco bases do) and the "
+     "preprocessor type in dataset-only bases"),
+    ("mmdet", r"pipeline\.Pad|data_preprocessor\.(batch_augments|pad_mask|pad_seg|"
+     r"seg_pad_value|mask_pad_value|pad_size_divisor)", EQUIV,
+     "fixed-size padding: ours keep Pad(size=...) as a transform (3.x Pad pads image, masks "
+     "and seg map per sample), theirs pad the batch to the same size (BatchFixedSizePad with "
+     "pad_mask/pad_seg); ssd: theirs write pad_size_divisor=1, the 2.x/3.x default"),
+    ("mmdet", r"data_preprocessor\.pad_value", CHANGE,
+     "mask2former instance: the old Pad used 128 for the normalised image (as ours keep); "
+     "theirs pad with 0"),
+    ("mmdet", r"data_preprocessor\.(mean|std|bgr_to_rgb)", OURS,
+     "faster_rcnn r101 caffe mstrain-3x: the old config normalises caffe-style (BGR, std 1) "
+     "for its caffe checkpoint, theirs write pytorch-style values; common/lsj bases: ours "
+     "keep the normalisation the old dataset base held, theirs moved it to the model"),
+    ("mmdet", r"pipeline\.(ProposalBroadcaster|SegRescale|Albu)|model\.(roi_head|test_cfg)",
+     THEIRS, "fixed in ours (these groups agree now): transforms after LoadProposals run in "
+     "ProposalBroadcaster, SegRescale moved onto the semantic head, Albu label fields, panoptic "
+     "box post-processing moved to test_cfg.rcnn"),
+    ("mmdet", r"pipeline\.(Resize|RandomFlip)", CHANGE,
+     "legacy ssd300 v1: theirs resize to (1333, 800) keeping the ratio, the old config to "
+     "300x300; albu example: theirs added a RandomFlip"),
+    ("mmdet", r"tta_model\..*|tta_pipeline\..*", CHANGE,
+     "theirs add a flip TTA to every config; the old tests were single-scale and unflipped, so "
+     "ours add tta_* only where MultiScaleFlipAug had several scales or flips"),
+    ("mmdet", r"(val|test)_dataloader\.batch_size", OURS,
+     "mmdet 2.28 validated and tested with 1 image per GPU unless data.val_dataloader/"
+     "test_dataloader said otherwise (apis/train.py, tools/test.py); theirs chose 2, 8, 24"),
+    ("mmdet", r"(train|val|test)_dataloader\.num_workers|train_dataloader\.batch_size", CHANGE,
+     "ours keep workers_per_gpu/samples_per_gpu; theirs use 2 workers and, for legacy ssd300 "
+     "v1, 2 images per GPU"),
+    ("mmdet", r"(val|test)_evaluator\.metric", OURS,
+     "ours evaluate every metric the old evaluation.metric listed (bbox and segm for mask "
+     "models); theirs evaluate one of them in some 3x/solo configs; ('bbox',) == 'bbox'"),
+    ("mmdet", r"pipeline\.(AutoAugment|RandomChoice|RandomResize|RandomChoiceResize)", EQUIV,
+     "3.x AutoAugment is a RandomChoice over its policies (uniform, as 2.x); RandomResize "
+     "resize_type='Resize' is the default; (1333, 480) and (480, 1333) are the same scale for "
+     "keep_ratio resizing (long and short edge)"),
+    ("mmdet", r"train_dataloader\.batch_sampler", OURS,
+     "2.x grouped every training set by aspect ratio (GroupSampler); theirs drop the grouping "
+     "for fixed-size lsj crops and the openimages ssd config"),
+    ("mmdet", r"train_dataloader\.sampler", EQUIV,
+     "iteration-based runs: ours InfiniteSampler, theirs DefaultSampler, which "
+     "IterBasedTrainLoop cycles epoch by epoch: the same stream of shuffled samples"),
+    ("mmdet", r"pipeline\.PackDetInputs", EQUIV,
+     "openimages: theirs add the 'instances'/'image_level_labels' meta keys their metric reads "
+     "from the data sample (ours: the metric reads them from the dataset); albu example: "
+     "ours keep the old Collect's extra meta key pad_shape"),
+    ("mmdet", r"visualizer\.vis_backends", OURS,
+     "ours keep the old TensorboardLoggerHook/WandbLoggerHook (with its init_kwargs) as "
+     "visualizer backends; theirs dropped them"),
+    ("mmdet", r"pipeline\.(RandomCrop|PhotoMetricDistortion|Expand|MinIoURandomCrop)", CHANGE,
+     "fpg: theirs switched RandomCrop to absolute_range with negative crops; legacy ssd300 v1: "
+     "theirs dropped the v1 augmentations"),
+    ("mmdet", r"(val|test)_evaluator\.(use_group_of|get_supercategory|ioa_thrs|iou_thrs)",
+     EQUIV, "theirs spell OpenImagesMetric's defaults (0.5, 0.5, True, True), equal to the 2.x "
+     "evaluate() defaults ours rely on"),
+    ("mmdet", r"(val|test)_evaluator\.(ann_file|type|eval_mode|CocoMetric|CityScapesMetric)",
+     CHANGE, "cityscapes: theirs add a CityScapesMetric (2.x computed it only for "
+     "metric='cityscapes') and test on val; voc0712 cocofmt: theirs moved the json; deepfashion: "
+     "the old config joined data_root twice (2.x read that path too), theirs fixed the config"),
 ]
 
 
@@ -265,6 +347,12 @@ def run(cb, examples):
         cls, _ = classify(cb, g)
         print(f"{g:<44}{s['agree']:>7}{s['differ']:>7}{s['ours only']:>6}{s['theirs only']:>7}  "
               f"{cls if sum(s.values()) != s['agree'] else ''}")
+    by_class = collections.Counter()
+    for g in order:
+        s = stats[g]
+        by_class[classify(cb, g)[0]] += sum(s.values()) - s["agree"]
+    print("non-agreeing leaves by class: " +
+          ", ".join(f"{k} {v}" for k, v in by_class.most_common() if v))
     if examples:
         for g in order:
             if not samples[g]:

@@ -8,13 +8,15 @@ the old dataset fields and pipelines), the top-level pipeline variables, `model`
 A profile is a package `migrator/profiles/<name>/` with `NAME`, `SCOPE`, `VISUALIZER` (optional),
 `RULES` (ordered rule modules, each `apply(cfg, ctx) -> cfg` without mutating its input) and
 `tables.py` (data). The codebase is decided per file (`detect`): the file's own `default_scope`,
-then its dataset types, its model type, the names of its `_base_` files, its path; `--codebase`
+then its dataset types, its model type, the names of its `_base_` files, its directories
+below its tree's root (or the package of an installed `<pkg>/.mim/configs` tree); `--codebase`
 overrides. A codebase without a profile gets no codebase-specific settings, and the report says
 so.
 """
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
@@ -79,10 +81,32 @@ def detect(cfg: Dict[str, Any], path: Optional[str] = None,
         for cb, hints in D.BASE_NAMES.items():
             if any(h in name for h in hints):
                 return cb
-    for part in reversed(Path(path).parts if path else ()):
+    for part in reversed(_path_parts(path, bases)):
         if part in D.PATH_PARTS:
             return D.PATH_PARTS[part]
     return None
+
+
+def _path_parts(path: Optional[str], bases: Iterable[str] = ()) -> tuple:
+    """The path components that may name a codebase: the directories of `path` below the root
+    of its config tree (the deepest directory holding it and all its `_base_` files), and the
+    package owning an installed tree (`<package>/.mim/configs/...`). Directories above the tree
+    (a home or work directory that happens to be called `mmdet`) say nothing."""
+    if not path:
+        return ()
+    p = Path(os.path.abspath(str(path)))
+    dirs = [p.parent] + [Path(os.path.abspath(str(b))).parent for b in bases]
+    try:
+        root = Path(os.path.commonpath([str(d) for d in dirs]))
+    except ValueError:                     # different drives
+        root = p.parent
+    parts = p.parent.parts
+    out = list(parts[len(root.parts):])
+    if ".mim" in parts:
+        at = len(parts) - 1 - parts[::-1].index(".mim")
+        if at > 0:
+            out.insert(0, parts[at - 1])
+    return tuple(out)
 
 
 def load(name: Optional[str]):

@@ -22,7 +22,8 @@ What is built, per stage (MMEngine 0.10.7 Runner semantics):
   schedulers  every `param_scheduler` built on that optimizer (`epoch_length` given).
   visualizer  `VISUALIZERS.build(visualizer)` under a unique instance name.
   hooks       every `default_hooks` entry and every `custom_hooks` entry (`priority` removed
-              first, as `Runner.register_hook` does).
+              first, as `Runner.register_hook` does); a file a hook reads that is absent
+              (rfnext's search logs are not in the wheel) counts as missing data.
   loops       the loop class the Runner would choose (EpochBased/IterBased/Val/Test when `type` is
               absent), its constructor bound to the config's arguments (`inspect.signature`).
   log         `LogProcessor(**log_processor)`.
@@ -141,7 +142,14 @@ def build_one(path: str, index: int) -> dict:
         except FileNotFoundError as e:
             # an annotation file read after every argument was checked (metrics, or a wrapper
             # such as MultiImageMixDataset that takes len() of its dataset when built)
-            stages[name] = DATA_MISSING if name in ("evaluators", "datasets") else _error(e)
+            if name in ("evaluators", "datasets"):
+                stages[name] = DATA_MISSING
+            else:
+                stages[name] = _error(e)
+                if name == "hooks":
+                    # a file a hook reads when built (rfnext's RFSearchHook: a search-log JSON
+                    # kept in the repository, not shipped in the wheel): data, not the config
+                    stages[name]["missing"] = "data file"
         except AssertionError as e:
             # mmseg's PascalVOC/PascalContext/DRIVE/... datasets assert that their image
             # directory exists in __init__, even with lazy_init: the data is missing, not the

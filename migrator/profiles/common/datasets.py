@@ -10,7 +10,8 @@ ClassBalancedDataset take the same arguments); only the leaf datasets change.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Dict, List
+import re
+from typing import Any, Callable, Dict, List, Optional
 
 from .walk import SPLITS, old_field
 
@@ -48,6 +49,20 @@ def drop_findings(ctx, field: str, contains: str = "") -> None:
     """Remove findings an earlier (generic) rule made that this profile resolved."""
     ctx.report.findings = [f for f in ctx.report.findings
                            if not (f.field == field and contains in f.message)]
+
+
+# the generic loops rule's TODO for a metric only a codebase profile knows (rules/loops.py _metric)
+GENERIC_METRIC_TODO = r"no known (val|test) metric for dataset type "
+
+
+def drop_resolved(ctx, field: str, pattern: str, upto: Optional[int] = None) -> None:
+    """Remove the findings on exactly `field` whose message starts with the regular expression
+    `pattern`, among the first `upto` findings (those made before the profile's own rule ran,
+    so a finding the profile itself just made is never removed)."""
+    found = ctx.report.findings
+    upto = len(found) if upto is None else upto
+    ctx.report.findings = [f for i, f in enumerate(found)
+                           if not (i < upto and f.field == field and re.match(pattern, f.message))]
 
 
 def leaf_datasets(cfg: Dict[str, Any], split: str) -> List[Dict[str, Any]]:

@@ -7,7 +7,8 @@ outside `test_mode` every dataset drops images smaller than 32 px and, with `fil
 New behaviour (mmdet 3.x / mmengine BaseDataset): `data_root` + `data_prefix=dict(img=, seg=)`
 (XML datasets: `sub_data_root`), `ann_file`/`proposal_file` relative to `data_root`,
 `metainfo=dict(classes=...)`, filtering only through `filter_cfg=dict(filter_empty_gt, min_size)`,
-`backend_args`. Wrappers (RepeatDataset, ConcatDataset, ClassBalancedDataset,
+`backend_args`; OpenImages' label/hierarchy/meta files relative to `data_root` too, and a
+training `meta_file` (3.x reads image sizes from it for every split). Wrappers (RepeatDataset, ConcatDataset, ClassBalancedDataset,
 MultiImageMixDataset) keep their structure; a dataset whose `ann_file`/`img_prefix` are lists
 (2.x builder concatenated them, zipping lists and sharing scalars) becomes a ConcatDataset.
 """
@@ -34,7 +35,8 @@ def _root(ds: Dict[str, Any], top_root: Any) -> Optional[str]:
         return None            # 2.x joined relative paths to it too: nothing to strip
     if not isinstance(top_root, str) or not top_root:
         return None
-    paths = [ds[k] for k in (*T.PREFIX, *T.RELATIVE) if isinstance(ds.get(k), str)]
+    paths = [ds[k] for k in (*T.PREFIX, *T.RELATIVE, *T.RELATIVE_BY_TYPE.get(ds.get("type"), ()))
+             if isinstance(ds.get(k), str)]
     if paths and all(p.startswith(top_root) for p in paths):
         return top_root
     return None
@@ -75,13 +77,13 @@ def leaf(ds: Dict[str, Any], field: str, split: str, top_root: Any, ctx) -> Dict
             if prefix and "data_prefix" not in out:
                 out["data_prefix"] = prefix
             continue
-        if k in T.RELATIVE:
+        if k in T.RELATIVE or k in T.RELATIVE_BY_TYPE.get(ds.get("type"), ()):
             out[k] = _strip(v, root)
         elif k == "classes":
             out["metainfo"] = {**out.get("metainfo", {}), "classes": v}
         elif k == "filter_empty_gt" or k in T.FILTER_ARGS:
             continue
-        elif k == "test_mode":
+        elif k == "test_mode" or k in T.TO_METRIC_ARGS:
             continue
         elif k == "file_client_args":
             if not (isinstance(v, dict) and set(v) <= {"backend"}
@@ -100,6 +102,12 @@ def leaf(ds: Dict[str, Any], field: str, split: str, top_root: Any, ctx) -> Dict
     elif "filter_cfg" not in out:
         out["filter_cfg"] = {"filter_empty_gt": filter_empty,
                              "min_size": ds.get("min_size") or T.FILTER_MIN_SIZE}
+    need = T.REQUIRED_FILES.get(ds.get("type"))
+    if need and split == "train" and need[0] not in out and isinstance(out.get("ann_file"), str):
+        arg, name, why = need
+        head = out["ann_file"].rpartition("/")[0]
+        out[arg] = f"{head}/{name}" if head else name
+        ctx.warn(f"{field}.{arg}", why, anchor=field.split(".")[0])
     if "pipeline" in out:                       # the 3.x configs write it last but one
         out["pipeline"] = out.pop("pipeline")
     return out

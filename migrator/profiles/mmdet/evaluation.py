@@ -2,11 +2,13 @@
 
 Old behaviour (mmdet 2.x): EvalHook passed its extra kwargs to the val dataset's evaluate():
 CocoDataset.evaluate(metric='bbox'|'segm'|'proposal'|'proposal_fast', classwise, proposal_nums,
-iou_thrs, metric_items, jsonfile_prefix), VOCDataset.evaluate(metric='mAP'|'recall', iou_thr,
+iou_thrs, metric_items, jsonfile_prefix), CocoPanopticDataset ('PQ' from seg_prefix's PNGs,
+'bbox'/'segm' against ins_ann_file), VOCDataset.evaluate(metric='mAP'|'recall', iou_thr,
 scale_ranges; VOC2007 -> 11-point AP), OpenImages, CocoPanoptic ('PQ'), LVIS; `save_best` named a
 result key ('bbox_mAP', 'mAP').
 New behaviour (mmdet 3.x): CocoMetric(ann_file, metric, classwise, proposal_nums, iou_thrs,
-metric_items, format_only, outfile_prefix), VOCMetric(metric, iou_thrs, eval_mode='11points'|
+metric_items, format_only, outfile_prefix), CocoPanopticMetric(ann_file, seg_prefix) plus a
+CocoMetric(ins_ann_file) for the instance metrics, VOCMetric(metric, iou_thrs, eval_mode='11points'|
 'area'), LVISMetric, CocoPanopticMetric, OpenImagesMetric; result keys carry the metric's prefix
 ('coco/bbox_mAP', 'pascal_voc/mAP'), so `save_best` is renamed.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Tuple
 
-from ..common.datasets import drop_findings
+from ..common.datasets import GENERIC_METRIC_TODO, drop_resolved
 from . import tables as T
 
 NAME = "mmdet.evaluation"
@@ -36,7 +38,12 @@ def _inner(ds: Any) -> Tuple[Any, bool]:
 
 def _ann_file(ds: Dict[str, Any]) -> Any:
     """The annotation file as the metric opens it (relative to the cwd, not to data_root)."""
-    ann, root = ds.get("ann_file"), ds.get("data_root")
+    return _path(ds, "ann_file")
+
+
+def _path(ds: Dict[str, Any], key: str) -> Any:
+    """A path of the old dataset as 2.x opened it (joined to the dataset's own data_root)."""
+    ann, root = ds.get(key), ds.get("data_root")
     if isinstance(ann, str) and isinstance(root, str) and root and not ann.startswith("/"):
         return root.rstrip("/") + "/" + ann if not root.endswith("/") else root + ann
     return ann
@@ -63,6 +70,23 @@ def metric(split: str, ev: Dict[str, Any], ds: Any, ctx) -> Optional[Dict[str, A
                          "inner dataset's ann_file", anchor=f"{split}_evaluator")
     if mtype == "VOCMetric":
         out["eval_mode"] = "11points" if "2007" in repr(inner) else "area"
+    for arg, key in T.METRIC_DATASET_PATHS.get(mtype, {}).items():
+        if isinstance(inner.get(key), str):
+            out[arg] = _path(inner, key)
+    second = None
+    split_entry = T.SPLIT_METRICS.get(mtype)
+    if split_entry and "metric" in kwargs:
+        ann_key, names, second_type = split_entry
+        wanted = kwargs["metric"] if isinstance(kwargs["metric"], (list, tuple)) else \
+            [kwargs["metric"]]
+        rest = [m for m in wanted if m in names]
+        if rest and isinstance(inner.get(ann_key), str):
+            second = {"type": second_type, "ann_file": _path(inner, ann_key),
+                      "metric": rest if len(rest) > 1 else rest[0]}
+            kept = [m for m in wanted if m not in names]
+            kwargs["metric"] = kept[0] if len(kept) == 1 else kept
+            if not kept:
+                kwargs.pop("metric")
     implicit = T.IMPLICIT_METRIC.get(mtype)
     if implicit and kwargs.get("metric") in implicit:
         kwargs.pop("metric")
@@ -74,6 +98,10 @@ def metric(split: str, ev: Dict[str, Any], ds: Any, ctx) -> Optional[Dict[str, A
     if kwargs and split == "val":
         ctx.todo("evaluation", f"evaluation arguments {sorted(kwargs)} have no {mtype} "
                  "equivalent", original=kwargs, anchor="val_evaluator")
+    if second is not None:
+        for k, v in T.METRIC_DEFAULTS.get(second["type"], {}).items():
+            second.setdefault(k, v)
+        return [out, second]
     return out
 
 
@@ -92,11 +120,12 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     for split in ("val", "test"):
         if split not in data or f"{split}_evaluator" in cfg:
             continue
+        earlier = len(ctx.report.findings)
         m = metric(split, ev, data[split], ctx)
         if m is not None:
             out[f"{split}_evaluator"] = m
             for f in ("evaluation", f"data.{split}"):
-                drop_findings(ctx, f, "metric")
+                drop_resolved(ctx, f, GENERIC_METRIC_TODO, upto=earlier)
     val = out.get("val_evaluator")
     hooks = out.get("default_hooks")
     ck = hooks.get("checkpoint") if isinstance(hooks, dict) else None

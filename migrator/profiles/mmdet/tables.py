@@ -37,18 +37,30 @@ TRANSFORMS = {
                        "min_area_ratio": _FILTER_GONE, "max_aspect_ratio": _FILTER_GONE,
                        "skip_filter": None}},
     "RandomShift": {"args": {"shift_ratio": "prob"}},
-    # 3.x Albu keeps no pad_shape (padding is the data preprocessor's)
-    "Albu": {"args": {"update_pad_shape": None}},
+    # 3.x Albu keeps no pad_shape (padding is the data preprocessor's); its box labels are
+    # gt_bboxes_labels, and gt_ignore_flags must be filtered with the boxes (3.x albu_example)
+    "Albu": {"kind": "albu", "args": {"update_pad_shape": None}},
     # policies of transforms this table converts (the DETR-style Resize/RandomCrop policies) are
     # converted one by one; 2.x geometric/colour policies were renamed and re-parametrised
     "AutoAugment": {"kind": "policies"},
 }
+
+# Albu bbox_params.label_fields: 2.x result keys -> 3.x, and the fields 3.x adds
+ALBU_LABEL_FIELDS = {"gt_labels": "gt_bboxes_labels"}
+ALBU_EXTRA_LABEL_FIELDS = ("gt_ignore_flags",)
 
 # 2.x AutoAugment policy transforms with another name and other arguments in mmdet 3.x
 RENAMED_POLICY_TRANSFORMS = {"Shear": "ShearX/ShearY", "Rotate": "Rotate(min_mag, max_mag)",
                              "Translate": "TranslateX/TranslateY", "ColorTransform": "Color",
                              "EqualizeTransform": "Equalize", "BrightnessTransform": "Brightness",
                              "ContrastTransform": "Contrast"}
+
+# 2.x SegRescale(scale_factor) shrank gt_semantic_seg in the pipeline; 3.x semantic heads shrink
+# it themselves in loss(): head type -> (its argument taking the factor, or None: the factor
+# is fixed to 1 / 2 ** (start_level + 2), PanopticFPNHead) -- SegRescale kept would shrink twice
+SEMANTIC_RESCALE_HEADS = {"FusedSemanticHead": "seg_scale_factor",
+                          "SCNetSemanticHead": "seg_scale_factor", "PanopticFPNHead": None}
+SEG_RESCALE = "SegRescale"
 
 PACK = "PackDetInputs"
 # 3.3.0 PackDetInputs default; 2.28.2 Collect default (pipelines/formatting.py)
@@ -67,8 +79,18 @@ PREPROCESSOR_ARGS = {**PREPROCESSOR_ARGS_DEFAULT, "pad_val": "pad_value",
                      "pad_mask": "pad_mask", "pad_seg": "pad_seg"}
 TTA_MODEL = {"type": "DetTTAModel",
              "tta_cfg": {"nms": {"type": "nms", "iou_threshold": 0.5}, "max_per_img": 100}}
-# the ground truth test pipelines load in 3.x (after Resize, so boxes keep the original scale)
+# the ground truth test pipelines load in 3.x (after Resize, so boxes keep the original scale):
+# the training pipeline's loader with its with_* flags (coco_instance: with_mask=True), else
 TEST_ANNOTATIONS = {"type": "LoadAnnotations", "with_bbox": True}
+ANNOTATION_LOADERS = ("LoadAnnotations", "LoadPanopticAnnotations")
+# 2.x geometric transforms moved every box field (bbox_fields: gt_bboxes and, after
+# LoadProposals, `proposals`); 3.x ones move gt_bboxes only, so after LoadProposals they run
+# inside ProposalBroadcaster, which applies them to the proposals too (3.x fast_rcnn configs)
+PROPOSAL_BROADCASTER = "ProposalBroadcaster"
+PROPOSAL_TRANSFORMS = ("Resize", "RandomResize", "RandomChoiceResize", "RandomFlip",
+                       "RandomCrop", "Pad", "RandomShift", "MinIoURandomCrop", "Expand")
+# (not with_seg: a val dataset without a seg prefix gives no seg_map_path to load)
+TEST_LOADER_FLAGS = ("with_bbox", "with_mask")
 
 # ---------------------------------------------------------------------------------- datasets
 # 2.x CustomDataset(ann_file, pipeline, classes, data_root, img_prefix, seg_prefix, seg_suffix,
@@ -81,10 +103,25 @@ PREFIX_BY_TYPE = {"VOCDataset": {"img_prefix": "sub_data_root"},
                   "WIDERFaceDataset": {"img_prefix": "sub_data_root"}}
 # paths that are joined to data_root in 3.x (BaseDataset._join_prefix and BaseDetDataset)
 RELATIVE = ("ann_file", "proposal_file")
+# ... and per dataset type (3.x OpenImagesDataset._join_prefix; 2.x opened label_file and
+# hierarchy_file as given and joined only meta_file to the dataset's own data_root)
+_OI_FILES = ("label_file", "hierarchy_file", "meta_file", "image_level_ann_file")
+RELATIVE_BY_TYPE = {"OpenImagesDataset": _OI_FILES, "OpenImagesChallengeDataset": _OI_FILES}
+# files 3.x datasets require that 2.x training did not read: type -> (argument, file name
+# written beside ann_file, why). 2.x OpenImages read image sizes from meta_file only to
+# evaluate; 3.x reads them for every split; mmdet 3.x tools/misc/get_image_metas.py writes the
+# file into ann_file's directory
+REQUIRED_FILES = {t: ("meta_file", "train-image-metas.pkl", "mmdet 3.x OpenImages datasets read "
+                      "image sizes from meta_file for training too (2.x only to evaluate): "
+                      "generate it with `python tools/misc/get_image_metas.py CONFIG --dataset "
+                      "train --out train-image-metas.pkl`")
+                  for t in ("OpenImagesDataset", "OpenImagesChallengeDataset")}
 # 2.x filtered every training dataset in __init__ (_filter_imgs(min_size=32), and images without
 # boxes when filter_empty_gt, default True); 3.x filters only with filter_cfg
 FILTER_MIN_SIZE = 32
 DROPPED_ARGS = {"seg_suffix": ".png"}
+# old dataset arguments the 3.x metric takes instead (the evaluation rule writes them there)
+TO_METRIC_ARGS = ("ins_ann_file",)
 # metainfo keys that differ between the parts of a concatenated dataset (3.x VOCDataset sets
 # dataset_type='VOC2007'/'VOC2012'; MMEngine's ConcatDataset refuses differing metainfo)
 CONCAT_IGNORE_KEYS = {"VOCDataset": ["dataset_type"]}
@@ -124,6 +161,14 @@ METRICS = {
     "OpenImagesChallengeDataset": ("OpenImagesMetric", {"iou_thr": "iou_thrs",
                                                         "ioa_thr": "ioa_thrs"}, False),
 }
+# 2.x CocoPanopticDataset.evaluate computed PQ from the panoptic PNGs (seg_prefix) and, for
+# metric 'bbox'/'segm'/'proposal', COCO instance metrics against ins_ann_file; 3.x splits this
+# into CocoPanopticMetric(ann_file, seg_prefix) and a CocoMetric(ann_file=ins_ann_file):
+# metric type -> (the old dataset's instance ann_file key, the instance metrics, their metric)
+SPLIT_METRICS = {"CocoPanopticMetric": ("ins_ann_file", ("bbox", "segm", "proposal"),
+                                        "CocoMetric")}
+# metric type -> {metric argument: the old dataset's path it takes (as 2.x opened it)}
+METRIC_DATASET_PATHS = {"CocoPanopticMetric": {"seg_prefix": "seg_prefix"}}
 # `metric` values that are all the new metric computes (dropped, not a TODO)
 IMPLICIT_METRIC = {"CocoPanopticMetric": ("PQ", ["PQ"]), "OpenImagesMetric": ("mAP", ["mAP"])}
 # explicit defaults the 3.x configs write (CocoMetric: format_only=False)
@@ -143,14 +188,36 @@ HUNGARIAN = {"HungarianAssigner": "HungarianAssigner", "MaskHungarianAssigner": 
 # interval, size_divisor)]
 YOLOX_DEFAULTS = {"size_multiplier": 32, "random_size_range": (15, 25),
                   "random_size_interval": 10}
-# DETR-family heads whose 3.x form moved the transformer into the detector
-DETR_HEADS = {"DETRHead", "DeformableDETRHead", "Mask2FormerHead", "MaskFormerHead"}
 
-# model arguments 3.3.0 no longer takes: type -> {argument: values it may be dropped at}
+# model arguments 3.3.0 no longer takes: type -> {argument: values it may be dropped at, None:
+# any value} (2.28.2 NASFPN stored add_extra_convs and never read it)
 # (StageCascadeRPNHead: 3.x samples with train_cfg.sampler when there is one, else
 # PseudoSampler, which is what 2.x sampling=True/False chose)
-GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": (False,)},
+GONE_MODEL_ARGS = {"NASFPN": {"add_extra_convs": None},
                    "StageCascadeRPNHead": {"sampling": (False, True)}}
+# model arguments 3.3.0 requires that 2.28.2 did not take: type -> {argument: the value 2.x
+# implied} (CascadeRPNHead asserts num_classes == 1; the 3.x RPN detector does not set it)
+ADDED_MODEL_ARGS = {"CascadeRPNHead": {"num_classes": 1}}
+# 2.x detector heads 3.x merged into another head: detector -> (old head, into head, flag set
+# on the target to whether the old head was there, {old-head argument: target argument},
+# arguments the target shares with it, which must be equal)
+# (YOLACT: 2.x segm_head=YOLACTSegmHead(num_classes, in_channels, loss_segm) is 3.x
+# YOLACTProtonet(with_seg_branch=True, loss_segm) building it from its own num_classes/in_channels)
+MERGED_HEADS = {"YOLACT": ("segm_head", "mask_head", "with_seg_branch", {"loss_segm": "loss_segm"},
+                           ("num_classes", "in_channels"))}
+# test_cfg entries 3.3.0 reads that 2.28.2 hard-coded: detector -> {key: the 2.x value}
+# (2.x YOLACTProtonet thresholded masks at 0.5; 3.x reads mask_thr, mask_thr_binary)
+TEST_CFG_ADDED = {"YOLACT": {"mask_thr": 0.5, "mask_thr_binary": 0.5}}
+# 2.28.2 model types 3.3.0 removed for another one taking the same arguments: old -> new
+# (the Ascend NPU variants computed what the generic head/assigner computes, in NPU-friendly
+# fixed shapes; mmdet 3.x keeps the generic ones only)
+RENAMED_MODEL_TYPES = {"AscendRetinaHead": "RetinaHead", "AscendSSDHead": "SSDHead",
+                       "AscendMaxIoUAssigner": "MaxIoUAssigner"}
+# test_cfg entries 3.x reads elsewhere: detector -> (from section, to section, keys). 2.x
+# TwoStagePanopticSegmentor post-processed the boxes with test_cfg.panoptic's score_thr, nms,
+# max_per_img (not rcnn's) and fused with its mask_thr_binary; 3.x reads them from rcnn
+_PANOPTIC_MOVE = ("panoptic", "rcnn", ("score_thr", "nms", "max_per_img", "mask_thr_binary"))
+TEST_CFG_MOVED = {"PanopticFPN": _PANOPTIC_MOVE, "TwoStagePanopticSegmentor": _PANOPTIC_MOVE}
 # model arguments 3.3.0 renamed: type -> {old: new}
 RENAMED_MODEL_ARGS = {"CTResNetNeck": {"in_channel": "in_channels"},
                       "CenterNetHead": {"in_channel": "in_channels",
@@ -164,3 +231,64 @@ PACKAGES = {"mmcls": "mmpretrain"}
 # 2.x SyncNormHook(num_last_epochs, interval, priority) -> 3.x SyncNormHook() (syncs the norm
 # buffers before every validation); priority stays (Runner.register_hook reads it)
 HOOK_ARGS_GONE = {"SyncNormHook": ("num_last_epochs", "interval")}
+
+# ---------------------------------------------------------------------------------- DETR family
+# mmcv 1.x BaseTransformerLayer(attn_cfgs, ffn_cfgs, operation_order, norm_cfg, batch_first)
+# ran any operation order, attentions given by position (one dict: copied for each); mmdet 3.x
+# layers run one fixed post-norm order each: layer_cfg(self_attn_cfg, cross_attn_cfg, ffn_cfg,
+# norm_cfg), every attention batch-first, the attention/FFN classes fixed by the layer
+ENCODER_ORDER = ("self_attn", "norm", "ffn", "norm")
+DECODER_ORDER = ("self_attn", "norm", "cross_attn", "norm", "ffn", "norm")
+M2F_DECODER_ORDER = ("cross_attn", "norm", "self_attn", "norm", "ffn", "norm")
+ATTN_SLOTS = {"self_attn": "self_attn_cfg", "cross_attn": "cross_attn_cfg"}
+# mmcv 1.x BaseTransformerLayer's deprecated FFN arguments -> FFN arguments (ffn_cfgs)
+LAYER_FFN_ARGS = {"feedforward_channels": "feedforward_channels", "ffn_dropout": "ffn_drop",
+                  "ffn_num_fcs": "num_fcs"}
+# mmcv 1.x layer arguments the 3.x layers do not take: value(s) they may be dropped at
+# (batch_first: 3.x layers are all batch-first; DetrTransformerDecoderLayer's act_cfg never
+# reached mmcv 1.x's FFN, which used its own ffn_cfgs.act_cfg)
+LAYER_DROPPED = {"batch_first": (False, True), "act_cfg": ({"type": "ReLU", "inplace": True},)}
+# sequence kind -> (its layers' operation order, {slot: attention type}, 3.x arguments beyond
+# num_layers/layer_cfg/num_cp/init_cfg with their 3.x defaults)
+_DEC = {"post_norm_cfg": {"type": "LN"}, "return_intermediate": True}
+SEQUENCES = {
+    "detr_encoder": (ENCODER_ORDER, {"self_attn": "MultiheadAttention"}, {}),
+    "detr_decoder": (DECODER_ORDER, {"self_attn": "MultiheadAttention",
+                                     "cross_attn": "MultiheadAttention"}, _DEC),
+    "deformable_encoder": (ENCODER_ORDER, {"self_attn": "MultiScaleDeformableAttention"}, {}),
+    "deformable_decoder": (DECODER_ORDER, {"self_attn": "MultiheadAttention",
+                                           "cross_attn": "MultiScaleDeformableAttention"}, _DEC),
+    "mask2former_decoder": (M2F_DECODER_ORDER, {"self_attn": "MultiheadAttention",
+                                                "cross_attn": "MultiheadAttention"}, _DEC),
+}
+# 2.x sequence types and their own defaults (mmdet 2.28.2 models/utils/transformer.py); an
+# encoder's post_norm_cfg applied only to pre-norm layers, which 3.x has not
+OLD_SEQUENCES = {"DetrTransformerEncoder": {},
+                 "TransformerLayerSequence": {"post_norm_cfg": None, "return_intermediate": False},
+                 "DetrTransformerDecoder": {"post_norm_cfg": {"type": "LN"},
+                                            "return_intermediate": False},
+                 "DeformableDetrTransformerDecoder": {"post_norm_cfg": None,
+                                                      "return_intermediate": False}}
+# 3.x module type -> {its field holding a sequence: sequence kind}
+TRANSFORMER_FIELDS = {
+    "DETR": {"encoder": "detr_encoder", "decoder": "detr_decoder"},
+    "DeformableDETR": {"encoder": "deformable_encoder", "decoder": "deformable_decoder"},
+    "MSDeformAttnPixelDecoder": {"encoder": "deformable_encoder"},
+    "TransformerEncoderPixelDecoder": {"encoder": "detr_encoder"},
+    "Mask2FormerHead": {"transformer_decoder": "mask2former_decoder"},
+    "MaskFormerHead": {"transformer_decoder": "detr_decoder"},
+}
+# 3.x modules that build SinePositionalEncoding(**positional_encoding) themselves (no type)
+POSITIONAL = "SinePositionalEncoding"
+# 2.x detectors whose head held the transformer -> (head type, transformer type, whether the
+# head projected its input with a 1x1 conv, in_channels -> embed_dims: 3.x a ChannelMapper neck)
+DETR_DETECTORS = {"DETR": ("DETRHead", "Transformer", True),
+                  "DeformableDETR": ("DeformableDETRHead", "DeformableDetrTransformer", False)}
+# 2.x DETRHead arguments that are the 3.x detector's (2.x DETRHead defaults beside)
+HEAD_TO_DETECTOR = {"num_query": "num_queries", "with_box_refine": "with_box_refine",
+                    "as_two_stage": "as_two_stage"}
+HEAD_DEFAULT_POSITIONAL = {"type": "SinePositionalEncoding", "num_feats": 128, "normalize": True}
+# 2.x transformer arguments that are the 3.x detector's; as_two_stage was copied there by the
+# head; two_stage_num_proposals: 3.x proposes num_queries boxes in the two-stage variant
+TRANSFORMER_TO_DETECTOR = {"num_feature_levels": "num_feature_levels"}
+TRANSFORMER_DROPPED = ("as_two_stage", "init_cfg")

@@ -194,9 +194,9 @@ def test_converted_cls_seg_tree_builds_in_the_new_codebase(corpus, new_py, tmp_p
     from realdata import converted_tree, real_configs
     package, version, floor, broken = CLS_SEG[corpus]
     out = converted_tree(package, version, allow_errors=True)
-    src = real_configs(package, version)
+    src = real_configs(package, version).resolve()
     report = json.loads((out / "report.json").read_text())["files"]
-    errors = {str(Path(f["path"]).relative_to(src)): f["error"] for f in report
+    errors = {str(Path(f["path"]).resolve().relative_to(src)): f["error"] for f in report
               if f["status"] == "error"}
     assert sorted(errors) == sorted(broken), errors
     for rel, why in broken.items():

@@ -7,8 +7,9 @@ Runs inside the new-codebase venv (`migrator/envs/new.py`):
               names from mmdet's own CocoDataset);
   mmpretrain  ImageNet-style: `train/<class>/<n>.JPEG` and the list `meta/train.txt`
               ("<class>/<n>.JPEG <label>" lines, read by mmpretrain's ImageNet/CustomDataset);
-  mmseg       ADE20K-style: `images/training/*.jpg` and `annotations/training/*.png` label maps
-              (values 0..150; ADE20KDataset's reduce_zero_label turns 0 into 255).
+  mmseg       ADE20K-style: `images/training/*` and `annotations/training/*` label maps, with
+              the suffixes and label range of the config's dataset (ADE20K '.jpg'/'.png', labels
+              1..150, reduce_zero_label; DRIVE '.png'/'_manual1.png', labels 0..1).
 Every leaf training dataset of each config is pointed at it (data_root, ann_file, data_prefix;
 nothing else of the config changes), `Runner.from_cfg(cfg).train()` runs an IterBasedTrainLoop
 of ITERS iterations on CPU with batches of 2, and the losses MMEngine logged are recorded.
@@ -72,35 +73,61 @@ def make_imagenet(root: str) -> None:
         f.write("\n".join(lines) + "\n")
 
 
-def make_ade(root: str) -> None:
-    """ADE20K layout: `images/training/<n>.jpg`, `annotations/training/<n>.png` (uint8 label maps
-    of rectangles with values in 0..150)."""
+def _seg_format(ds: dict):
+    """(img_suffix, seg_map_suffix, reduce_zero_label, number of classes) of an mmseg dataset
+    config: its own arguments, else its class's defaults (ADE20KDataset '.jpg'/'.png'/True,
+    DRIVEDataset '.png'/'_manual1.png'/False, ...)."""
+    import inspect
+    from mmseg.registry import DATASETS as REG
+    cls = REG.get(ds["type"])
+    params = inspect.signature(cls.__init__).parameters
+
+    def arg(k, default):
+        return ds.get(k, params[k].default if k in params else default)
+    classes = (ds.get("metainfo") or {}).get("classes") or cls.METAINFO["classes"]
+    return (arg("img_suffix", ".jpg"), arg("seg_map_suffix", ".png"),
+            arg("reduce_zero_label", False), len(classes))
+
+
+def make_seg(root: str, ds: dict) -> None:
+    """ADE20K's layout, `images/training/<n><img_suffix>` and `annotations/training/<n>
+    <seg_map_suffix>` (uint8 label maps of rectangles), with the suffixes and label range of the
+    config's dataset (labels 1..N where reduce_zero_label turns 0 into 255, else 0..N-1)."""
     import cv2
     import numpy as np
+    img_suffix, seg_suffix, reduce_zero, n = _seg_format(ds)
     rng = np.random.RandomState(0)
     for sub in ("images", "annotations"):
         os.makedirs(os.path.join(root, sub, "training"), exist_ok=True)
     for i in range(IMAGES):
         h, w = 160 + 32 * i, 192
-        name = f"ADE_train_{i:08d}"
-        cv2.imwrite(os.path.join(root, "images", "training", name + ".jpg"),
+        name = f"{i:08d}"
+        cv2.imwrite(os.path.join(root, "images", "training", name + img_suffix),
                     rng.randint(0, 255, (h, w, 3), dtype=np.uint8))
-        seg = np.zeros((h, w), np.uint8)
+        seg = np.full((h, w), 1 if reduce_zero else 0, np.uint8)
         for _ in range(3):
             y, x = rng.randint(0, h // 2), rng.randint(0, w // 2)
-            seg[y:y + h // 2, x:x + w // 2] = rng.randint(1, 151)
-        cv2.imwrite(os.path.join(root, "annotations", "training", name + ".png"), seg)
+            seg[y:y + h // 2, x:x + w // 2] = rng.randint(1, n + 1) if reduce_zero else \
+                rng.randint(0, n)
+        cv2.imwrite(os.path.join(root, "annotations", "training", name + seg_suffix), seg)
 
 
-# codebase (default_scope) -> (generator, fields every leaf training dataset gets)
+# codebase (default_scope) -> (generator(root, first leaf training dataset), fields every leaf
+# training dataset gets)
 DATASETS = {
-    "mmdet": (make_coco, lambda ds: {"ann_file": "ann.json", "data_prefix": {
+    "mmdet": (lambda root, ds: make_coco(root), lambda ds: {"ann_file": "ann.json", "data_prefix": {
         **(ds.get("data_prefix") or {}), "img": "images/"}}),
-    "mmpretrain": (make_imagenet, lambda ds: {"ann_file": "meta/train.txt",
-                                              "data_prefix": "train"}),
-    "mmseg": (make_ade, lambda ds: {"ann_file": "", "data_prefix": {
+    "mmpretrain": (lambda root, ds: make_imagenet(root),
+                   lambda ds: {"ann_file": "meta/train.txt", "data_prefix": "train"}),
+    "mmseg": (make_seg, lambda ds: {"ann_file": "", "data_prefix": {
         "img_path": "images/training", "seg_map_path": "annotations/training"}}),
 }
+
+
+def _first_leaf(ds):
+    while isinstance(ds, dict) and ("dataset" in ds or "datasets" in ds):
+        ds = ds.get("dataset") or ds["datasets"][0]
+    return ds[0] if isinstance(ds, list) else ds
 
 
 def _point_at(ds, root: str, fields):
@@ -137,12 +164,15 @@ def train_one(path: str, work_dir: str, iters: int) -> dict:
         if scope not in DATASETS:
             raise ValueError(f"default_scope {scope!r}: no mini dataset for it")
         make, fields = DATASETS[scope]
-        data_root = os.path.join(work_dir, f"mini_{scope}") + "/"
-        if not os.path.isdir(data_root):
-            make(data_root)
         loader = cfg.train_dataloader
-        loader.dataset = _point_at(loader.dataset.to_dict() if hasattr(loader.dataset, "to_dict")
-                                   else loader.dataset, data_root, fields)
+        ds = loader.dataset.to_dict() if hasattr(loader.dataset, "to_dict") else loader.dataset
+        leaf = _first_leaf(ds)
+        data_root = os.path.join(work_dir, f"mini_{scope}_{leaf['type']}") + "/"
+        if not os.path.isdir(data_root):
+            from mmengine.registry import init_default_scope
+            init_default_scope(scope)                  # the codebase's registries, for make_seg
+            make(data_root, leaf)
+        loader.dataset = _point_at(ds, data_root, fields)
         loader.batch_size, loader.num_workers, loader.persistent_workers = 2, 0, False
         cfg.train_cfg = dict(type="IterBasedTrainLoop", max_iters=iters, val_interval=iters + 1)
         for k in ("val_dataloader", "val_cfg", "val_evaluator", "test_dataloader", "test_cfg",

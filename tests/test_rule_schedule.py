@@ -21,6 +21,10 @@ import deviation
 from casekit import CASES, parse_case, read_plain, run_rules
 
 SCHEDULE = sorted((CASES / "schedule").glob("*.old.py"))
+# mmcls 0.25's CosineAnnealingCooldown policy (its cases live with the mmpretrain profile's)
+# (those that are not converted are checked by tests/test_cases.py only)
+SCHEDULE += sorted(p for p in (CASES / "mmpretrain").glob("cooldown_*.old.py")
+                   if not any(kind == "todo" for kind, _ in parse_case(p).expects))
 BASE_LR, BASE_MOMENTUM = 0.02, 0.9
 
 
@@ -94,6 +98,11 @@ def _regular(policy, a, base, p, P, kind):
         return _cos(base, _target(a, base, floor), p / P)
     if policy == "LinearAnnealing":
         return _lin(base, _target(a, base, floor), p / P)
+    if policy == "CosineAnnealingCooldown":      # mmcls/core/hook/lr_updater.py get_lr
+        c = a.get("cool_down_time", 10)
+        if p > P - c:
+            return _target(a, base, floor) * a.get("cool_down_ratio", 0.1)
+        return _cos(base, _target(a, base, floor), p / (P - c))
     if policy == "FlatCosineAnnealing":
         start = round(P * a.get("start_percent", 0.75))
         if p < start:

@@ -10,6 +10,7 @@ MMCV behaviour read (mmcv/runner/hooks/lr_updater.py): with progress p (epoch or
   gamma**cycle) -> target_ratio[1] | OneCycle (iters only): torch-style one-cycle from max_lr.
 mmdet 2.x registers one more policy, YOLOX (quadratic warmup, cosine, flat last epochs), read
 from mmdet/core/hook/yolox_lrupdater_hook.py; its QuadraticWarmupLR is mmdet 3.x's scheduler.
+mmcls 0.25 registers CosineAnnealingCooldown (mmcls/core/hook/lr_updater.py), see `cooldown`.
 MMEngine behaviour produced: the matching `*LR` scheduler (mmengine/optim/scheduler/lr_scheduler.py)
 whose per-step value equals MMCV's; shapes without an MMEngine class are composed from several
 schedulers over [begin, end); what cannot be exact is written closest and reported.
@@ -406,6 +407,45 @@ def yolox(a, span, ctx, key, base_value):
     return [cosine]
 
 
+def cooldown(a, span, ctx, key, base_value):
+    """mmcls 0.25 CosineAnnealingCooldownLrUpdaterHook, progress p of P, C = cool_down_time,
+    target = min_lr (or base*min_lr_ratio): p > P-C -> target*cool_down_ratio, else
+    annealing_cos(base, target, p/(P-C)); the target is reached at p = P-C, the cooldown runs
+    over P-C+1 .. P-1 (C-1 steps: MMCV's `>`).
+    Exact MMEngine form: CosineAnnealingLR(T_max=P-C) over [0, P-C+1) (its chained step at
+    T_max lands on eta_min), then ConstantLR(factor=cool_down_ratio) over [P-C+1, P+1): it
+    multiplies the eta_min it finds once and would divide it back only at step P (never run).
+    mmpretrain 1.2.0's t2t-vit configs use CosineAnnealingLR(T_max=290) over [10, 300) and
+    ConstantLR over [300, 310): the cosine starts after the warmup, the cooldown starts one epoch
+    early and is undone in the last epoch (ConstantLR restores at end-1)."""
+    c, ratio = a.pop("cool_down_time"), a.pop("cool_down_ratio")
+    val, mratio = _target(a, ctx, key)
+    orig = {"policy": "CosineAnnealingCooldown", "cool_down_time": c, "cool_down_ratio": ratio}
+
+    def todo(why):
+        ctx.todo(f"{key}.policy", f"CosineAnnealingCooldown {why}: not converted", original=orig,
+                 anchor="param_scheduler")
+        return []
+
+    if span.mode == "convert":
+        return todo("counts cool_down_time in iterations of an epoch run (needs the epoch length)")
+    if span.length is None:
+        return todo("needs the run length (no runner/total_epochs)")
+    if not (isinstance(c, int) and not isinstance(c, bool)):
+        raise ctx.error(f"{key}.cool_down_time", f"expected an int, got {c!r}")
+    flat = span.length - c
+    if flat <= 0:
+        return todo(f"cosine phase is empty (cool_down_time {c} >= run length {span.length})")
+    out = [{"type": "CosineAnnealingLR", "T_max": flat, **_eta(val, mratio),
+            **span.shaped(0, min(flat + 1, span.length))}]
+    if flat + 1 < span.length:
+        if not 0 <= ratio <= 1:
+            return todo(f"cool_down_ratio {ratio!r} outside [0, 1] (ConstantLR's factor range)")
+        out.append({"type": "ConstantLR", "factor": ratio,
+                    **span.shaped(flat + 1, span.length + 1)})
+    return out
+
+
 ABSOLUTE = {"OneCycle", "Cyclic"}   # absolute every step: a multiplicative warmup cannot apply
 
 POLICIES = {
@@ -428,6 +468,9 @@ POLICIES = {
                              "three_phase": OPTIONAL}),
     # mmdet 2.x hook (registered by mmdet, recognised whatever the codebase)
     "YOLOX": (yolox, {"num_last_epochs": REQUIRED, "min_lr": None, "min_lr_ratio": None}),
+    # mmcls 0.25 hook (registered by mmcls, recognised whatever the codebase)
+    "CosineAnnealingCooldown": (cooldown, {"min_lr": None, "min_lr_ratio": None,
+                                           "cool_down_ratio": 0.1, "cool_down_time": 10}),
 }
 ITER_ONLY = {"Cyclic", "OneCycle"}
 OWN_WARMUP = {"YOLOX"}   # the converter reads the warmup keys itself (overridden get_warmup_lr)

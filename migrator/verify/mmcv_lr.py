@@ -8,6 +8,8 @@ LinearAnnealing, Cyclic and OneCycle policies). `BaseRunner.register_lr_hook` tu
 is title-cased, any other name is used as written, then `LrUpdaterHook` is appended.
 mmdet 2.x adds `YOLOXLrUpdaterHook` (mmdet/core/hook/yolox_lrupdater_hook.py): cosine with a flat
 tail of `num_last_epochs` and its own warmup `base * ratio * ((i + 1) / warmup_iters) ** 2`.
+mmcls 0.25 adds `CosineAnnealingCooldownLrUpdaterHook` (mmcls/core/hook/lr_updater.py): cosine
+over P - cool_down_time, then target * cool_down_ratio while progress > P - cool_down_time.
 
 MMEngine counterpart: the `param_scheduler` list (`LinearLR`, `MultiStepLR`, `CosineAnnealingLR`,
 ...), whose behaviour the runtime side records in the same trace format.
@@ -23,7 +25,8 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional
 
 LR_POLICIES = ("Fixed", "Step", "Exp", "Poly", "Inv", "CosineAnnealing", "FlatCosineAnnealing",
-               "CosineRestart", "Cyclic", "OneCycle", "LinearAnnealing", "YOLOX")
+               "CosineRestart", "Cyclic", "OneCycle", "LinearAnnealing", "YOLOX",
+               "CosineAnnealingCooldown")
 MOMENTUM_POLICIES = ("Step", "CosineAnnealing", "LinearAnnealing", "Cyclic", "OneCycle")
 
 
@@ -288,7 +291,21 @@ def _lr_yolox(run, *, num_last_epochs, warmup_iters, by_epoch=True, min_lr=None,
     return Policy(by_epoch, value)
 
 
-_LR = {"YOLOX": _lr_yolox, "Fixed": _lr_fixed, "Step": _lr_step, "Exp": _lr_exp,
+def _lr_cosine_cooldown(run, *, by_epoch=True, min_lr=None, min_lr_ratio=None,
+                        cool_down_ratio=0.1, cool_down_time=10):
+    if (min_lr is None) == (min_lr_ratio is None):
+        raise AssertionError("exactly one of min_lr / min_lr_ratio (mmcls asserts it)")
+    mx = _progress(by_epoch, run)
+
+    def value(base, p):
+        target = _target(base, min_lr, min_lr_ratio)
+        if p > mx - cool_down_time:
+            return target * cool_down_ratio
+        return anneal_cos(base, target, p / (mx - cool_down_time))
+    return Policy(by_epoch, value)
+
+
+_LR = {"YOLOX": _lr_yolox, "CosineAnnealingCooldown": _lr_cosine_cooldown, "Fixed": _lr_fixed, "Step": _lr_step, "Exp": _lr_exp,
        "Poly": _lr_poly, "Inv": _lr_inv,
        "CosineAnnealing": _lr_cosine, "FlatCosineAnnealing": _lr_flat_cosine,
        "CosineRestart": _lr_cosine_restart, "Cyclic": _lr_cyclic, "OneCycle": _lr_one_cycle,

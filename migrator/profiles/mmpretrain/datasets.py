@@ -12,7 +12,8 @@ New behaviour (mmpretrain/datasets): BaseDataset(ann_file, metainfo, data_root, 
 working directory), CIFAR/MNIST/StanfordCars/CUB/VOC take `data_root` + `split`, `classes` (a
 list) becomes `metainfo=dict(classes=...)`, `file_client_args` has no dataset argument (the disk
 default is dropped), the sampler is `train_dataloader.sampler`, val/test batch_size is the
-train one unless `data.<split>_dataloader` said otherwise; VOC's `difficult_as_postive` is
+train one unless `data.<split>_dataloader` said otherwise; StanfordCars derives test_mode from
+split itself (a test_mode argument is a duplicate keyword there); VOC's `difficult_as_postive` is
 VOCMultiLabelMetric/VOCAveragePrecision(difficult_as_positive).
 """
 from __future__ import annotations
@@ -44,6 +45,8 @@ def _convert(ds, field, split, ctx):
     test = bool(out.get("test_mode", False))
     if form == "split" and "data_prefix" in out and "data_root" not in out:
         out = _front(out, data_root=out.pop("data_prefix"), split="test" if test else "train")
+        if out["type"] in T.TEST_MODE_FROM_SPLIT:
+            out.pop("test_mode", None)
     elif form == "cub" and "ann_file" in out:
         root = posixpath.dirname(str(out["ann_file"]))
         for k in ("ann_file", "image_class_labels_file", "train_test_split_file", "data_prefix"):

@@ -99,6 +99,9 @@ DATASETS = {
     "CIFAR10": "split", "CIFAR100": "split", "MNIST": "split", "FashionMNIST": "split",
     "StanfordCars": "split", "CUB": "cub", "VOC": "voc",
 }
+# datasets that derive test_mode from split and pass it to BaseDataset themselves: a test_mode
+# argument beside it is a duplicate keyword (mmpretrain stanfordcars.py: TypeError)
+TEST_MODE_FROM_SPLIT = {"StanfordCars"}
 MULTI_LABEL_DATASETS = {"VOC", "MultiLabelDataset"}
 # mmcls IPU-only dataloader settings (mmcv IPUDataLoader): no torch DataLoader argument
 IPU_LOADER_KEYS = ("mode",)

@@ -7,7 +7,8 @@ img_dir/ann_dir/split build a ConcatDataset (mmseg datasets/builder._concat_data
 shared, lists are zipped), and so does a list of dataset dicts; ConcatDataset(separate_eval=True) evaluated each part apart.
 New behaviour: BaseSegDataset(data_root, data_prefix=dict(img_path, seg_map_path), ann_file,
 metainfo=dict(classes, palette), backend_args, ...), the same path joining (mmengine
-BaseDataset._join_prefix); CustomDataset is BaseSegDataset; PascalVOCDataset/PascalContextDataset require ann_file; MMEngine's
+BaseDataset._join_prefix); CustomDataset is BaseSegDataset (and FaceOccludedDataset, gone in 1.2.2, the BaseSegDataset it
+was); PascalVOCDataset/PascalContextDataset require ann_file; MMEngine's
 ConcatDataset evaluates the concatenation as one.
 """
 from __future__ import annotations
@@ -57,6 +58,17 @@ def _leaf(ds: Dict[str, Any], field: str, ctx) -> Dict[str, Any]:
     if t in T.NEEDS_ANN_FILE and "ann_file" not in out and "img_dir" in ds:
         ctx.todo(f"{field}.split", f"{t} needs ann_file (the image list) in mmseg 1.x",
                  anchor=field.split(".")[0])
+    if t in T.REPLACED_DATASETS:
+        if "classes" in ds:
+            ctx.todo(f"{field}.classes", f"{t}(classes=...) selected a subset of its classes and "
+                     "remapped the labels; mmseg 1.2.2 has no such dataset (written as the "
+                     "BaseSegDataset it was, with its own classes): set metainfo and a label map "
+                     "by hand", original=ds["classes"], anchor=field.split(".")[0])
+        spec = dict(T.REPLACED_DATASETS[t])
+        own = spec.pop("metainfo", {})
+        user = dict(out.get("metainfo") or {})
+        meta = user if "classes" in ds else {**own, **user}
+        out = {**out, **spec, **({"metainfo": meta} if meta else {})}
     if t in T.REMOVED_DATASETS:
         ctx.todo(f"{field}.type", T.REMOVED_DATASETS[t], original=t, anchor=field.split(".")[0])
     return out

@@ -39,7 +39,18 @@ DROPPED = {"gt_seg_map_loader_cfg": "the evaluation's annotation loader is the p
                                     "LoadAnnotations in mmseg 1.x"}
 NEEDS_ANN_FILE = {"PascalVOCDataset", "PascalContextDataset", "PascalContextDataset59"}
 RENAMED_DATASETS = {"CustomDataset": "BaseSegDataset"}
-REMOVED_DATASETS = {"FaceOccludedDataset": "mmseg 1.2.2 has no FaceOccludedDataset"}
+# datasets 1.2.2 dropped that were a CustomDataset with fixed arguments: written as that
+# BaseSegDataset (mmseg 0.30 face.py: FaceOccludedDataset(split) = CustomDataset(img_suffix='.jpg',
+# seg_map_suffix='.png', split) with CLASSES/PALETTE below; a `classes` argument there picked a
+# subset of CLASSES and remapped the labels (CustomDataset.get_classes_and_palette), which a
+# BaseSegDataset without class attributes does not: left under a TODO)
+REPLACED_DATASETS = {
+    "FaceOccludedDataset": {"type": "BaseSegDataset", "img_suffix": ".jpg",
+                            "seg_map_suffix": ".png",
+                            "metainfo": {"classes": ("background", "face"),
+                                         "palette": [[0, 0, 0], [128, 0, 0]]}},
+}
+REMOVED_DATASETS: dict = {}
 
 # Evaluation: CustomDataset.evaluate(metric='mIoU' | 'mDice' | 'mFscore' | list) -> IoUMetric.
 IOU_METRICS = ("mIoU", "mDice", "mFscore")

@@ -149,8 +149,6 @@ _PARALLEL: Dict[str, Tuple[str, str]] = {
 _PARALLEL_TODO: Dict[str, str] = {
     "DataContainer": "MMEngine has no DataContainer: pack annotations into data_samples "
                      "(mmengine.structures.BaseDataElement) and collate with pseudo_collate",
-    "collate": "mmengine.dataset.pseudo_collate (or default_collate) with the model's "
-               "data_preprocessor",
     "scatter": "the model's data_preprocessor moves data to the device",
     "scatter_kwargs": "the model's data_preprocessor moves data to the device",
 }
@@ -162,6 +160,8 @@ _CALLS: Dict[str, Tuple[str, str]] = {
     "mmcv.utils.logging.get_logger": ("mmengine.logging", "MMLogger"),
     "mmcv.get_logger": ("mmengine.logging", "MMLogger"),
     "mmcv.parallel.MMDataParallel": (None, None),
+    "mmcv.parallel.collate": ("mmengine.dataset", "default_collate"),
+    "mmcv.parallel.collate.collate": ("mmengine.dataset", "default_collate"),
     "mmcv.parallel.data_parallel.MMDataParallel": (None, None),
 }
 # Codebase helpers built on mmcv's get_logger (mmdet/mmcls/mmseg <= 2.x): `get_root_logger`.
@@ -281,4 +281,34 @@ RUNNER_ATTR_TODO = {
     "data_batch": "the `data_batch` argument of the *_iter stages",
     "batch_processor": "MMEngine calls model.train_step/val_step",
     "optimizer": "runner.optim_wrapper (its .optimizer is the torch optimizer)",
+}
+
+
+# ---- registries ---------------------------------------------------------------------------
+# The name a project gave its own root mmcv.utils.Registry(name) -> MMEngine's root registry of
+# that kind (mmengine/registry/root.py; the names are those of mmcv 1.x/mmdet 2.x/mmcls 0.x/
+# mmseg 0.x registries).
+ROOT_REGISTRIES = {
+    "dataset": "DATASETS", "datasets": "DATASETS", "pipeline": "TRANSFORMS",
+    "transform": "TRANSFORMS", "sampler": "DATA_SAMPLERS", "hook": "HOOKS", "runner": "RUNNERS",
+    "runner builder": "RUNNER_CONSTRUCTORS", "optimizer": "OPTIMIZERS",
+    "optimizer builder": "OPTIM_WRAPPER_CONSTRUCTORS", "model": "MODELS", "models": "MODELS",
+    "loop": "LOOPS", "metric": "METRICS", "parameter scheduler": "PARAM_SCHEDULERS",
+}
+# What MMEngine 0.10.7's root registries hold already (read from the installed registries);
+# a project class of the same name would collide.
+MMENGINE_REGISTERED = {
+    "DATASETS": {"ClassBalancedDataset", "ConcatDataset", "RepeatDataset"},
+    "DATA_SAMPLERS": {"DefaultSampler", "InfiniteSampler"},
+    "HOOKS": {"CheckpointHook", "DistSamplerSeedHook", "EMAHook", "EarlyStoppingHook",
+              "EmptyCacheHook", "IterTimerHook", "LoggerHook", "NPUProfilerHook",
+              "NaiveVisualizationHook", "ParamSchedulerHook", "PrepareTTAHook", "ProfilerHook",
+              "RuntimeInfoHook", "SyncBuffersHook"},
+    "RUNNERS": {"FlexibleRunner", "Runner"},
+    "OPTIM_WRAPPER_CONSTRUCTORS": {"DefaultOptimWrapperConstructor"},
+    "MODELS": {"BaseDataPreprocessor", "BaseTTAModel", "ExponentialMovingAverage",
+               "ImgDataPreprocessor", "MomentumAnnealingEMA", "StochasticWeightAverage"},
+    "LOOPS": {"EpochBasedTrainLoop", "IterBasedTrainLoop", "TestLoop", "ValLoop"},
+    "OPTIMIZERS": {"ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam",
+                   "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam"},
 }

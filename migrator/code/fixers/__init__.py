@@ -3,6 +3,7 @@
 Order matters where two fixers touch the same node: structural fixers (classes, methods) come
 first, name/import rewrites last, so that they see what the structural fixers emitted.
 """
+from .collate import CollateFixer
 from .fp16 import Fp16Fixer
 from .hook_generic import HookGenericFixer
 from .hook_helpers import HookHelpersFixer
@@ -14,10 +15,13 @@ from .lr_updater import LrUpdaterFixer
 from .model_steps import ModelStepsFixer
 from .optim_constructor import OptimConstructorFixer
 from .parallel import ParallelFixer
+from .registry import RegistryFixer
 from .runner_loop import RunnerLoopFixer
+from .runner_names import RunnerNamesFixer
 
 FIXERS = [
     RunnerLoopFixer,        # MC301
+    RunnerNamesFixer,       # MC304
     OptimConstructorFixer,  # MC303
     LrUpdaterFixer,         # MC302
     ModelStepsFixer,        # MC401
@@ -27,6 +31,8 @@ FIXERS = [
     HookRunnerAttrsFixer,   # MC204
     Fp16Fixer,              # MC103
     ParallelFixer,          # MC104
+    CollateFixer,           # MC105
+    RegistryFixer,          # MC106
     LoggerFixer,            # MC102
     ImportsFixer,           # MC101
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import libcst as cst
 
 from .. import tables
+from .imports import _drop_root_import
 
 CODE = "MC105"
 _COLLATE = {f"{m}.collate" for m in tables.PARALLEL_MODULES}
@@ -47,6 +48,7 @@ class CollateFixer:
 
     def leave_Attribute(self, ctx, original: cst.Attribute, updated: cst.Attribute):
         if self._is_collate(ctx, original) and self._use(ctx, original):
+            _drop_root_import(ctx, original)
             return cst.Name("default_collate")
         return updated
 
@@ -57,6 +59,7 @@ class CollateFixer:
             rest = [a for a in original.args[1:]]
             if all(a.keyword is not None and a.keyword.value == "samples_per_gpu" for a in rest):
                 ctx.note(original, CODE, _NOTE)
+                ctx.drop_if_unused("functools", "partial")
                 return updated.args[0].value
             return updated
         if self._is_collate(ctx, original.func) and original.args:

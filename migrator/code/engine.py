@@ -222,7 +222,11 @@ class Engine(cst.CSTTransformer):
             ctx.stack.pop()
         if isinstance(original, _STATEMENT):
             lines = ctx._pending.pop()
-            if lines and isinstance(updated, _STATEMENT):
+            if lines and isinstance(updated, cst.FlattenSentinel) and updated.nodes and \
+                    isinstance(updated.nodes[0], _STATEMENT):      # one statement became several
+                updated = cst.FlattenSentinel([_with_comments(updated.nodes[0], lines, ctx.header),
+                                               *updated.nodes[1:]])
+            elif lines and isinstance(updated, _STATEMENT):
                 updated = _with_comments(updated, lines, ctx.header)
             elif lines and ctx._pending:
                 ctx._pending[-1].extend(lines)  # the statement was replaced: comment the parent

@@ -74,3 +74,28 @@ def test_epoch_runner_val_becomes_val_loop_and_init_argument(tmp_path):
                                        (("before_val_iter", i), ("after_val_iter", i, 1))],
                  "after_val_epoch"]
     assert rec.calls == one_epoch * 2 and model.val_steps == 6
+
+
+def test_log_buffer_history_reads_the_message_hub(tmp_path):
+    """MMCV: run_iter updated log_buffer before after_train_iter, so val_history['loss'] ends
+    with this iteration's loss; MMEngine's RuntimeInfoHook (VERY_HIGH) updates train/loss in the
+    message hub before a NORMAL hook's after_train_iter."""
+    hook = load_expected("hook_runner_attrs", "log_buffer").LossHistoryHook()
+
+    class LossRecorder(StepCount):
+        def __init__(self):
+            super().__init__()
+            self.losses = []
+
+        def train_step(self, data, optim_wrapper):
+            out = super().train_step(data, optim_wrapper)
+            self.losses.append(out["loss"].item())
+            return out
+    model = LossRecorder()
+    runner = _runner(tmp_path, [], n_train=3, model=model)
+    runner.register_hook(hook)
+    hook.after_train_epoch = lambda runner: None     # its TODO code (average/output) stays MMCV's
+    runner.train()
+    assert [len(h) for h in hook.history] == [1, 2, 3]
+    assert hook.history[-1] == model.losses
+    assert list(hook.counts) == [1, 1, 1]

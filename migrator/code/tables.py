@@ -272,6 +272,22 @@ HOOK_HELPERS = {
 RUNNER_ATTRS_SAME = {"epoch", "iter", "max_epochs", "max_iters", "work_dir", "logger", "model",
                      "rank", "world_size", "timestamp", "meta", "call_hook", "register_hook",
                      "hooks", "_max_epochs", "_max_iters", "_epoch", "_iter"}
+# runner.log_buffer.<attr> beyond update (mmcv/runner/log_buffer.py: val_history/n_history
+# lists per key, average(n) fills `output` and sets `ready`, clear_output() empties it) ->
+# MMEngine 0.10's MessageHub (mmengine/logging/message_hub.py, history_buffer.py):
+# get_scalar('<mode>/<key>') is a HistoryBuffer (.data = (values, counts), .mean(n), .current());
+# LogProcessor(window_size=n) does the averaging MMCV's LoggerHook asked average(n) for.
+LOG_BUFFER_TODO = {
+    "output": "runner.message_hub.get_scalar('<mode>/<key>').mean(n): MMEngine keeps no averaged "
+              "output dict (LogProcessor(window_size=n) averages for the logs)",
+    "average": "MMEngine's LogProcessor(window_size=n) averages what the logger prints; read "
+               "runner.message_hub.get_scalar('<mode>/<key>').mean(n)",
+    "clear_output": "MMEngine keeps no averaged output to clear: drop the call",
+    "ready": "MMEngine keeps no averaged output: read runner.message_hub.get_scalar(...) directly",
+    "clear": "runner.message_hub keeps the whole run's history; nothing to clear per epoch",
+    "n_history": "runner.message_hub.get_scalar('<mode>/<key>').data[1] (the counts)",
+    "val_history": "runner.message_hub.get_scalar('<mode>/<key>').data[0] (the values)",
+}
 RUNNER_ATTR_TODO = {
     "log_buffer": "runner.message_hub (update_scalar('train/<key>', value) / get_scalar)",
     "outputs": "the `outputs` argument of after_train_iter/after_val_iter",

@@ -4,6 +4,7 @@ Order matters where two fixers touch the same node: structural fixers (classes, 
 first, name/import rewrites last, so that they see what the structural fixers emitted.
 """
 from .collate import CollateFixer
+from .data_container import DataContainerFixer
 from .fp16 import Fp16Fixer
 from .hook_generic import HookGenericFixer
 from .hook_helpers import HookHelpersFixer
@@ -33,6 +34,7 @@ FIXERS = [
     ParallelFixer,          # MC104
     CollateFixer,           # MC105
     RegistryFixer,          # MC106
+    DataContainerFixer,     # MC107
     LoggerFixer,            # MC102
     ImportsFixer,           # MC101
 ]

@@ -8,6 +8,10 @@ MMCV 1.x (mmcv/runner/base_runner.py, epoch_based_runner.py) -> MMEngine 0.10
   after_*_iter, which is the parsed-loss dict (MMCV's `outputs['log_vars']`);
 * `runner.log_buffer.update(vars, count)` -> `runner.message_hub.update_scalars(...)` under the
   stage's prefix (`train/<key>`, what LogProcessor logs);
+* `runner.log_buffer.val_history['k']` / `n_history['k']` -> `runner.message_hub.get_scalar(
+  '<mode>/k').data[0]` / `.data[1]` (a HistoryBuffer's values / counts, numpy arrays where MMCV
+  had lists); `output`, `average`, `clear_output`, `ready`, `clear` -> TODO naming the
+  MessageHub/LogProcessor replacement (`tables.LOG_BUFFER_TODO`);
 * `runner.data_loader` -> `runner.train_dataloader` / `runner.val_dataloader` by stage;
 * `runner.inner_iter` -> `batch_idx`; `runner.data_batch` -> `data_batch`; `runner.mode` -> the
   stage's mode as a string;
@@ -38,6 +42,16 @@ def _runner_name(ctx):
 def _is_runner_attr(node, runner, attr=None):
     return (isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name)
             and node.value.value == runner and (attr is None or node.attr.value == attr))
+
+
+def _history_key(node):
+    """'k' of `<x>.val_history['k']` / `<x>.n_history['k']` (a literal key), else None."""
+    if not isinstance(node, cst.Subscript) or len(node.slice) != 1 or \
+            not isinstance(node.value, cst.Attribute) or \
+            node.value.attr.value not in ("val_history", "n_history"):
+        return None
+    idx = node.slice[0].slice
+    return string_value(idx.value) if isinstance(idx, cst.Index) else None
 
 
 class HookRunnerAttrsFixer:
@@ -77,6 +91,14 @@ class HookRunnerAttrsFixer:
         elif attr == "log_buffer" and isinstance(parent, cst.Attribute) and \
                 parent.attr.value == "update" and isinstance(ctx.parent(parent), cst.Call):
             return updated                    # rewritten with its call (leave_Call)
+        elif attr == "log_buffer" and isinstance(parent, cst.Attribute) and \
+                parent.attr.value in tables.LOG_BUFFER_TODO:
+            if parent.attr.value in ("val_history", "n_history") and \
+                    _history_key(ctx.parent(parent)) is not None:
+                return updated                # rewritten with its subscript (leave_Subscript)
+            what = parent.attr.value
+            ctx.todo(original, CODE, f"{runner}.log_buffer.{what}: {tables.LOG_BUFFER_TODO[what]}")
+            return updated
         if new is not None:
             ctx.applied(CODE)
             return cst.parse_expression(new)
@@ -86,6 +108,14 @@ class HookRunnerAttrsFixer:
 
     def leave_Subscript(self, ctx, original: cst.Subscript, updated: cst.Subscript):
         runner, m = _runner_name(ctx)
+        key = _history_key(original)
+        if runner is not None and key is not None and isinstance(original.value, cst.Attribute) \
+                and _is_runner_attr(original.value.value, runner, "log_buffer"):
+            mode = stage_mode(m.node.name.value) or "train"
+            part = 0 if original.value.attr.value == "val_history" else 1
+            ctx.applied(CODE)
+            return cst.parse_expression(
+                f"{runner}.message_hub.get_scalar({f'{mode}/{key}'!r}).data[{part}]")
         if runner is None or not _is_runner_attr(original.value, runner, "outputs") or \
                 not isinstance(updated.value, cst.Name) or len(original.slice) != 1:
             return updated

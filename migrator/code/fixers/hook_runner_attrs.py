@@ -44,6 +44,18 @@ def _is_runner_attr(node, runner, attr=None):
             and node.value.value == runner and (attr is None or node.attr.value == attr))
 
 
+# LrUpdaterHook methods MMCV only called from train stages (before_train_epoch/iter)
+_LR_TRAIN_METHODS = ("get_lr", "get_regular_lr", "get_warmup_lr")
+
+
+def _mode(ctx, m) -> str:
+    mode = stage_mode(m.node.name.value)
+    if not mode and ctx.cls().kind in ("lr_hook", "policy_hook") and \
+            m.node.name.value in _LR_TRAIN_METHODS:
+        return "train"
+    return mode
+
+
 def _history_key(node):
     """'k' of `<x>.val_history['k']` / `<x>.n_history['k']` (a literal key), else None."""
     if not isinstance(node, cst.Subscript) or len(node.slice) != 1 or \
@@ -71,7 +83,7 @@ class HookRunnerAttrsFixer:
             return updated
         attr = original.attr.value
         params = set(effective_params(ctx, m.node))
-        mode = stage_mode(m.node.name.value)
+        mode = _mode(ctx, m)
         parent = ctx.parent(original)
         new = None
         if attr == "optimizer":
@@ -134,7 +146,7 @@ class HookRunnerAttrsFixer:
         if runner is None or not (isinstance(f, cst.Attribute) and f.attr.value == "update"
                                   and _is_runner_attr(f.value, runner, "log_buffer")):
             return updated
-        mode = stage_mode(m.node.name.value) or "train"
+        mode = _mode(ctx, m) or "train"
         args = [a for a in updated.args]
         if not args or args[0].keyword is not None or args[0].star or len(args) > 2:
             ctx.todo(original, CODE, f"{runner}.log_buffer.update(...): "

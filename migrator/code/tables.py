@@ -123,6 +123,7 @@ _UTILS: Dict[str, Tuple[str, str]] = {
     "is_str": ("mmengine.utils", "is_str"),
     "is_list_of": ("mmengine.utils", "is_list_of"),
     "is_seq_of": ("mmengine.utils", "is_seq_of"),
+    "concat_list": ("mmengine.utils", "concat_list"),
     "is_tuple_of": ("mmengine.utils", "is_tuple_of"),
     "check_file_exist": ("mmengine.utils", "check_file_exist"),
     "import_modules_from_strings": ("mmengine.utils", "import_modules_from_strings"),
@@ -327,4 +328,19 @@ MMENGINE_REGISTERED = {
     "LOOPS": {"EpochBasedTrainLoop", "IterBasedTrainLoop", "TestLoop", "ValLoop"},
     "OPTIMIZERS": {"ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam",
                    "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam"},
+}
+
+# MMCV hook classes MMEngine 0.10 does not have (a subclass gets a stand-in base, MC108) and
+# what replaces them (hook migration guide, "Function Comparison").
+NO_EQUIVALENT_HOOKS = {
+    "OptimizerHook": "backward and step live in the OptimWrapper (optim_wrapper=dict(clip_grad=...))",
+    "Fp16OptimizerHook": "optim_wrapper=dict(type='AmpOptimWrapper', loss_scale=...)",
+    "GradientCumulativeOptimizerHook": "optim_wrapper=dict(accumulative_counts=N)",
+    "EvalHook": "validation is a loop: val_cfg=dict(type='ValLoop') with a val_evaluator metric",
+    "DistEvalHook": "validation is a loop: val_cfg=dict(type='ValLoop') with a val_evaluator metric",
+    "TextLoggerHook": "default_hooks.logger=dict(type='LoggerHook')",
+    "TensorboardLoggerHook": "visualizer vis_backends=[dict(type='TensorboardVisBackend')]",
+    "WandbLoggerHook": "visualizer vis_backends=[dict(type='WandbVisBackend')]",
+    "MomentumUpdaterHook": "a momentum parameter scheduler in param_scheduler",
+    "ClosureHook": "a Hook subclass",
 }

@@ -14,6 +14,7 @@ from .imports import ImportsFixer
 from .logger import LoggerFixer
 from .lr_updater import LrUpdaterFixer
 from .model_steps import ModelStepsFixer
+from .no_equivalent import NoEquivalentFixer
 from .optim_constructor import OptimConstructorFixer
 from .parallel import ParallelFixer
 from .registry import RegistryFixer
@@ -35,6 +36,7 @@ FIXERS = [
     CollateFixer,           # MC105
     RegistryFixer,          # MC106
     DataContainerFixer,     # MC107
+    NoEquivalentFixer,      # MC108
     LoggerFixer,            # MC102
     ImportsFixer,           # MC101
 ]

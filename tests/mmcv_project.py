@@ -28,25 +28,7 @@ CONFIG = "configs/toy_twice.py"
 TRAIN_ARGS = ["--seed", "0", "--deterministic", "--no-validate"]
 
 # (file, text in the migrated file, replacement, why `migrate` does not do it yet)
-MANUAL_EDITS: List[Tuple[str, str, str, str]] = [
-    ("toyproj/core/__init__.py", "from .runner import TwiceRunner",
-     "from .runner import TwiceEpochBasedTrainLoop",
-     "the runner fixer renames the class to its loop but not the package's re-export"),
-    ("toyproj/apis/train.py", "from mmcv.parallel import collate",
-     "from {pkg}.dataset import default_collate as collate",
-     "mmcv.parallel.collate has no MMEngine counterpart (TODO MC900); only the now-unused "
-     "build_dataloader helper refers to it"),
-    ("toyproj/datasets.py", "DATASETS = Registry('dataset')",
-     "from {pkg}.registry import DATASETS",
-     "a project's own root Registry('dataset') is not tied to MMEngine's DATASETS (which the "
-     "Runner builds from); MMEngine-era code bases use Registry(..., parent=DATASETS)"),
-    ("configs/_base_/dataset.py", "    dataset=dict(type=dataset_type, num_samples=24, data_seed=0),\n",
-     "    dataset=dict(type=dataset_type, num_samples=24, data_seed=0),\n"
-     "    collate_fn=dict(type='default_collate'),\n",
-     "MMCV 1.x's build_dataloader stacked tensors (mmcv.parallel.collate); MMEngine's default "
-     "pseudo_collate leaves lists for a data_preprocessor to stack, which the migrated "
-     "train_step(data, optim_wrapper) does not call"),
-]
+MANUAL_EDITS: List[Tuple[str, str, str, str]] = []     # none left
 RUNTIME_EDITS: List[Tuple[str, str, str, str]] = []    # runtime-only gaps (none left)
 
 

@@ -31,17 +31,12 @@ CODEBASES = [("mmdet", "2.28.2", "mmdet"), ("mmcls", "0.25.0", "mmcls"),
 STUB = Path(__file__).resolve().parent / "support" / "codebase_stub.py"
 
 # (module, property) -> why it fails today
+# (MC108 stands in for the MMCV hook bases MMEngine lacks: OptimizerHook, EvalHook, ...)
 GAPS = {
-    ("mmdet/core/evaluation/eval_hooks.py", "import"): "EvalHook/DistEvalHook bases: no MMEngine hook (ValLoop + evaluator); kept under TODO",
-    ("mmcls/core/evaluation/eval_hooks.py", "import"): "(same)",
-    ("mmseg/core/evaluation/eval_hooks.py", "import"): "(same)",
-    ("mmdet/core/hook/wandblogger_hook.py", "import"): "subclasses mmcv's WandbLoggerHook (MMEngine: WandbVisBackend); kept under TODO",
-    ("mmcls/core/hook/wandblogger_hook.py", "import"): "(same)",
-    ("mmseg/core/hook/wandblogger_hook.py", "import"): "(same)",
-    ("mmdet/core/hook/yolox_lrupdater_hook.py", "import"): "subclasses mmcv's CosineAnnealingLrUpdaterHook (MMEngine: a scheduler); kept under TODO",
-    ("mmdet/core/utils/dist_utils.py", "import"): "DistOptimizerHook(OptimizerHook): no MMEngine hook (OptimWrapper); kept under TODO",
-    ("mmcls/core/utils/dist_utils.py", "import"): "(same)",
-    ("mmdet/core/hook/sync_norm_hook.py", "import"): "imports dist_utils (above), which keeps mmcv's OptimizerHook",
+    ("mmdet/core/hook/wandblogger_hook.py", "import"): "needs `import mmcv` for mmcv.bgr2rgb, an "
+    "image function mmcv 2.x still provides (MMEngine has no image ops; mmdet 3.x depends on "
+    "mmcv 2.x too); with no mmcv at all it cannot import",
+    ("mmseg/core/hook/wandblogger_hook.py", "import"): "(same: mmcv.bgr2rgb)",
 }
 
 

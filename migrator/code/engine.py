@@ -74,9 +74,10 @@ class Scope:
 class Ctx:
     """What a fixer may ask and record during the walk."""
 
-    def __init__(self, engine: "Engine", target: str):
+    def __init__(self, engine: "Engine", target: str, path: str = ""):
         self._engine = engine
         self.target = target
+        self.path = path if path and not path.startswith("<") else ""   # the module's file
         self.stack: List[Scope] = []
         self.findings: List[Finding] = []
         self.rules: List[str] = []
@@ -174,16 +175,17 @@ def script_findings(found) -> List[Finding]:
 
 
 _STATEMENT = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-# Every rewrite starts from a name imported from mmcv or a codebase's get_root_logger.
-_TRIGGERS = ("mmcv", "get_root_logger")
+# Every rewrite starts from a name imported from mmcv or a codebase's get_root_logger, or an
+# import of a project's runner class (MC304).
+_TRIGGERS = ("mmcv", "get_root_logger", "Runner")
 
 
 class Engine(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider, ParentNodeProvider)
 
-    def __init__(self, fixers: Sequence, target: str):
+    def __init__(self, fixers: Sequence, target: str, path: str = ""):
         super().__init__()
-        self.ctx = Ctx(self, target)
+        self.ctx = Ctx(self, target, path)
         self.fixers = list(fixers)
         self._visit: Dict[str, list] = {}
         self._leave: Dict[str, list] = {}
@@ -220,7 +222,11 @@ class Engine(cst.CSTTransformer):
             ctx.stack.pop()
         if isinstance(original, _STATEMENT):
             lines = ctx._pending.pop()
-            if lines and isinstance(updated, _STATEMENT):
+            if lines and isinstance(updated, cst.FlattenSentinel) and updated.nodes and \
+                    isinstance(updated.nodes[0], _STATEMENT):      # one statement became several
+                updated = cst.FlattenSentinel([_with_comments(updated.nodes[0], lines, ctx.header),
+                                               *updated.nodes[1:]])
+            elif lines and isinstance(updated, _STATEMENT):
                 updated = _with_comments(updated, lines, ctx.header)
             elif lines and ctx._pending:
                 ctx._pending[-1].extend(lines)  # the statement was replaced: comment the parent
@@ -273,7 +279,7 @@ def migrate_source(text: str, path: str = "<string>", target: str = "mmengine") 
         res.error = f"{path}:{line}: cannot parse: {msg}"
         return res
     try:
-        engine = Engine([f() for f in FIXERS], target)
+        engine = Engine([f() for f in FIXERS], target, path)
         new = MetadataWrapper(module).visit(engine)
         ctx = engine.ctx
         # libcst cannot sort `Hook as H` against `Hook` in one batch: aliased ones go first

@@ -123,6 +123,7 @@ _UTILS: Dict[str, Tuple[str, str]] = {
     "is_str": ("mmengine.utils", "is_str"),
     "is_list_of": ("mmengine.utils", "is_list_of"),
     "is_seq_of": ("mmengine.utils", "is_seq_of"),
+    "concat_list": ("mmengine.utils", "concat_list"),
     "is_tuple_of": ("mmengine.utils", "is_tuple_of"),
     "check_file_exist": ("mmengine.utils", "check_file_exist"),
     "import_modules_from_strings": ("mmengine.utils", "import_modules_from_strings"),
@@ -149,8 +150,6 @@ _PARALLEL: Dict[str, Tuple[str, str]] = {
 _PARALLEL_TODO: Dict[str, str] = {
     "DataContainer": "MMEngine has no DataContainer: pack annotations into data_samples "
                      "(mmengine.structures.BaseDataElement) and collate with pseudo_collate",
-    "collate": "mmengine.dataset.pseudo_collate (or default_collate) with the model's "
-               "data_preprocessor",
     "scatter": "the model's data_preprocessor moves data to the device",
     "scatter_kwargs": "the model's data_preprocessor moves data to the device",
 }
@@ -162,6 +161,8 @@ _CALLS: Dict[str, Tuple[str, str]] = {
     "mmcv.utils.logging.get_logger": ("mmengine.logging", "MMLogger"),
     "mmcv.get_logger": ("mmengine.logging", "MMLogger"),
     "mmcv.parallel.MMDataParallel": (None, None),
+    "mmcv.parallel.collate": ("mmengine.dataset", "default_collate"),
+    "mmcv.parallel.collate.collate": ("mmengine.dataset", "default_collate"),
     "mmcv.parallel.data_parallel.MMDataParallel": (None, None),
 }
 # Codebase helpers built on mmcv's get_logger (mmdet/mmcls/mmseg <= 2.x): `get_root_logger`.
@@ -272,6 +273,22 @@ HOOK_HELPERS = {
 RUNNER_ATTRS_SAME = {"epoch", "iter", "max_epochs", "max_iters", "work_dir", "logger", "model",
                      "rank", "world_size", "timestamp", "meta", "call_hook", "register_hook",
                      "hooks", "_max_epochs", "_max_iters", "_epoch", "_iter"}
+# runner.log_buffer.<attr> beyond update (mmcv/runner/log_buffer.py: val_history/n_history
+# lists per key, average(n) fills `output` and sets `ready`, clear_output() empties it) ->
+# MMEngine 0.10's MessageHub (mmengine/logging/message_hub.py, history_buffer.py):
+# get_scalar('<mode>/<key>') is a HistoryBuffer (.data = (values, counts), .mean(n), .current());
+# LogProcessor(window_size=n) does the averaging MMCV's LoggerHook asked average(n) for.
+LOG_BUFFER_TODO = {
+    "output": "runner.message_hub.get_scalar('<mode>/<key>').mean(n): MMEngine keeps no averaged "
+              "output dict (LogProcessor(window_size=n) averages for the logs)",
+    "average": "MMEngine's LogProcessor(window_size=n) averages what the logger prints; read "
+               "runner.message_hub.get_scalar('<mode>/<key>').mean(n)",
+    "clear_output": "MMEngine keeps no averaged output to clear: drop the call",
+    "ready": "MMEngine keeps no averaged output: read runner.message_hub.get_scalar(...) directly",
+    "clear": "runner.message_hub keeps the whole run's history; nothing to clear per epoch",
+    "n_history": "runner.message_hub.get_scalar('<mode>/<key>').data[1] (the counts)",
+    "val_history": "runner.message_hub.get_scalar('<mode>/<key>').data[0] (the values)",
+}
 RUNNER_ATTR_TODO = {
     "log_buffer": "runner.message_hub (update_scalar('train/<key>', value) / get_scalar)",
     "outputs": "the `outputs` argument of after_train_iter/after_val_iter",
@@ -281,4 +298,49 @@ RUNNER_ATTR_TODO = {
     "data_batch": "the `data_batch` argument of the *_iter stages",
     "batch_processor": "MMEngine calls model.train_step/val_step",
     "optimizer": "runner.optim_wrapper (its .optimizer is the torch optimizer)",
+}
+
+
+# ---- registries ---------------------------------------------------------------------------
+# The name a project gave its own root mmcv.utils.Registry(name) -> MMEngine's root registry of
+# that kind (mmengine/registry/root.py; the names are those of mmcv 1.x/mmdet 2.x/mmcls 0.x/
+# mmseg 0.x registries).
+ROOT_REGISTRIES = {
+    "dataset": "DATASETS", "datasets": "DATASETS", "pipeline": "TRANSFORMS",
+    "transform": "TRANSFORMS", "sampler": "DATA_SAMPLERS", "hook": "HOOKS", "runner": "RUNNERS",
+    "runner builder": "RUNNER_CONSTRUCTORS", "optimizer": "OPTIMIZERS",
+    "optimizer builder": "OPTIM_WRAPPER_CONSTRUCTORS", "model": "MODELS", "models": "MODELS",
+    "loop": "LOOPS", "metric": "METRICS", "parameter scheduler": "PARAM_SCHEDULERS",
+}
+# What MMEngine 0.10.7's root registries hold already (read from the installed registries);
+# a project class of the same name would collide.
+MMENGINE_REGISTERED = {
+    "DATASETS": {"ClassBalancedDataset", "ConcatDataset", "RepeatDataset"},
+    "DATA_SAMPLERS": {"DefaultSampler", "InfiniteSampler"},
+    "HOOKS": {"CheckpointHook", "DistSamplerSeedHook", "EMAHook", "EarlyStoppingHook",
+              "EmptyCacheHook", "IterTimerHook", "LoggerHook", "NPUProfilerHook",
+              "NaiveVisualizationHook", "ParamSchedulerHook", "PrepareTTAHook", "ProfilerHook",
+              "RuntimeInfoHook", "SyncBuffersHook"},
+    "RUNNERS": {"FlexibleRunner", "Runner"},
+    "OPTIM_WRAPPER_CONSTRUCTORS": {"DefaultOptimWrapperConstructor"},
+    "MODELS": {"BaseDataPreprocessor", "BaseTTAModel", "ExponentialMovingAverage",
+               "ImgDataPreprocessor", "MomentumAnnealingEMA", "StochasticWeightAverage"},
+    "LOOPS": {"EpochBasedTrainLoop", "IterBasedTrainLoop", "TestLoop", "ValLoop"},
+    "OPTIMIZERS": {"ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam",
+                   "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam"},
+}
+
+# MMCV hook classes MMEngine 0.10 does not have (a subclass gets a stand-in base, MC108) and
+# what replaces them (hook migration guide, "Function Comparison").
+NO_EQUIVALENT_HOOKS = {
+    "OptimizerHook": "backward and step live in the OptimWrapper (optim_wrapper=dict(clip_grad=...))",
+    "Fp16OptimizerHook": "optim_wrapper=dict(type='AmpOptimWrapper', loss_scale=...)",
+    "GradientCumulativeOptimizerHook": "optim_wrapper=dict(accumulative_counts=N)",
+    "EvalHook": "validation is a loop: val_cfg=dict(type='ValLoop') with a val_evaluator metric",
+    "DistEvalHook": "validation is a loop: val_cfg=dict(type='ValLoop') with a val_evaluator metric",
+    "TextLoggerHook": "default_hooks.logger=dict(type='LoggerHook')",
+    "TensorboardLoggerHook": "visualizer vis_backends=[dict(type='TensorboardVisBackend')]",
+    "WandbLoggerHook": "visualizer vis_backends=[dict(type='WandbVisBackend')]",
+    "MomentumUpdaterHook": "a momentum parameter scheduler in param_scheduler",
+    "ClosureHook": "a Hook subclass",
 }

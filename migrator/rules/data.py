@@ -14,6 +14,13 @@ MMEngine behaviour produced: `<split>_dataloader=dict(batch_size, num_workers, p
   sampler=dict(type='DefaultSampler'|'InfiniteSampler', shuffle), dataset=<unchanged>, ...)`.
 The dataset dicts (and RepeatDataset/ConcatDataset wrappers, pipelines) are kept as they are:
 dataset translation is a separate concern.
+Collation: MMCV 1.x's build_dataloader (mmdet/mmcls/mmseg and project copies) always passed
+`collate_fn=partial(mmcv.parallel.collate, samples_per_gpu=...)`, which stacks tensors;
+MMEngine 0.10's Runner.build_dataloader defaults to `pseudo_collate` (lists, stacked later by
+the model's data_preprocessor). A codebase profile brings a model with a data_preprocessor; a
+config of no known codebase keeps its own model (its migrated `train_step(data, optim_wrapper)`
+calls no data_preprocessor), so its loaders get `collate_fn=dict(type='default_collate')`, the
+stacking collate (mmengine/dataset/utils.py), unless the model already has a data_preprocessor.
 """
 from __future__ import annotations
 
@@ -90,6 +97,10 @@ def _loader(split: str, data: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
     loader.update(over)            # drop_last, pin_memory, ... are DataLoader kwargs in both
     loader["sampler"] = sampler
     loader["dataset"] = ds
+    model = ctx.old.get("model") if isinstance(ctx.old, dict) else None
+    if ctx.codebase is None and "collate_fn" not in loader and not (
+            isinstance(model, dict) and "data_preprocessor" in model):
+        loader["collate_fn"] = {"type": "default_collate"}     # as mmcv.parallel.collate stacked
     return loader
 
 

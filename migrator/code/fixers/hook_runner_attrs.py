@@ -8,6 +8,10 @@ MMCV 1.x (mmcv/runner/base_runner.py, epoch_based_runner.py) -> MMEngine 0.10
   after_*_iter, which is the parsed-loss dict (MMCV's `outputs['log_vars']`);
 * `runner.log_buffer.update(vars, count)` -> `runner.message_hub.update_scalars(...)` under the
   stage's prefix (`train/<key>`, what LogProcessor logs);
+* `runner.log_buffer.val_history['k']` / `n_history['k']` -> `runner.message_hub.get_scalar(
+  '<mode>/k').data[0]` / `.data[1]` (a HistoryBuffer's values / counts, numpy arrays where MMCV
+  had lists); `output`, `average`, `clear_output`, `ready`, `clear` -> TODO naming the
+  MessageHub/LogProcessor replacement (`tables.LOG_BUFFER_TODO`);
 * `runner.data_loader` -> `runner.train_dataloader` / `runner.val_dataloader` by stage;
 * `runner.inner_iter` -> `batch_idx`; `runner.data_batch` -> `data_batch`; `runner.mode` -> the
   stage's mode as a string;
@@ -40,6 +44,28 @@ def _is_runner_attr(node, runner, attr=None):
             and node.value.value == runner and (attr is None or node.attr.value == attr))
 
 
+# LrUpdaterHook methods MMCV only called from train stages (before_train_epoch/iter)
+_LR_TRAIN_METHODS = ("get_lr", "get_regular_lr", "get_warmup_lr")
+
+
+def _mode(ctx, m) -> str:
+    mode = stage_mode(m.node.name.value)
+    if not mode and ctx.cls().kind in ("lr_hook", "policy_hook") and \
+            m.node.name.value in _LR_TRAIN_METHODS:
+        return "train"
+    return mode
+
+
+def _history_key(node):
+    """'k' of `<x>.val_history['k']` / `<x>.n_history['k']` (a literal key), else None."""
+    if not isinstance(node, cst.Subscript) or len(node.slice) != 1 or \
+            not isinstance(node.value, cst.Attribute) or \
+            node.value.attr.value not in ("val_history", "n_history"):
+        return None
+    idx = node.slice[0].slice
+    return string_value(idx.value) if isinstance(idx, cst.Index) else None
+
+
 class HookRunnerAttrsFixer:
     def leave_Attribute(self, ctx, original: cst.Attribute, updated: cst.Attribute):
         runner, m = _runner_name(ctx)
@@ -57,7 +83,7 @@ class HookRunnerAttrsFixer:
             return updated
         attr = original.attr.value
         params = set(effective_params(ctx, m.node))
-        mode = stage_mode(m.node.name.value)
+        mode = _mode(ctx, m)
         parent = ctx.parent(original)
         new = None
         if attr == "optimizer":
@@ -77,6 +103,14 @@ class HookRunnerAttrsFixer:
         elif attr == "log_buffer" and isinstance(parent, cst.Attribute) and \
                 parent.attr.value == "update" and isinstance(ctx.parent(parent), cst.Call):
             return updated                    # rewritten with its call (leave_Call)
+        elif attr == "log_buffer" and isinstance(parent, cst.Attribute) and \
+                parent.attr.value in tables.LOG_BUFFER_TODO:
+            if parent.attr.value in ("val_history", "n_history") and \
+                    _history_key(ctx.parent(parent)) is not None:
+                return updated                # rewritten with its subscript (leave_Subscript)
+            what = parent.attr.value
+            ctx.todo(original, CODE, f"{runner}.log_buffer.{what}: {tables.LOG_BUFFER_TODO[what]}")
+            return updated
         if new is not None:
             ctx.applied(CODE)
             return cst.parse_expression(new)
@@ -86,6 +120,14 @@ class HookRunnerAttrsFixer:
 
     def leave_Subscript(self, ctx, original: cst.Subscript, updated: cst.Subscript):
         runner, m = _runner_name(ctx)
+        key = _history_key(original)
+        if runner is not None and key is not None and isinstance(original.value, cst.Attribute) \
+                and _is_runner_attr(original.value.value, runner, "log_buffer"):
+            mode = stage_mode(m.node.name.value) or "train"
+            part = 0 if original.value.attr.value == "val_history" else 1
+            ctx.applied(CODE)
+            return cst.parse_expression(
+                f"{runner}.message_hub.get_scalar({f'{mode}/{key}'!r}).data[{part}]")
         if runner is None or not _is_runner_attr(original.value, runner, "outputs") or \
                 not isinstance(updated.value, cst.Name) or len(original.slice) != 1:
             return updated
@@ -104,7 +146,7 @@ class HookRunnerAttrsFixer:
         if runner is None or not (isinstance(f, cst.Attribute) and f.attr.value == "update"
                                   and _is_runner_attr(f.value, runner, "log_buffer")):
             return updated
-        mode = stage_mode(m.node.name.value) or "train"
+        mode = _mode(ctx, m) or "train"
         args = [a for a in updated.args]
         if not args or args[0].keyword is not None or args[0].star or len(args) > 2:
             ctx.todo(original, CODE, f"{runner}.log_buffer.update(...): "

@@ -11,12 +11,18 @@ that reproduces MMCV's mechanics step for step on `runner.optim_wrapper.optimize
 calls the same stages with the same `runner.epoch`/`runner.iter` values), and the user's
 subclass keeps its `get_lr` unchanged. The config must then not also set a `param_scheduler`
 for lr.
+
+A subclass of one of MMCV's policy hooks (`class YOLOXLrUpdaterHook(CosineAnnealingLrUpdaterHook)`
+overriding `get_lr`/`get_warmup_lr`, mmdet 2.x) gets that policy class written into the file as
+well, on the same shim (`_lr_policies.POLICY_SHIMS`: Step, Poly, CosineAnnealing with
+`annealing_cos`); other policies -> TODO naming MMEngine's scheduler of that policy.
 """
 from __future__ import annotations
 
 import libcst as cst
 
 from .. import tables
+from ._lr_policies import POLICY_SHIMS
 from ._util import dotted
 
 CODE = "MC302"
@@ -100,12 +106,16 @@ class LrUpdaterFixer:
     def leave_Module(self, ctx, original: cst.Module, updated: cst.Module):
         if "lr_hooks" not in ctx.flags or not ctx.can_import("mmengine.hooks", "Hook"):
             return updated
+        policies = sorted(f[len("policy:"):] for f in ctx.flags if f.startswith("policy:"))
+        shimmed = {"LrUpdaterHook", *policies}
+        for p in policies:
+            shimmed.update(POLICY_SHIMS[p][1])
         body, first = [], None
-        for i, s in enumerate(updated.body):           # drop `LrUpdaterHook` from its import
+        for i, s in enumerate(updated.body):           # drop the shimmed names from their import
             if isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.ImportFrom) \
                     and (dotted(s.body[0].module) or "") in tables.RUNNER_MODULES \
                     and not isinstance(s.body[0].names, cst.ImportStar):
-                names = [a for a in s.body[0].names if dotted(a.name) != "LrUpdaterHook"]
+                names = [a for a in s.body[0].names if dotted(a.name) not in shimmed]
                 if not names:
                     continue
                 names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -114,10 +124,16 @@ class LrUpdaterFixer:
                     first is None and not _is_import(s) and i > 0 and _is_import(updated.body[i - 1]):
                 first = len(body)
             body.append(s)
-        shim = cst.parse_module(SHIM).body[0].with_changes(
-            leading_lines=[cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)])
+        sources = [SHIM]
+        for p in policies:
+            cls_src, helpers, from_math = POLICY_SHIMS[p]
+            sources += [*helpers.values(), cls_src]
+            for name in from_math:
+                ctx.add_import("math", name)
         first = len(body) if first is None else first
-        body.insert(first, shim)
+        for src in reversed(sources):
+            body.insert(first, cst.parse_module(src).body[0].with_changes(
+                leading_lines=[cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)]))
         ctx.add_import("mmengine.hooks", "Hook")
         ctx.applied(CODE)
         return updated.with_changes(body=body)
@@ -128,6 +144,14 @@ class LrUpdaterFixer:
             for a in original.bases:
                 for q in ctx.api_qnames(a.value):
                     policy = q.rpartition(".")[2]
+                    if q.startswith("mmcv.runner") and policy in POLICY_SHIMS:
+                        ctx.flags.update({"lr_hooks", f"policy:{policy}"})
+                        ctx.note(original, CODE, f"{original.name.value}: MMCV's {policy} (and "
+                                 "LrUpdaterHook) mechanics are written into this file as MMEngine "
+                                 "Hooks; do not also set an lr param_scheduler")
+                        for m in tables.RUNNER_MODULES:
+                            ctx.drop_if_unused(m, policy)
+                        return updated
                     if q.startswith("mmcv.runner") and policy in tables.POLICY_SCHEDULERS:
                         new = tables.POLICY_SCHEDULERS[policy]
                         ctx.todo(original, CODE, f"{original.name.value} subclasses MMCV's "

@@ -1,0 +1,95 @@
+"""MC108 subclasses of MMCV hooks that MMEngine does not have: a stand-in base that says so.
+
+MMCV 1.x: `class DistOptimizerHook(OptimizerHook)`, `class EvalHook(BaseEvalHook)`,
+`class MMDetWandbHook(WandbLoggerHook)` (mmdet/mmcls/mmseg 2.x/0.x core/). MMEngine 0.10 has no
+OptimizerHook (backward/step live in the OptimWrapper), no EvalHook (validation is ValLoop +
+val_evaluator metrics), no logger hooks per backend (LoggerHook + the visualizer's
+vis_backends); the maintainers' 3.x/1.x code bases dropped these classes. The subclass cannot
+be ported mechanically, but the rest of its module (helpers such as mmdet's `all_reduce_dict`,
+other modules importing them) should keep importing without mmcv. So the MMCV base, when it is
+used as a class base or in an `isinstance` test, becomes a small class written into the file
+under its local name: an MMEngine `Hook` whose constructor raises NotImplementedError naming the
+replacement (`tables.NO_EQUIVALENT_HOOKS`), and the use keeps MC101's TODO. Building such a hook
+from a config fails with that message, not with an ImportError; `isinstance(hook, EvalHook)`
+is False, as it is for every hook an MMEngine Runner holds (mmdet's wandb hook looks for its
+EvalHook this way).
+"""
+from __future__ import annotations
+
+import libcst as cst
+
+from .. import tables
+from ._util import dotted
+
+CODE = "MC108"
+
+_STONE = '''
+class {local}(Hook):
+    """Stand-in for mmcv.runner.{name}, which MMEngine 0.10 does not have (mmmigrate, MC108)."""
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError({message!r})
+'''
+
+
+class NoEquivalentFixer:
+    def __init__(self):
+        self.stones = {}           # local name -> MMCV name
+
+    def _stand_in(self, ctx, node) -> None:
+        if not isinstance(node, cst.Name):
+            return
+        q = ctx.qname_in(node, tables.NAMES)
+        name = q.rpartition(".")[2] if q else None
+        if q and q.startswith("mmcv.") and name in tables.NO_EQUIVALENT_HOOKS:
+            self.stones[node.value] = name
+
+    def leave_ClassDef(self, ctx, original: cst.ClassDef, updated: cst.ClassDef):
+        for a in original.bases:
+            self._stand_in(ctx, a.value)
+        return updated
+
+    def leave_Call(self, ctx, original: cst.Call, updated: cst.Call):
+        if dotted(original.func) == "isinstance" and len(original.args) == 2:
+            cls = original.args[1].value
+            for n in (e.value for e in cls.elements) if isinstance(cls, cst.Tuple) else (cls,):
+                self._stand_in(ctx, n)
+        return updated
+
+    def leave_Module(self, ctx, original: cst.Module, updated: cst.Module):
+        if not self.stones or not ctx.can_import("mmengine.hooks", "Hook"):
+            return updated
+        body, first = [], None
+        for s in updated.body:
+            if isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], cst.ImportFrom) \
+                    and not isinstance(s.body[0].names, cst.ImportStar) \
+                    and tables.is_api_module(dotted(s.body[0].module) or ""):
+                names = [a for a in s.body[0].names if _local(a) not in self.stones]
+                if not names:
+                    continue
+                if len(names) != len(s.body[0].names):
+                    names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    s = s.with_changes(body=[s.body[0].with_changes(names=names)])
+            if first is None and not _is_import(s) and body:
+                first = len(body)
+            body.append(s)
+        first = len(body) if first is None else first
+        for local, name in sorted(self.stones.items(), reverse=True):
+            msg = f"mmcv.runner.{name} has no MMEngine 0.10 counterpart: " \
+                  f"{tables.NO_EQUIVALENT_HOOKS[name]}"
+            body.insert(first, cst.parse_module(_STONE.format(local=local, name=name,
+                                                              message=msg)).body[0].with_changes(
+                leading_lines=[cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)]))
+            ctx.note(original, CODE, f"{local}: a stand-in class raising NotImplementedError "
+                                     f"({name} has no MMEngine counterpart)")
+        ctx.add_import("mmengine.hooks", "Hook")
+        return updated.with_changes(body=body)
+
+
+def _local(alias: cst.ImportAlias) -> str:
+    return alias.asname.name.value if alias.asname else dotted(alias.name)
+
+
+def _is_import(s) -> bool:
+    return isinstance(s, cst.SimpleStatementLine) and isinstance(s.body[0], (cst.Import,
+                                                                            cst.ImportFrom))

@@ -1,11 +1,14 @@
 """Shared by both data-verification harnesses (runs inside an env; imports numpy/torch lazily).
 
 Variants: every config is run as `train[0] p=1` (every random flip forced on: prob 1),
-`train[0] p=0` (forced off) and `test[0]` (the test pipeline, deterministic). Before each
-`dataset[0]` both sides seed python's `random`, numpy and torch with the same SEED, so
-transforms that draw the same numbers in both versions (mmcv's RandomFlip direction choice,
-mmseg's RandomCrop offsets and `ratio_range` sampling: `np.random.random_sample` /
-`np.random.randint` in the same order) give the same sample.
+`train[0] p=0` (forced off) and `test[0]` (the test pipeline, deterministic). Before the k-th
+transform that draws random numbers both sides seed python's `random`, numpy and torch with
+SEED + k (`seed_transforms`), so a transform that draws the same numbers in the same order in
+both versions gives the same output whatever its predecessors drew: mmcv's RandomFlip direction
+choice, mmseg's RandomCrop offsets, `ratio_range` / multi-scale Resize sampling
+(`np.random.random_sample` / `np.random.randint`), mmseg's PhotoMetricDistortion (numpy draws
+in one order in 0.30 and 1.2). Transforms whose versions draw differently are set to the same
+extreme on both sides (EXTREMES) and listed as known deviations.
 """
 from __future__ import annotations
 
@@ -34,29 +37,95 @@ EXTREMES = {
 }
 
 
-def set_extremes(pipeline, side: str) -> list:
-    """Apply EXTREMES to `pipeline` for `side` ("old"/"new"); the names of those applied."""
+# transforms that draw nothing; the others are numbered in order for per-transform seeding
+DETERMINISTIC = ("LoadImageFromFile", "LoadAnnotations", "Normalize", "Pad", "ImageToTensor",
+                 "ToTensor", "DefaultFormatBundle", "Collect", "ToDataContainer", "Transpose",
+                 "PackDetInputs", "PackSegInputs", "PackInputs", "PackClsInputs",
+                 "FormatShape", "Collect3D", "SegRescale")
+
+
+class _Seeded:
+    """Wraps the k-th drawing transform: seeds random/numpy/torch with SEED + k before it runs,
+    so a transform that draws the same numbers in both versions gets the same draws whatever
+    the transforms before it consumed."""
+
+    def __init__(self, t, k):
+        self.t, self.k = t, k
+
+    def __call__(self, results):
+        seed_all(SEED + self.k)
+        return self.t(results)
+
+    def __getattr__(self, name):
+        return getattr(self.t, name)
+
+
+def seed_transforms(dataset) -> None:
+    """Per-transform seeding on a built dataset (and on the datasets it wraps)."""
+    for ds in (dataset, getattr(dataset, "dataset", None)):
+        pipe = getattr(ds, "pipeline", None)
+        if pipe is None or not hasattr(pipe, "transforms"):
+            continue
+        k = 0
+        for i, t in enumerate(pipe.transforms):
+            if type(t).__name__ not in DETERMINISTIC and not isinstance(t, _Seeded):
+                k += 1
+                pipe.transforms[i] = _Seeded(t, k)
+
+
+# random transforms whose versions draw different numbers and have no deterministic extreme
+# short of doing nothing: removed from both pipelines, listed as "not compared"
+DROPPED = {
+    "mmcls": {
+        "AutoAugment": "mmcls 0.25 picks the sub-policy with python's random.choice, "
+                       "mmpretrain 1.2 with numpy's",
+        "RandAugment": "mmcls 0.25 samples policies and magnitudes with python's random, "
+                       "mmpretrain 1.2 with numpy's",
+    },
+    "mmdet": {
+        "PhotoMetricDistortion": "mmdet 2.28 draws each operation's flag just before it, "
+                                 "mmdet 3.3 draws all flags first (_random_flags)",
+    },
+    "mmseg": {},
+}
+
+
+def set_extremes(pipeline, side: str, codebase: str) -> list:
+    """Apply EXTREMES and DROPPED to `pipeline` (in place) for `side` ("old"/"new"); the
+    names of those applied."""
     done = []
-    for t in pipeline or []:
-        if isinstance(t, dict) and t.get("type") in EXTREMES:
-            t.update(EXTREMES[t["type"]][side])
-            done.append(t["type"])
+    for t in list(pipeline or []):
+        typ = t.get("type") if isinstance(t, dict) else None
+        if typ in DROPPED[codebase]:
+            pipeline.remove(t)
+            done.append(typ)
+            continue
+        if typ in EXTREMES:
+            t.update(EXTREMES[typ][side])
+            done.append(typ)
         if isinstance(t, dict) and isinstance(t.get("transforms"), list):
-            done += set_extremes(t["transforms"], side)
+            done += set_extremes(t["transforms"], side, codebase)
     return done
+
+
+def why(typ: str, codebase: str):
+    """(size, why) of the known deviation for an EXTREMES/DROPPED transform."""
+    if typ in DROPPED[codebase]:
+        return "not compared: removed from both pipelines", DROPPED[codebase][typ]
+    return "not compared: random positions", EXTREMES[typ]["why"]
 
 
 def variant_name(split, p) -> str:
     return f"{split}[0]" + ("" if p is None else f" p={p:g}")
 
 
-def seed_all():
+def seed_all(seed=SEED):
     import random
     import numpy as np
     import torch
-    random.seed(SEED)
-    np.random.seed(SEED)
-    torch.manual_seed(SEED)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
 
 
 def set_flip(pipeline, key: str, p) -> None:

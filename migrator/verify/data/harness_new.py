@@ -110,12 +110,12 @@ def run_one(item) -> dict:
             for leaf in C.leaves(ds_cfg):
                 _point(codebase, leaf, old["dataset"])
             for pl in C.pipelines(ds_cfg):
-                for t in C.set_extremes(pl, "new"):
-                    dv_compare.deviate(deviations, t, "not compared: random positions",
-                                       C.EXTREMES[t]["why"])
+                for t in C.set_extremes(pl, "new", codebase):
+                    dv_compare.deviate(deviations, t, *C.why(t, codebase))
                 if p is not None:
                     C.set_flip(pl, "prob", p)
             ds = DATASETS.build(ds_cfg)
+            C.seed_transforms(ds)
             C.seed_all()
             batch = _collate(loader)([ds[0]])
             with torch.no_grad():

@@ -144,12 +144,13 @@ def run_one(item) -> dict:
             for leaf in C.leaves(ds_cfg):
                 _point(codebase, leaf, data)
             for pl in C.pipelines(ds_cfg):
-                C.set_extremes(pl, "old")
+                C.set_extremes(pl, "old", codebase)
                 if p is not None:
                     C.set_flip(pl, FLIP_KEY[codebase], p)
             if split == "test":
                 ds_cfg["test_mode"] = True
             ds = mods[codebase].build_dataset(ds_cfg)
+            C.seed_transforms(ds)
             C.seed_all()
             sample = ds[0]
             if sample is None:

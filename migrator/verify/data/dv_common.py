@@ -1,7 +1,7 @@
 """Shared by both data-verification harnesses (runs inside an env; imports numpy/torch lazily).
 
-Variants: every config is run as `train[0] p=1` (every random flip forced on: prob 1),
-`train[0] p=0` (forced off) and `test[0]` (the test pipeline, deterministic). Before the k-th
+Variants: every config is run as `train[0] p=0` (every random flip forced off: prob 0),
+`train[0] p=1` (forced on) and `test[0]` (the test pipeline, deterministic). Before the k-th
 transform that draws random numbers both sides seed python's `random`, numpy and torch with
 SEED + k (`seed_transforms`), so a transform that draws the same numbers in the same order in
 both versions gives the same output whatever its predecessors drew: mmcv's RandomFlip direction
@@ -18,7 +18,7 @@ import time
 import traceback
 
 SEED = 20240601
-VARIANTS = [("train", 1.0), ("train", 0.0), ("test", None)]
+VARIANTS = [("train", 0.0), ("train", 1.0), ("test", None)]
 FLIP_TYPES = ("RandomFlip",)
 
 

@@ -12,8 +12,9 @@ sides. Three formats:
            maps of rectangles with values in 0..K-1, a 255 border strip; value 0 present, so
            reduce_zero_label matters) + `split.txt` (stems).
 
-Images are deterministic (seeded gradients and noise) and of two sizes with different aspect
-ratios (h x w = 120 x 160 and 100 x 90), so keep_ratio, padding and flips all show.
+Images are deterministic (seeded gradients and noise, uniform corner patches), stored as PNG
+content under every suffix, and of two sizes with different aspect ratios (h x w = 120 x 160 and
+100 x 90), so keep_ratio, padding and flips all show.
 """
 from __future__ import annotations
 
@@ -30,15 +31,27 @@ def _image(i: int, h: int, w: int) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w]
     base = np.stack([xx * 255.0 / w, yy * 255.0 / h, (xx + yy) * 127.0 / (h + w)], -1)
     img = base + rng.randint(0, 60, size=(h, w, 3))
-    img[: h // 3, : w // 4] = (250, 10, 30)          # an asymmetric patch: flips show
+    # uniform corner patches (BGR), so the pixel at (0, 0) after any resize is known by hand:
+    # unflipped TOP_LEFT, flipped horizontally TOP_RIGHT, vertically BOTTOM_LEFT
+    img[: h // 3, : w // 4] = TOP_LEFT
+    img[: h // 3, -(w // 4):] = TOP_RIGHT
+    img[-(h // 3):, : w // 4] = BOTTOM_LEFT
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+TOP_LEFT, TOP_RIGHT, BOTTOM_LEFT = (250, 10, 30), (20, 200, 60), (90, 40, 220)
+
+
 def _write(path: str, img: np.ndarray) -> None:
+    """PNG content whatever the suffix (decoders read the content): lossless, so every pixel
+    value is known, also behind a `.jpg` name."""
     import cv2
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    if not cv2.imwrite(path, img):
-        raise OSError(f"cv2.imwrite failed for {path}")
+    ok, buf = cv2.imencode(".png", img)
+    if not ok:
+        raise OSError(f"cv2.imencode failed for {path}")
+    with open(path, "wb") as f:
+        f.write(buf.tobytes())
 
 
 def coco(root: str, classes) -> dict:

@@ -71,9 +71,11 @@ def deep_kinds(args) -> List[str]:
 def run_deep_cli(pairs, kinds, args, out=None):
     """Data/model verification of `pairs` [(old, new)] for the CLI: (exit status, records by
     pair) or (2, None) with the reason on stderr when it cannot start."""
-    from .deep import DeepError, failed, lines, pythons, run_deep
+    from .deep import DeepError, _entry, failed, lines, pythons, run_deep
     out = out or sys.stdout
     try:
+        for k in kinds:                 # a missing kind fails before any env is built
+            _entry(k)
         old_py, new_py = pythons(args)
         deep = run_deep(pairs, kinds, old_py, new_py, getattr(args, "work_dir", None))
     except DeepError as e:

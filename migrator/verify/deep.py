@@ -103,3 +103,28 @@ def cell(rec: Optional[dict]) -> Tuple[str, str]:
     n = len(rec.get("known_deviations") or [])
     return v, f"{len(rec.get('checked') or [])} fields equal" + (
         f", {n} known deviations" if n else "")
+
+
+def md_lines(deep, schedule: Dict[Tuple[str, str], object], name) -> List[str]:
+    """Markdown for report_md.py: counts per kind and verdict, then one row per config with the
+    schedule, data and model verdicts side by side (first differences in the cells)."""
+    kinds = [k for k in KINDS if any(k in recs for recs in deep.values())]
+    out = ["### Data and model verification (real old vs new codebases)", ""]
+    for k in kinds:
+        counts: Dict[str, int] = {}
+        for recs in deep.values():
+            if k in recs:
+                counts[recs[k]["verdict"]] = counts.get(recs[k]["verdict"], 0) + 1
+        out.append(f"- {k}: " + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
+    out += ["", "| config | schedule | " + " | ".join(kinds) + " |",
+            "|---|---|" + "---|" * len(kinds)]
+    esc = lambda t: str(t).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    for pair, recs in deep.items():
+        r = schedule.get(pair)
+        cells = []
+        for k in kinds:
+            v, detail = cell(recs.get(k))
+            cells.append(f"{v}: {esc(detail)}" if v not in ("VERIFIED", "") else v)
+        out.append(f"| {name(getattr(r, 'name', pair[1]))} | {getattr(r, 'status', '')} | "
+                   + " | ".join(cells) + " |")
+    return out + [""]

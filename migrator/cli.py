@@ -3,7 +3,8 @@
     migrate OLD.py [more paths/dirs] -o OUT/ [--flat]     convert (dirs mirror their layout)
     migrate configs/ --in-place                             rewrite where it stands
     migrate ... --diff | --check | --report FILE.json
-    migrate verify OLD.py NEW.py                            (see migrator/verify)
+    migrate verify OLD.py NEW.py [--data] [--model]         (see migrator/verify)
+    migrate env create old|new CODEBASE                     (see migrator/envs/cli.py)
 
 Exit codes (pyupgrade-style): 0 nothing to do / all written, 1 `--check`/`--diff` found something
 to change (or `--verify` found a difference), 2 an input could not be converted or the command
@@ -99,8 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--verify", action="store_true",
                    help="after writing, compare each trainable config's lr/momentum/validation/"
                         "checkpoint trace under MMCV 1.x and the new one under MMEngine; exit 1 "
-                        "on any difference")
+                        "on any difference. --verify=all adds data and model verification in "
+                        "the real codebases (migrate verify --data --model)")
     add_verify_options(g)
+    add_deep_verify_options(g)
     from .code.cli import add_code_options     # --- code (migrator/code) ---
     add_code_options(p)
     return p
@@ -225,11 +228,44 @@ def _run_all(jobs: List[Job], args) -> List[Result]:
     return out
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+def add_deep_verify_options(g) -> None:
+    """--old-python/--new-python/--work-dir for --verify=all (migrator/verify/deep.py);
+    `--verify=all` is read as `--verify --verify-all` (verify_argv), so a bare `--verify`
+    never swallows the path after it."""
+    import argparse
+    from .verify.deep import add_deep_options
+    g.add_argument("--verify-all", action="store_true", help=argparse.SUPPRESS)
+    add_deep_options(g)
+
+
+def verify_argv(argv: List[str]) -> List[str]:
+    """`--verify=all` -> `--verify --verify-all`, `--verify=schedule` -> `--verify`."""
+    out = []
+    for i, a in enumerate(argv):
+        if a == "--":
+            return out + argv[i:]
+        out += {"--verify=all": ["--verify", "--verify-all"],
+                "--verify=schedule": ["--verify"]}.get(a, [a])
+    return out
+
+
+def subcommand(argv: List[str]) -> Optional[int]:
+    """`migrate verify ...` and `migrate env ...`; None when argv is a conversion."""
     if argv and argv[0] == "verify":
         from .verify.cli import main as verify_main
         return verify_main(argv[1:])
+    if argv and argv[0] == "env":
+        from .envs.cli import main as env_main
+        return env_main(argv[1:])
+    return None
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    rc = subcommand(argv)
+    if rc is not None:
+        return rc
+    argv = verify_argv(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(argv)

@@ -122,6 +122,9 @@ def _verification(tv) -> List[str]:
     if tv.skipped:
         out += [f"<details><summary>{len(tv.skipped)} not verified</summary>", ""]
         out += [f"- {_code(_rel(p))}: {why}" for p, why in tv.skipped] + ["", "</details>", ""]
+    if getattr(tv, "deep", None):                   # --verify=all: data and model verdicts
+        from .verify.deep import md_lines
+        out += md_lines(tv.deep, {(r.old, r.new): r for r in tv.results}, lambda p: _code(_rel(p)))
     return out
 
 

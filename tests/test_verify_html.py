@@ -296,3 +296,71 @@ def test_browser_check_sees_an_external_request(tmp_path):
                     '</body></html>')
     requests = _screenshot(page, tmp_path / "bad.png", tmp_path, size=(200, 200))
     assert any("example.invalid" in r for r in requests), requests
+
+
+# ---- data and model verdicts next to the schedule's (issue 12) -------------------------------
+
+def deep_records(r, data="DIFFERS", model="PARTIAL"):
+    """Records in the shared format (migrator/verify/deep.py) for PairResult `r`."""
+    first = {"where": "train[0] p=0 inputs", "old": "-1.60416", "new": "2.16328",
+             "message": "train[0] p=0 inputs[0, 0, 0]: old=-1.60416 new=2.16328"}
+    return {(r.old, r.new): {
+        "data": {"kind": "data", "old": r.old, "new": r.new, "verdict": data,
+                 "first_difference": first if data == "DIFFERS" else None,
+                 "checked": ["train[0] p=0 meta.flip"], "stopped_at": None,
+                 "known_deviations": [{"field": "meta.scale_factor",
+                                       "size": "4 values (w, h, w, h) -> 2 values (w, h)",
+                                       "why": "mmcv 2.x"}], "seconds": 1.5},
+        "model": {"kind": "model", "old": r.old, "new": r.new, "verdict": model,
+                  "first_difference": None, "checked": ["backbone.out[0]"],
+                  "stopped_at": "mmcv.ops.nms (compiled kernel missing): after rpn_head outputs",
+                  "known_deviations": [], "seconds": 2.0}}}
+
+
+def test_data_and_model_columns_next_to_the_schedule_verdict():
+    r = pair()
+    html = render_html([r], deep=deep_records(r))
+    assert "<th>schedule</th>" in html and "<th>data</th>" in html and "<th>model</th>" in html
+    assert 'class="deep-data DIFFERS">DIFFERS</td>' in html
+    assert 'class="deep-model PARTIAL">PARTIAL</td>' in html
+    assert "train[0] p=0 inputs[0, 0, 0]: old=-1.60416 new=2.16328" in html
+    assert "equal up to mmcv.ops.nms (compiled kernel missing): after rpn_head outputs" in html
+    assert "meta.scale_factor: 4 values (w, h, w, h) -&gt; 2 values (w, h)" in html
+    assert "data: 1 DIFFERS." in html and "model: 1 PARTIAL." in html
+    plain = render_html([r])
+    assert "<th>data</th>" not in plain and "Data and model" not in plain
+
+
+def test_tree_index_lists_data_differences_first(tmp_path):
+    results = [pair(f"cfg_{i:02d}.py", warmup_den=500) for i in range(20)]
+    deep = {}
+    for i, r in enumerate(results):
+        deep.update(deep_records(r, data="DIFFERS" if i == 13 else "VERIFIED",
+                                 model="VERIFIED"))
+    write_report(results, tmp_path / "report.html", deep=deep)
+    index = (tmp_path / "report.html").read_text()
+    links = re.findall(r'href="([^"#]+)"', index)
+    assert links[0].endswith("cfg_13.py.html")     # schedule VERIFIED, data DIFFERS: first
+    assert "data: 19 VERIFIED, 1 DIFFERS." in index
+    page = next((tmp_path / "report.files").glob("*cfg_13.py.html")).read_text()
+    assert "Data and model" in page and "old=-1.60416 new=2.16328" in page
+
+
+@pytest.mark.slow
+def test_data_model_columns_in_headless_chromium(tmp_path):
+    """The new columns render: the PARTIAL cell's blue (#1f5fbf) text is on the index page of
+    a tree report (no charts there, so no other blue), and absent without data/model records."""
+    results = [pair(f"cfg_{i:02d}.py", warmup_den=500) for i in range(14)]
+    deep = {}
+    for r in results:
+        deep.update(deep_records(r, data="VERIFIED", model="PARTIAL"))
+    counts = []
+    for name, d in (("with", deep), ("without", None)):
+        out = tmp_path / name
+        write_report(results, out / "report.html", deep=d)
+        png = tmp_path / f"{name}.png"
+        assert _screenshot(out / "report.html", png, tmp_path, size=(1600, 900)) == []
+        img = read_png(png)
+        counts.append(int((abs(img - OLD_BLUE) <= 30).all(axis=2).sum()))
+    # measured: 0 blue pixels without the columns; with them, 14 "PARTIAL" cells in blue text
+    assert counts[1] == 0 and counts[0] > 14 * 40, counts

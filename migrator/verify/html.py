@@ -280,9 +280,28 @@ def _pretty(cfg: Optional[Dict[str, Any]], keys: Sequence[str]) -> str:
     return "\n".join(parts)
 
 
-def pair_section(r, index: int) -> Dict[str, Any]:
-    """Everything the template draws for one PairResult."""
+def deep_rows(recs: Optional[Dict[str, dict]]) -> List[Dict[str, Any]]:
+    """The data/model records of one pair, as the template shows them (deep.py's format)."""
+    from .deep import KINDS, cell
+    rows = []
+    for kind in KINDS:
+        rec = (recs or {}).get(kind)
+        if rec is None:
+            continue
+        verdict, detail = cell(rec)
+        fd = rec.get("first_difference") or {}
+        rows.append({"kind": kind, "verdict": verdict, "detail": detail,
+                     "where": fd.get("where"), "old": fd.get("old"), "new": fd.get("new"),
+                     "stopped_at": rec.get("stopped_at"), "checked": len(rec.get("checked") or []),
+                     "deviations": list(rec.get("known_deviations") or []),
+                     "seconds": rec.get("seconds")})
+    return rows
+
+
+def pair_section(r, index: int, deep=None) -> Dict[str, Any]:
+    """Everything the template draws for one PairResult (`deep`: its data/model records)."""
     sec: Dict[str, Any] = {
+        "deep": deep_rows((deep or {}).get((str(r.old), str(r.new)))),
         "index": index, "name": r.name, "old": r.old, "new": r.new, "status": r.status,
         "line": r.line(), "notes": list(r.notes), "charts": [], "zoom": [], "rows": [],
         "detail": r.line().split(r.name, 1)[-1].lstrip(": "),
@@ -338,34 +357,44 @@ def _env():
                               autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
-def _summary(results, skipped, link) -> Dict[str, Any]:
+def _summary(results, skipped, link, deep=None) -> Dict[str, Any]:
+    from .deep import KINDS
+    deep = deep or {}
     rows = [{"index": i, "name": r.name, "status": r.status, "href": link(i),
              "detail": r.line().split(":", 1)[1].strip() if r.status != "VERIFIED" else
-             ", ".join(str(c.dataset_len) for c in r.checks)}
+             ", ".join(str(c.dataset_len) for c in r.checks),
+             "deep": {d["kind"]: d for d in deep_rows(deep.get((str(r.old), str(r.new))))}}
             for i, r in enumerate(results, 1)]
     order = {"DIFFERS": 0, "ERROR": 1, "VERIFIED": 2}
-    rows.sort(key=lambda x: (order.get(x["status"], 3), x["name"]))
+    bad = lambda x: any(d["verdict"] in ("DIFFERS", "ERROR") for d in x["deep"].values())  # noqa: E731
+    rows.sort(key=lambda x: (0 if bad(x) and x["status"] == "VERIFIED" else
+                             order.get(x["status"], 3), x["name"]))
     counts = {s: sum(r.status == s for r in results) for s in ("VERIFIED", "DIFFERS", "ERROR")}
-    return {"rows": rows, "counts": counts, "skipped": list(skipped), "total": len(results)}
+    kinds = [k for k in KINDS if any(k in row["deep"] for row in rows)]
+    deep_counts = {k: {v: sum(row["deep"].get(k, {}).get("verdict") == v for row in rows)
+                       for v in ("VERIFIED", "DIFFERS", "PARTIAL", "ERROR", "SKIPPED")}
+                   for k in kinds}
+    return {"rows": rows, "counts": counts, "skipped": list(skipped), "total": len(results),
+            "kinds": kinds, "deep_counts": deep_counts}
 
 
 def render_html(results, skipped: Sequence[Tuple[str, str]] = (),
-                title: str = "mmmigrate verification") -> str:
+                title: str = "mmmigrate verification", deep=None) -> str:
     """One page: the summary table and every pair's section."""
-    sections = [pair_section(r, i) for i, r in enumerate(results, 1)]
+    sections = [pair_section(r, i, deep) for i, r in enumerate(results, 1)]
     return _env().get_template("report.html.j2").render(
-        title=title, summary=_summary(results, skipped, lambda i: f"#pair-{i}"),
+        title=title, summary=_summary(results, skipped, lambda i: f"#pair-{i}", deep),
         sections=sections, index_href=None)
 
 
 def write_report(results, path, skipped: Sequence[Tuple[str, str]] = (),
-                 title: str = "mmmigrate verification") -> List[Path]:
+                 title: str = "mmmigrate verification", deep=None) -> List[Path]:
     """Write the report at `path` (one page up to INLINE_MAX pairs, else an index page plus
     `<path stem>.files/NNNN.html` per pair). Returns the files written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if len(results) <= INLINE_MAX:
-        path.write_text(render_html(results, skipped, title), encoding="utf-8")
+        path.write_text(render_html(results, skipped, title, deep), encoding="utf-8")
         return [path]
     sub = path.parent / f"{path.stem}.files"
     sub.mkdir(exist_ok=True)
@@ -376,11 +405,12 @@ def write_report(results, path, skipped: Sequence[Tuple[str, str]] = (),
     for i, r in enumerate(results, 1):
         page = sub / name(i)
         page.write_text(tpl.render(title=f"{title}: {r.name}", summary=None,
-                                   sections=[pair_section(r, i)], index_href=f"../{path.name}"),
+                                   sections=[pair_section(r, i, deep)],
+                                   index_href=f"../{path.name}"),
                         encoding="utf-8")
         written.append(page)
     path.write_text(tpl.render(title=title, sections=[], index_href=None,
                                summary=_summary(results, skipped,
-                                                lambda i: f"{sub.name}/{name(i)}")),
+                                                lambda i: f"{sub.name}/{name(i)}", deep)),
                     encoding="utf-8")
     return [path] + written

@@ -234,9 +234,10 @@ def write_traces(results: List[PairResult], trace_dir) -> None:
 
 
 def report(results: List[PairResult], out=None, trace_dir=None, html=None,
-           skipped: Sequence[Tuple[str, str]] = ()) -> int:
-    """Print one line per pair (and per skipped file), write the optional artefacts; exit status
-    1 on any difference or error, else 0."""
+           skipped: Sequence[Tuple[str, str]] = (), deep=None) -> int:
+    """Print one line per pair (and per skipped file), write the optional artefacts (`deep`:
+    data/model records by (old, new), shown next to the schedule verdict in the HTML); exit
+    status 1 on any schedule difference or error, else 0."""
     out = out or sys.stdout
     for r in results:
         print(r.line(), file=out)
@@ -246,7 +247,7 @@ def report(results: List[PairResult], out=None, trace_dir=None, html=None,
         write_traces(results, trace_dir)
     if html:
         from .html import write_report
-        write_report(results, html, skipped)
+        write_report(results, html, skipped, deep=deep)
     return 0 if all(r.status == "VERIFIED" for r in results) else 1
 
 
@@ -283,6 +284,7 @@ class TreeVerification:
     """`migrate ... --verify` over many files: the pairs verified and the files skipped."""
     results: List[PairResult] = field(default_factory=list)
     skipped: List[Tuple[str, str]] = field(default_factory=list)     # (output file, reason)
+    deep: Optional[Dict[Tuple[str, str], Dict[str, dict]]] = None   # --verify=all records
 
     def counts(self) -> Dict[str, int]:
         c = {"verified": 0, "differs": 0, "could not run": 0}
@@ -343,7 +345,15 @@ def verify_written(results, args) -> Tuple[int, Optional[TreeVerification]]:
              if r.status != "error" and r.out and Path(r.out).is_file()]
     tv = verify_tree(files, args.dataset_len, args.world_size, args.full,
                      getattr(args, "jobs", 1) or 1)
-    rc = report(tv.results, sys.stdout, args.trace_dir, args.html, tv.skipped)
+    rc_deep = 0
+    if getattr(args, "verify_all", False):          # --verify=all: data and model too
+        from .cli import run_deep_cli
+        rc_deep, tv.deep = run_deep_cli([(r.old, r.new) for r in tv.results if not r.error],
+                                        ["data", "model"], args)
+        if tv.deep is None:
+            return rc_deep, tv
+    rc = max(report(tv.results, sys.stdout, args.trace_dir, args.html, tv.skipped,
+                    deep=tv.deep), rc_deep)
     print(tv.summary(), file=sys.stdout)
     if not tv.results:
         print("migrate: --verify: no config among the outputs is trainable on its own",

@@ -4,6 +4,7 @@
     migrate configs/ --in-place                             rewrite where it stands
     migrate ... --diff | --check | --report FILE.json
     migrate verify OLD.py NEW.py                            (see migrator/verify)
+    migrate checkpoint OLD.pth -o NEW.pth --config NEW.py   (see migrator/checkpoint)
 
 Exit codes (pyupgrade-style): 0 nothing to do / all written, 1 `--check`/`--diff` found something
 to change (or `--verify` found a difference), 2 an input could not be converted or the command
@@ -203,6 +204,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     if argv and argv[0] == "verify":
         from .verify.cli import main as verify_main
         return verify_main(argv[1:])
+    if argv and argv[0] == "checkpoint":
+        from .checkpoint.cli import main as checkpoint_main
+        return checkpoint_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(argv)

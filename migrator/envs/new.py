@@ -61,7 +61,14 @@ def download(wheels: Path) -> Dict[str, Path]:
     files = {"mmcv": wheels / f"mmcv-{MMCV}.tar.gz"}
     if not files["mmcv"].exists():
         _pip(["download", "--no-deps", "--no-binary=:all:", f"mmcv=={MMCV}", "-d", str(wheels)])
-    for name, version in WHEELS.items():
+    files.update(download_wheels(wheels, WHEELS))
+    return files
+
+
+def download_wheels(wheels: Path, versions: Dict[str, str]) -> Dict[str, Path]:
+    """name -> wheel file for each `name==version`, fetched with pip into `wheels/` once."""
+    files = {}
+    for name, version in versions.items():
         found = sorted(wheels.glob(f"{name}-{version}-*.whl"))
         if not found:
             _pip(["download", "--no-deps", "--only-binary=:all:", f"{name}=={version}",
@@ -79,17 +86,19 @@ def _standin_files() -> Dict[str, bytes]:
     return out
 
 
-def standin_wheel(wheels: Path) -> Path:
-    """Write (once per content) the stand-in wheel and return its path."""
-    files = _standin_files()
+def standin_wheel(wheels: Path, files: Optional[Dict[str, bytes]] = None,
+                  name: str = "mmmigrate_standins") -> Path:
+    """Write (once per content) a stand-in wheel holding `files` (archive path -> content; by
+    default the new venv's stand-ins) and return its path; its version carries their digest."""
+    files = dict(_standin_files() if files is None else files)
     digest = hashlib.sha256(b"".join(k.encode() + v for k, v in files.items())).hexdigest()[:10]
     version = f"0.0.0+{digest}"
-    name = "mmmigrate_standins"
     target = wheels / f"{name}-{version}-py3-none-any.whl"
     if target.exists():
         return target
     info = f"{name}-{version}.dist-info"
-    files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: mmmigrate-standins\n"
+    dist = name.replace("_", "-")
+    files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {dist}\n"
                                  f"Version: {version}\n").encode()
     files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: mmmigrate\n"
                               b"Root-Is-Purelib: true\nTag: py3-none-any\n")

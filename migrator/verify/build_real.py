@@ -292,28 +292,9 @@ if __name__ == "__main__":
 
 # ---- host side (runs in `migrate`'s interpreter; no torch, no codebase imports) ----
 
-def _run_batch(chunk, python, timeout, cwd=None):
-    import subprocess
-    import tempfile
-    results, why = {}, None
-    with tempfile.NamedTemporaryFile("r", suffix=".jsonl") as out:
-        try:
-            proc = subprocess.run([str(python), "-P", os.path.abspath(__file__), out.name, "-"],
-                                  input="\n".join(chunk), text=True, capture_output=True,
-                                  timeout=timeout, cwd=cwd or tempfile.gettempdir())
-            if proc.returncode:
-                why = f"harness exited with {proc.returncode}: {proc.stderr[-300:]}"
-        except subprocess.TimeoutExpired:
-            why = f"harness timed out after {timeout:.0f}s"
-        for line in open(out.name):
-            r = json.loads(line)
-            results[r["path"]] = r
-    for p in chunk:
-        if p not in results:
-            results[p] = {"path": p, "status": "error", "stages": {},
-                          "first": {"error": "crash", "message": why or "no result",
-                                    "stage": "harness"}}
-    return results
+def _crash(path, why):
+    return {"path": path, "status": "error", "stages": {},
+            "first": {"error": "crash", "message": why, "stage": "harness"}}
 
 
 def build_in_env(paths, python, batch: int = 60, jobs: int = 1, timeout: float = 1800.0,
@@ -322,14 +303,10 @@ def build_in_env(paths, python, batch: int = 60, jobs: int = 1, timeout: float =
     `jobs` processes at a time, in `cwd` (paths such as LD's `teacher_config='configs/...'` are
     relative to the repository root the codebases are run from). Returns one result dict per
     path, in order; a batch whose process dies or times out gets an "error" result (`crash`) for
-    each file it had not reported."""
-    from concurrent.futures import ThreadPoolExecutor
-    chunks = [[str(p) for p in paths[i:i + batch]] for i in range(0, len(paths), batch)]
-    results = {}
-    with ThreadPoolExecutor(max(1, jobs)) as pool:
-        for part in pool.map(lambda c: _run_batch(c, python, timeout, cwd), chunks):
-            results.update(part)
-    return [results[str(p)] for p in paths]
+    each file it had not reported (the batch runner is `xenv.run_many`)."""
+    from .xenv import run_many
+    return run_many(__file__, [str(p) for p in paths], python, batch=batch, jobs=jobs,
+                    timeout=timeout, cwd=cwd, key="path", missing=_crash)
 
 
 def cause(result) -> str:

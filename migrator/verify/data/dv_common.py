@@ -1,0 +1,223 @@
+"""Shared by both data-verification harnesses (runs inside an env; imports numpy/torch lazily).
+
+Variants: every config is run as `train[0] p=1` (every random flip forced on: prob 1),
+`train[0] p=0` (forced off) and `test[0]` (the test pipeline, deterministic). Before the k-th
+transform that draws random numbers both sides seed python's `random`, numpy and torch with
+SEED + k (`seed_transforms`), so a transform that draws the same numbers in the same order in
+both versions gives the same output whatever its predecessors drew: mmcv's RandomFlip direction
+choice, mmseg's RandomCrop offsets, `ratio_range` / multi-scale Resize sampling
+(`np.random.random_sample` / `np.random.randint`), mmseg's PhotoMetricDistortion (numpy draws
+in one order in 0.30 and 1.2). Transforms whose versions draw differently are set to the same
+extreme on both sides (EXTREMES) and listed as known deviations.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+
+SEED = 20240601
+VARIANTS = [("train", 1.0), ("train", 0.0), ("test", None)]
+FLIP_TYPES = ("RandomFlip",)
+
+
+# the aspect ratio (w / h) of generated image 0 (dv_gen.SIZES[0] = h 120, w 160)
+RATIO = 160 / 120
+# random transforms whose versions draw different numbers: both sides set them to the same
+# extreme (side -> keywords), listed as a known deviation (what is not compared)
+EXTREMES = {
+    "RandomResizedCrop": {
+        "old": {"scale": (1.0, 1.0), "ratio": (RATIO, RATIO)},
+        "new": {"crop_ratio_range": (1.0, 1.0), "aspect_ratio_range": (RATIO, RATIO)},
+        "why": "mmcls 0.25 draws the crop with python's random, mmpretrain 1.2 with numpy's: "
+               "compared at the full-image crop (area 1, the image's aspect ratio), so size, "
+               "interpolation and backend are checked, crop positions are not",
+    },
+}
+
+
+# transforms that draw nothing; the others are numbered in order for per-transform seeding
+DETERMINISTIC = ("LoadImageFromFile", "LoadAnnotations", "Normalize", "Pad", "ImageToTensor",
+                 "ToTensor", "DefaultFormatBundle", "Collect", "ToDataContainer", "Transpose",
+                 "PackDetInputs", "PackSegInputs", "PackInputs", "PackClsInputs",
+                 "FormatShape", "Collect3D", "SegRescale")
+
+
+class _Seeded:
+    """Wraps the k-th drawing transform: seeds random/numpy/torch with SEED + k before it runs,
+    so a transform that draws the same numbers in both versions gets the same draws whatever
+    the transforms before it consumed."""
+
+    def __init__(self, t, k):
+        self.t, self.k = t, k
+
+    def __call__(self, results):
+        seed_all(SEED + self.k)
+        return self.t(results)
+
+    def __getattr__(self, name):
+        return getattr(self.t, name)
+
+
+def seed_transforms(dataset) -> None:
+    """Per-transform seeding on a built dataset (and on the datasets it wraps)."""
+    for ds in (dataset, getattr(dataset, "dataset", None)):
+        pipe = getattr(ds, "pipeline", None)
+        if pipe is None or not hasattr(pipe, "transforms"):
+            continue
+        k = 0
+        for i, t in enumerate(pipe.transforms):
+            if type(t).__name__ not in DETERMINISTIC and not isinstance(t, _Seeded):
+                k += 1
+                pipe.transforms[i] = _Seeded(t, k)
+
+
+# random transforms whose versions draw different numbers and have no deterministic extreme
+# short of doing nothing: removed from both pipelines, listed as "not compared"
+DROPPED = {
+    "mmcls": {
+        "AutoAugment": "mmcls 0.25 picks the sub-policy with python's random.choice, "
+                       "mmpretrain 1.2 with numpy's",
+        "RandAugment": "mmcls 0.25 samples policies and magnitudes with python's random, "
+                       "mmpretrain 1.2 with numpy's",
+    },
+    "mmdet": {
+        "PhotoMetricDistortion": "mmdet 2.28 draws each operation's flag just before it, "
+                                 "mmdet 3.3 draws all flags first (_random_flags)",
+    },
+    "mmseg": {},
+}
+
+
+def set_extremes(pipeline, side: str, codebase: str) -> list:
+    """Apply EXTREMES and DROPPED to `pipeline` (in place) for `side` ("old"/"new"); the
+    names of those applied."""
+    done = []
+    for t in list(pipeline or []):
+        typ = t.get("type") if isinstance(t, dict) else None
+        if typ in DROPPED[codebase]:
+            pipeline.remove(t)
+            done.append(typ)
+            continue
+        if typ in EXTREMES:
+            t.update(EXTREMES[typ][side])
+            done.append(typ)
+        if isinstance(t, dict) and isinstance(t.get("transforms"), list):
+            done += set_extremes(t["transforms"], side, codebase)
+    return done
+
+
+def why(typ: str, codebase: str):
+    """(size, why) of the known deviation for an EXTREMES/DROPPED transform."""
+    if typ in DROPPED[codebase]:
+        return "not compared: removed from both pipelines", DROPPED[codebase][typ]
+    return "not compared: random positions", EXTREMES[typ]["why"]
+
+
+def variant_name(split, p) -> str:
+    return f"{split}[0]" + ("" if p is None else f" p={p:g}")
+
+
+def seed_all(seed=SEED):
+    import random
+    import numpy as np
+    import torch
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def set_flip(pipeline, key: str, p) -> None:
+    """Force every RandomFlip in `pipeline` (and in wrappers' `transforms`) to probability p,
+    under the version's own keyword `key` (other probability keywords removed)."""
+    for t in pipeline or []:
+        if not isinstance(t, dict):
+            continue
+        if t.get("type") in FLIP_TYPES or str(t.get("type", "")).endswith(".RandomFlip"):
+            for k in ("flip_ratio", "flip_prob", "prob"):
+                t.pop(k, None)
+            t[key] = p      # a float: with several directions both versions split it evenly
+        for sub in ("transforms",):
+            if isinstance(t.get(sub), list):
+                set_flip(t[sub], key, p)
+
+
+def leaves(ds):
+    """The leaf dataset configs under dataset wrappers (RepeatDataset, ConcatDataset, ...)."""
+    if isinstance(ds, (list, tuple)):
+        for d in ds:
+            yield from leaves(d)
+        return
+    if not isinstance(ds, dict):
+        return
+    inner = [ds[k] for k in ("dataset", "datasets") if k in ds]
+    if not inner:
+        yield ds
+    for d in inner:
+        yield from leaves(d)
+
+
+def pipelines(ds):
+    """Every `pipeline` list in a dataset config, wrappers included."""
+    if isinstance(ds, (list, tuple)):
+        for d in ds:
+            yield from pipelines(d)
+        return
+    if not isinstance(ds, dict):
+        return
+    if isinstance(ds.get("pipeline"), list):
+        yield ds["pipeline"]
+    for k in ("dataset", "datasets"):
+        if k in ds:
+            yield from pipelines(ds[k])
+
+
+def jsonable(v):
+    try:
+        import numpy as np
+        import torch
+        if isinstance(v, torch.Tensor):
+            v = v.tolist()
+        elif isinstance(v, np.ndarray):
+            v = v.tolist()
+        elif isinstance(v, np.generic):
+            v = v.item()
+    except ImportError:
+        pass
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return repr(v)
+
+
+def error(exc: BaseException, where: str) -> dict:
+    tb = traceback.extract_tb(exc.__traceback__)
+    loc = f"{tb[-1].filename.rsplit('site-packages/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
+    msg = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return {"where": where, "error": type(exc).__name__, "message": msg, "at": loc}
+
+
+def main(argv, run_one) -> int:
+    """`SCRIPT OUT.jsonl -`: one JSON item per stdin line, one JSON result line each."""
+    import logging
+    import warnings
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.WARNING)
+    out_path = argv[0]
+    items = [json.loads(line) for line in sys.stdin if line.strip()]
+    with open(out_path, "a") as out:
+        for item in items:
+            start = time.perf_counter()
+            try:
+                res = run_one(item)
+            except BaseException as e:  # noqa: BLE001 - reported per config, never raised
+                res = {"status": "error", "error": error(e, "harness")}
+            res["id"] = item["id"]
+            res["seconds"] = time.perf_counter() - start
+            out.write(json.dumps(jsonable(res)) + "\n")
+            out.flush()
+    return 0

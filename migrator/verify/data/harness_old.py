@@ -1,0 +1,168 @@
+"""Old side of data verification: runs in the old-codebases env (MMCV 1.7.2 + mmdet 2.28.2 /
+mmcls 0.25.0 / mmseg 0.30.0, MMEngine blocked), never in `migrate`'s process.
+
+`python -P harness_old.py OUT.jsonl -` with one JSON item per stdin line: {"id", "old" (config
+path), "data_dir" (where to generate the dataset), "out" (where to save tensors)}. Per config:
+the codebase is the one whose DATASETS registry knows `data.train`'s leaf type; the dataset is
+generated in its format (dv_gen.py); the leaf datasets of `data.train` and `data.test` get only
+their paths changed; for each variant (dv_common.VARIANTS) `build_dataset(cfg.data.<split>)[0]`
+is taken as the model would see it (the `img` DataContainer's data, `img_metas`, gt fields) and
+saved with torch.save. Writes {"status": "ok", "codebase", "dataset": manifest, "samples":
+{variant: file}} or {"status": "skipped"|"error", ...}.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path and os.path.abspath(sys.path[0]) == _HERE:
+    sys.path.pop(0)
+sys.path.insert(0, _HERE)     # dv_common, dv_gen (names that shadow nothing)
+
+import copy  # noqa: E402
+
+import dv_common as C  # noqa: E402
+import dv_gen  # noqa: E402
+
+FLIP_KEY = {"mmdet": "flip_ratio", "mmcls": "flip_prob", "mmseg": "prob"}
+
+
+def _codebases():
+    import mmcls.datasets
+    import mmdet.datasets
+    import mmseg.datasets
+    return {"mmdet": mmdet.datasets, "mmcls": mmcls.datasets, "mmseg": mmseg.datasets}
+
+
+def _which(cfg, mods):
+    """(codebase, leaf dataset class): the codebase is the one whose model registry knows
+    `model.type` (dataset names such as CityscapesDataset exist in two codebases)."""
+    import mmcls.models
+    import mmdet.models
+    import mmseg.models
+    registries = {"mmdet": mmdet.models.DETECTORS, "mmcls": mmcls.models.CLASSIFIERS,
+                  "mmseg": mmseg.models.SEGMENTORS}
+    mtype = (cfg.get("model") or {}).get("type")
+    leaf = next(C.leaves(cfg.data.train), None)
+    typ = (leaf or {}).get("type")
+    for name, reg in registries.items():
+        if reg.get(mtype) is not None:
+            cls = mods[name].DATASETS.get(typ)
+            if cls is None:
+                raise KeyError(f"data.train type {typ!r} is not in {name}'s DATASETS")
+            return name, cls
+    raise KeyError(f"model type {mtype!r} is in none of mmdet/mmcls/mmseg's model registries")
+
+
+def _generate(codebase, cls, cfg, mods, root):
+    """The dataset for this config, or (None, reason) when its format is not generated."""
+    if codebase == "mmdet":
+        if not issubclass(cls, mods["mmdet"].CocoDataset):
+            return None, f"{cls.__name__}: on-disk format not generated (COCO json only)"
+        leaf = next(C.leaves(cfg.data.train))
+        classes = cls.CLASSES if leaf.get("classes") is None else leaf["classes"]
+        if isinstance(classes, str):
+            return None, f"classes from a file ({classes}) not generated"
+        return dv_gen.coco(root, list(classes)), None
+    if codebase == "mmcls":
+        if not issubclass(cls, (mods["mmcls"].ImageNet, mods["mmcls"].CustomDataset)):
+            return None, f"{cls.__name__}: on-disk format not generated (image folders only)"
+        return dv_gen.imagenet(root, len(cls.CLASSES or ()) or 2), None
+    # mmseg: build the leaf over empty dirs first to learn its suffixes and classes
+    for d in ("img_dir", "ann_dir"):
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    open(os.path.join(root, "split.txt"), "w").close()
+    leaf = copy.deepcopy(next(C.leaves(cfg.data.train)))
+    leaf.update(img_dir=os.path.join(root, "img_dir"), ann_dir=os.path.join(root, "ann_dir"),
+                data_root=None, pipeline=[])
+    if leaf.get("split"):
+        leaf["split"] = os.path.join(root, "split.txt")
+    probe = mods["mmseg"].build_dataset(leaf)
+    return dv_gen.segmap(root, len(probe.CLASSES), probe.img_suffix, probe.seg_map_suffix), None
+
+
+def _point(codebase, leaf, data):
+    """Only the paths of a leaf dataset config change."""
+    if codebase == "mmdet":
+        leaf.update(ann_file=data["ann_file"], img_prefix=data["img_prefix"], data_root=None)
+        if leaf.get("seg_prefix"):
+            leaf["seg_prefix"] = None
+    elif codebase == "mmcls":
+        leaf.update(data_prefix=data["img_prefix"],
+                    ann_file=data["ann_file"] if leaf.get("ann_file") else None)
+    else:
+        leaf.update(img_dir=data["img_dir"], ann_dir=data["ann_dir"], data_root=None,
+                    split=data["split"] if leaf.get("split") else None)
+
+
+def _unwrap(v):
+    from mmcv.parallel import DataContainer
+    if isinstance(v, list) and len(v) == 1:      # MultiScaleFlipAug: one scale, no flip
+        v = v[0]
+    if isinstance(v, DataContainer):
+        v = v.data
+    return v
+
+
+def extract(sample) -> dict:
+    """What the model receives from one old sample."""
+    import numpy as np
+    import torch
+    out = {"img": _unwrap(sample["img"]).float(), "meta": C.jsonable(_unwrap(sample["img_metas"]))}
+    for key in ("gt_bboxes", "gt_labels", "gt_label", "gt_semantic_seg"):
+        if key in sample:
+            v = _unwrap(sample[key])
+            out[key] = v if isinstance(v, torch.Tensor) else torch.as_tensor(np.asarray(v))
+    if "gt_masks" in sample:
+        m = _unwrap(sample["gt_masks"])
+        out["gt_masks"] = torch.from_numpy(np.asarray(m.masks if hasattr(m, "masks") else
+                                                      m.to_ndarray()))
+    return out
+
+
+def run_one(item) -> dict:
+    import torch
+    from mmcv import Config
+    mods = _codebases()
+    cfg = Config.fromfile(item["old"])
+    if not cfg.get("data") or not cfg.data.get("train"):
+        return {"status": "skipped", "reason": "no data.train"}
+    codebase, cls = _which(cfg, mods)
+    os.makedirs(item["data_dir"], exist_ok=True)
+    data, why = _generate(codebase, cls, cfg, mods, item["data_dir"])
+    if data is None:
+        return {"status": "skipped", "codebase": codebase, "reason": why}
+    os.makedirs(item["out"], exist_ok=True)
+    samples, errors = {}, {}
+    for split, p in C.VARIANTS:
+        name = C.variant_name(split, p)
+        ds_cfg = copy.deepcopy(cfg.data.get(split) or cfg.data.get("val"))
+        try:
+            if isinstance(ds_cfg, (list, tuple)):
+                ds_cfg = ds_cfg[0]
+            for leaf in C.leaves(ds_cfg):
+                _point(codebase, leaf, data)
+            for pl in C.pipelines(ds_cfg):
+                C.set_extremes(pl, "old", codebase)
+                if p is not None:
+                    C.set_flip(pl, FLIP_KEY[codebase], p)
+            if split == "test":
+                ds_cfg["test_mode"] = True
+            ds = mods[codebase].build_dataset(ds_cfg)
+            C.seed_transforms(ds)
+            C.seed_all()
+            sample = ds[0]
+            if sample is None:
+                raise RuntimeError("dataset[0] is None (the pipeline dropped the sample)")
+            path = os.path.join(item["out"], f"old-{split}-{'x' if p is None else int(p)}.pt")
+            torch.save(extract(sample), path)
+            samples[name] = path
+        except Exception as e:  # noqa: BLE001 - named per variant
+            errors[name] = C.error(e, f"old {name}")
+    return {"status": "ok", "codebase": codebase, "dataset": data, "samples": samples,
+            "errors": errors}
+
+
+if __name__ == "__main__":
+    sys.exit(C.main(sys.argv[1:], run_one))

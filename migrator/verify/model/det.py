@@ -19,8 +19,8 @@ import inspect
 
 from .inenv import flatten
 
-PAD = (224, 288)                         # batch_input_shape
-SHAPES = [(224, 288), (200, 256)]        # img_shape per image: the second one is padded
+PAD = (160, 192)                         # batch_input_shape
+SHAPES = [(160, 192), (144, 176)]        # img_shape per image: the second one is padded
 
 
 def _two_stage(model) -> bool:

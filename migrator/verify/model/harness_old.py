@@ -52,8 +52,8 @@ def build(cfg, codebase: str):
 def one(job: dict, work: str) -> None:
     import torch
     from mmcv import Config
-    from migrator.verify.model.inenv import (SEED_INIT, error_info, input_shape, make_inputs,
-                                             state)
+    from migrator.verify.model.inenv import (SEED_INIT, error_info, input_shapes,
+                                             make_inputs, state)
     from migrator.verify.model.side import run
     start = time.time()
     out = {"side": "old", "config": job["old"]}
@@ -67,14 +67,17 @@ def one(job: dict, work: str) -> None:
         torch.manual_seed(SEED_INIT)
         model.init_weights()
         out["state_dict"] = state(model)
-        stage = "inputs"
-        shape = input_shape(codebase, cfg)
-        img = make_inputs(shape)
-        gt = (adapter.make_gt(model, shape[0], shape[2:]) if codebase == "mmseg"
-              else adapter.make_gt(model, shape[0]))
-        out["img"], out["gt"] = img, gt
         stage = "run"
-        out["result"] = run(model, adapter, "old", img, gt)
+        shapes = input_shapes(codebase, cfg)
+        for i, shape in enumerate(shapes):
+            img = make_inputs(shape)
+            gt = (adapter.make_gt(model, shape[0], shape[2:]) if codebase == "mmseg"
+                  else adapter.make_gt(model, shape[0]))
+            result = run(model, adapter, "old", img, gt)
+            if not result["errors"] or i == len(shapes) - 1:
+                break
+            model.load_state_dict(out["state_dict"])      # the step changed it: start again
+        out["img"], out["gt"], out["result"] = img, gt, result
     except Exception as e:  # noqa: BLE001 - reported, never raised
         out["error"] = error_info(e, stage)
     out["seconds"] = time.time() - start

@@ -134,17 +134,27 @@ def flatten(prefix: str, obj, out=None):
     return out
 
 
-def input_shape(codebase: str, cfg) -> tuple:
-    """(batch, channels, height, width) of the random batch for an old config."""
+def input_shapes(codebase: str, cfg) -> list:
+    """Candidate (batch, channels, height, width) shapes of the random batch, smallest first:
+    a small batch keeps a CPU run short; a model that cannot run at it on the old side (fixed
+    token counts: MLP-Mixer, ...) is run at the size its config's test pipeline feeds it."""
     chans = 3
     backbone = (cfg.get("model") or {}).get("backbone") or {}
     if isinstance(backbone.get("in_channels"), int):
         chans = backbone["in_channels"]
-    if codebase == "mmcls":
-        return (2, chans) + _cls_size(cfg)
-    if codebase == "mmseg":
-        return (2, chans, 128, 128)
-    return (2, chans, 224, 288)
+    if codebase == "mmdet":
+        from .det import PAD
+        return [(2, chans) + PAD]
+    full = (2, chans) + (_cls_size(cfg) if codebase == "mmcls" else _seg_size(cfg))
+    small = (2, chans, 64, 64)
+    return [small, full] if full[2] * full[3] > 64 * 64 else [full]
+
+
+def _seg_size(cfg) -> tuple:
+    crop = ((cfg.get("model") or {}).get("test_cfg") or {}).get("crop_size")
+    if isinstance(crop, (list, tuple)) and len(crop) == 2:
+        return tuple(min(int(c), 256) for c in crop)
+    return (128, 128)
 
 
 def _cls_size(cfg) -> tuple:
@@ -200,7 +210,11 @@ def init_dist() -> None:
 
 
 def quiet() -> None:
+    """Warnings and codebase logging off; one torch thread (both sides alike: the same
+    reduction order, and no oversubscription when several harnesses share the cores)."""
     import logging
+    import torch
+    torch.set_num_threads(1)
     import warnings
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)

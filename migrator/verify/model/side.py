@@ -67,5 +67,6 @@ def _train_result(res, model, losses, total, before) -> None:
     res["total"] = total.detach().clone()
     sgd_step(model, total)
     after = state(model)
-    res["step"] = {k: (after[k].double() - before[k].double()) if after[k].is_floating_point()
-                   else after[k] - before[k] for k in after}
+    # the update, subtracted in float64 and stored in float32 (one rounding of the difference)
+    res["step"] = {k: (after[k].double() - before[k].double()).float()
+                   if after[k].is_floating_point() else after[k] - before[k] for k in after}

@@ -5,6 +5,7 @@
     migrate ... --diff | --check | --report FILE.json
     migrate verify OLD.py NEW.py [--data] [--model]         (see migrator/verify)
     migrate env create old|new CODEBASE                     (see migrator/envs/cli.py)
+    migrate checkpoint OLD.pth -o NEW.pth --config NEW.py   (see migrator/checkpoint)
 
 Exit codes (pyupgrade-style): 0 nothing to do / all written, 1 `--check`/`--diff` found something
 to change (or `--verify` found a difference), 2 an input could not be converted or the command
@@ -250,10 +251,13 @@ def verify_argv(argv: List[str]) -> List[str]:
 
 
 def subcommand(argv: List[str]) -> Optional[int]:
-    """`migrate verify ...` and `migrate env ...`; None when argv is a conversion."""
+    """`migrate verify|env|checkpoint ...`; None when argv is a conversion."""
     if argv and argv[0] == "verify":
         from .verify.cli import main as verify_main
         return verify_main(argv[1:])
+    if argv and argv[0] == "checkpoint":
+        from .checkpoint.cli import main as checkpoint_main
+        return checkpoint_main(argv[1:])
     if argv and argv[0] == "env":
         from .envs.cli import main as env_main
         return env_main(argv[1:])

@@ -1,0 +1,156 @@
+"""Detectors: mmdet 2.28.2 (old env) against mmdet 3.3.0 (new env).
+
+Compared, in eval mode: `backbone.out[i]`, `neck.out[i]` and the dense head's raw outputs
+(single-stage: `bbox_head.out[i][j]` = `bbox_head(feats)`, the per-level cls/bbox(/centerness...)
+lists; two-stage: `rpn_head.out[i][j]`). Box decoding and NMS (post-processing) are not
+compared. In train mode: old `forward_train(img, img_metas, gt_bboxes, gt_labels[, gt_masks])`
+against new `model.loss(inputs, data_samples)` (DetDataSample with `gt_instances`), key by key,
+each per-level list element apart (`loss_cls[0]`).
+
+Two-stage detectors need `mmcv.ops.nms` for their proposals (and RoIAlign after it): without
+compiled kernels the full loss raises the `_ext` stand-in's error, and the comparison goes as far
+as it can without them: the RPN's own losses (old `rpn_head.loss(cls, bbox, gt_bboxes,
+img_metas)`, new `rpn_head.loss_by_feat(cls, bbox, gt_instances with labels 0, img_metas)`, the
+RPN's losses in both versions) and one SGD step on their sum; `stopped_at` says so.
+"""
+from __future__ import annotations
+
+import inspect
+
+from .inenv import flatten
+
+PAD = (160, 192)                         # batch_input_shape
+SHAPES = [(160, 192), (144, 176)]        # img_shape per image: the second one is padded
+
+
+def _two_stage(model) -> bool:
+    return getattr(model, "rpn_head", None) is not None
+
+
+def _eval(model, img, out):
+    feats = model.backbone(img)
+    flatten("backbone.out", feats, out)
+    if model.with_neck:
+        feats = model.neck(feats)
+        flatten("neck.out", feats, out)
+    if _two_stage(model):
+        flatten("rpn_head.out", model.rpn_head(feats), out)
+    else:
+        flatten("bbox_head.out", model.bbox_head(feats), out)
+
+
+def _num_classes(model) -> int:
+    head = getattr(model, "bbox_head", None)
+    if head is None and getattr(model, "roi_head", None) is not None:
+        head = model.roi_head.bbox_head
+        head = head[-1] if hasattr(head, "__len__") else head
+    return getattr(head, "num_classes", 1) if head is not None else 1
+
+
+def make_gt(model, batch: int) -> dict:
+    import torch
+    g = torch.Generator().manual_seed(78)
+    num = _num_classes(model)
+    boxes, labels, masks = [], [], []
+    for i in range(batch):
+        h, w = SHAPES[i % len(SHAPES)]
+        k = 2 + i
+        xy = torch.rand(k, 2, generator=g) * torch.tensor([w * 0.6, h * 0.6])
+        wh = 16 + torch.rand(k, 2, generator=g) * torch.tensor([w * 0.35, h * 0.35])
+        b = torch.cat([xy, xy + wh], 1)
+        boxes.append(b)
+        labels.append(torch.randint(0, num, (k,), generator=g))
+        m = torch.zeros(k, h, w, dtype=torch.uint8)
+        for j, (x1, y1, x2, y2) in enumerate(b.round().long().tolist()):
+            m[j, y1:y2, x1:x2] = 1
+        masks.append(m)
+    fwd = inspect.signature(model.forward_train).parameters
+    return {"boxes": boxes, "labels": labels, "masks": masks, "with_masks": "gt_masks" in fwd}
+
+
+# ---- old (mmdet 2.28.2) ----
+
+def old_build(model_cfg, train_cfg=None, test_cfg=None):
+    from mmdet.models import build_detector
+    return build_detector(model_cfg, train_cfg=train_cfg, test_cfg=test_cfg)
+
+
+def old_metas(batch: int):
+    import numpy as np
+    out = []
+    for i in range(batch):
+        h, w = SHAPES[i % len(SHAPES)]
+        out.append({"img_shape": (h, w, 3), "ori_shape": (h, w, 3), "pad_shape": PAD + (3,),
+                    "batch_input_shape": PAD, "flip": False, "flip_direction": None,
+                    "scale_factor": np.array([1.0, 1.0, 1.0, 1.0], dtype=np.float32),
+                    "filename": f"{i}.jpg", "ori_filename": f"{i}.jpg"})
+    return out
+
+
+def old_eval(model, img, gt, out):
+    _eval(model, img, out)
+
+
+def old_losses(model, img, gt):
+    from mmdet.core import BitmapMasks
+    kw = {}
+    if gt["with_masks"]:
+        kw["gt_masks"] = [BitmapMasks(m.numpy(), *m.shape[1:]) for m in gt["masks"]]
+    losses = model.forward_train(img, old_metas(img.shape[0]), list(gt["boxes"]),
+                                 list(gt["labels"]), **kw)
+    return losses, model._parse_losses(losses)[0]
+
+
+def old_partial_losses(model, img, gt):
+    """Two-stage without NMS: the RPN's losses only (returns None for other detectors)."""
+    if not _two_stage(model):
+        return None
+    feats = model.extract_feat(img)
+    metas = old_metas(img.shape[0])
+    losses = model.rpn_head.loss(*model.rpn_head(feats), list(gt["boxes"]), metas)
+    return "rpn_head losses", losses, model._parse_losses(losses)[0]
+
+
+# ---- new (mmdet 3.3.0) ----
+
+def new_samples(gt, batch: int, rpn: bool = False):
+    from mmdet.structures import DetDataSample
+    from mmdet.structures.mask import BitmapMasks
+    from mmengine.structures import InstanceData
+    out = []
+    for i in range(batch):
+        h, w = SHAPES[i % len(SHAPES)]
+        s = DetDataSample(metainfo={"img_shape": (h, w), "ori_shape": (h, w), "pad_shape": PAD,
+                                    "batch_input_shape": PAD, "scale_factor": (1.0, 1.0),
+                                    "flip": False, "flip_direction": None,
+                                    "img_path": f"{i}.jpg", "img_id": i})
+        inst = InstanceData()
+        inst.bboxes = gt["boxes"][i].clone()
+        inst.labels = gt["labels"][i].clone() * (0 if rpn else 1)
+        if gt["with_masks"]:
+            inst.masks = BitmapMasks(gt["masks"][i].numpy(), h, w)
+        s.gt_instances = inst
+        s.ignored_instances = InstanceData(bboxes=gt["boxes"][i][:0].clone(),
+                                           labels=gt["labels"][i][:0].clone())
+        out.append(s)
+    return out
+
+
+def new_eval(model, img, gt, out):
+    _eval(model, img, out)
+
+
+def new_losses(model, img, gt):
+    losses = model.loss(img, new_samples(gt, img.shape[0]))
+    return losses, model.parse_losses(losses)[0]
+
+
+def new_partial_losses(model, img, gt):
+    if not _two_stage(model):
+        return None
+    feats = model.extract_feat(img)
+    samples = new_samples(gt, img.shape[0], rpn=True)
+    losses = model.rpn_head.loss_by_feat(
+        *model.rpn_head(feats), [s.gt_instances for s in samples],
+        [s.metainfo for s in samples])
+    return "rpn_head losses", losses, model.parse_losses(losses)[0]

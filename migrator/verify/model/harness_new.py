@@ -1,0 +1,127 @@
+"""New side of the model comparison, and the comparison: runs inside the new-codebase env
+(mmcv 2.1.0, mmengine 0.10.7, mmdet 3.3.0 / mmpretrain 1.2.0 / mmseg 1.2.2).
+
+`python -P harness_new.py WORK_DIR RECORDS.jsonl < jobs.jsonl`, one job per line
+`{"id", "old", "new"}`, after `harness_old.py` wrote `WORK_DIR/<id>.old.pt`. Per job it loads
+the new config with mmengine's `Config.fromfile`, initialises its `default_scope`
+(`init_default_scope`), builds `MODELS.build(model)` (the top-level `data_preprocessor` merged
+in, as the Runner does) from `inenv.prepare`'s copy, renames the old state dict through the
+checkpoint table (`migrator/checkpoint/table.py`, selected by the new config's scope and model
+types), loads it (`strict=False`, keys with a different shape left out and reported), runs
+`side.run` on the old side's batch and ground truth, and appends one verdict record per job
+(`compare.compare`) to RECORDS.jsonl.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path and os.path.abspath(sys.path[0]) == HERE:
+    sys.path.pop(0)
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import json
+import time
+
+ADAPTERS = {"mmdet": "det", "mmpretrain": "cls", "mmseg": "seg"}
+OLD_CODEBASE = {"mmdet": "mmdet", "mmpretrain": "mmcls", "mmseg": "mmseg"}
+
+
+def build(path: str):
+    import copy
+    from mmengine.config import Config, ConfigDict
+    from mmengine.registry import MODELS, init_default_scope
+    from migrator.verify.model.inenv import prepare, to_plain
+    cfg = Config.fromfile(path)
+    scope = cfg.get("default_scope")
+    init_default_scope(scope or "mmengine")
+    model_cfg = prepare(to_plain(cfg.model))
+    if cfg.get("data_preprocessor") is not None:
+        model_cfg.setdefault("data_preprocessor", to_plain(copy.deepcopy(cfg.data_preprocessor)))
+    return scope, model_cfg, MODELS.build(ConfigDict(copy.deepcopy(model_cfg)))
+
+
+def load_mapped(model, old_sd: dict, scope: str, model_cfg: dict):
+    """Rename `old_sd` through the table, load it; (names, {"missing", "unexpected", "shape"})."""
+    from migrator.checkpoint.table import key_map, rules_for, selector_types
+    names = key_map(old_sd, rules_for(scope, selector_types(model_cfg)))
+    target = model.state_dict()
+    sd, unexpected, shape = {}, [], []
+    for k, v in old_sd.items():
+        nk = names[k]
+        if nk is None:
+            continue
+        if nk not in target:
+            unexpected.append(k)
+        elif tuple(target[nk].shape) != tuple(v.shape):
+            shape.append([nk, list(v.shape), list(target[nk].shape)])
+        else:
+            sd[nk] = v
+    missing = [k for k in target if k not in sd and not any(s[0] == k for s in shape)]
+    model.load_state_dict(sd, strict=False)
+    return names, {"missing": missing, "unexpected": unexpected, "shape": shape}
+
+
+def one(job: dict, work: str) -> dict:
+    import torch
+    from migrator.verify.model import cls, det, seg
+    from migrator.verify.model.compare import compare
+    from migrator.verify.model.inenv import error_info
+    from migrator.verify.model.side import run
+    start = time.time()
+    rec = {"kind": "model", "old": job["old"], "new": job["new"], "verdict": "ERROR",
+           "first_difference": None, "checked": [], "stopped_at": None, "known_deviations": []}
+    old = torch.load(os.path.join(work, f"{job['id']}.old.pt"), weights_only=True)
+    if "error" in old:
+        e = old["error"]
+        rec["first_difference"] = {"where": f"old {e['stage']}", "old": f"{e['type']}: "
+                                   f"{e['message']}", "new": "not run",
+                                   "message": f"the old model could not be run ({e['stage']}): "
+                                              f"{e['type']}: {e['message']} [{e['where']}]"}
+        rec["seconds"] = old["seconds"]
+        return rec
+    stage = "config"
+    try:
+        stage = "build"
+        scope, model_cfg, model = build(job["new"])
+        adapter = {"det": det, "cls": cls, "seg": seg}[ADAPTERS[scope]]
+        stage = "checkpoint"
+        names, ckpt = load_mapped(model, old["state_dict"], scope, model_cfg)
+        stage = "run"
+        new = {"result": run(model, adapter, "new", old["img"], old["gt"])}
+        rec.update(compare(old, new, ckpt, names, OLD_CODEBASE[scope]))
+        rec["input_shape"] = list(old["img"].shape)
+    except Exception as e:  # noqa: BLE001
+        info = error_info(e, stage)
+        rec["first_difference"] = {"where": f"new {stage}", "old": "ok",
+                                   "new": f"{info['type']}: {info['message']}",
+                                   "message": f"the new model could not be run ({stage}): "
+                                              f"{info['type']}: {info['message']} "
+                                              f"[{info['where']}]"}
+    rec["seconds"] = round(old["seconds"] + time.time() - start, 2)
+    return rec
+
+
+def main(argv) -> int:
+    work, records = argv[0], argv[1]
+    from migrator.verify.model.inenv import init_dist, quiet
+    quiet()
+    init_dist()
+    jobs = [json.loads(line) for line in sys.stdin if line.strip()]
+    with open(records, "a") as out:
+        for job in jobs:
+            rec = one(job, work)
+            out.write(json.dumps(rec) + "\n")
+            out.flush()
+            try:
+                os.unlink(os.path.join(work, f"{job['id']}.old.pt"))
+            except OSError:
+                pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,101 @@
+"""Old side of the model comparison: runs inside the old-codebases env (MMCV 1.7.2 + mmdet
+2.28.2 / mmcls 0.25.0 / mmseg 0.30.0).
+
+`python -P harness_old.py WORK_DIR < jobs.jsonl`, one job per line `{"id", "old"}`. Per job it
+loads the old config with `mmcv.Config.fromfile`, builds the model with the codebase's own
+builder (`build_detector` / `build_classifier` / `build_segmentor`) from `strip_pretrained`'s
+copy of `cfg.model`, initialises it (`torch.manual_seed(0); model.init_weights()`), and writes
+`WORK_DIR/<id>.old.pt` (torch.save): the initial state dict, the random input batch, the ground
+truth (in a neutral form both sides build their API's structures from) and the side's results
+(`side.run`). A job that fails before `side.run` gets `{"error": ...}` in the same file.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if sys.path and os.path.abspath(sys.path[0]) == HERE:
+    sys.path.pop(0)                     # never let migrator/verify/model shadow the stdlib
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)            # migrator.verify.model.* (pure Python + lazy torch)
+
+import json
+import time
+
+SEGMENTORS = ("EncoderDecoder", "CascadeEncoderDecoder")
+CLASSIFIERS = ("ImageClassifier",)
+
+
+def codebase_of(model_type: str) -> str:
+    if model_type in CLASSIFIERS:
+        return "mmcls"
+    if model_type in SEGMENTORS:
+        return "mmseg"
+    return "mmdet"
+
+
+def build(cfg, codebase: str):
+    from migrator.verify.model import cls, det, seg
+    from migrator.verify.model.inenv import prepare, to_plain
+    from mmcv import ConfigDict
+    model_cfg = ConfigDict(prepare(to_plain(cfg.model)))  # 2.x code reads attributes
+    if codebase == "mmcls":
+        return cls, cls.old_build(model_cfg)
+    tr, te = cfg.get("train_cfg"), cfg.get("test_cfg")
+    if codebase == "mmseg":
+        return seg, seg.old_build(model_cfg, tr, te)
+    return det, det.old_build(model_cfg, tr, te)
+
+
+def one(job: dict, work: str) -> None:
+    import torch
+    from mmcv import Config
+    from migrator.verify.model.inenv import (SEED_INIT, error_info, input_shapes,
+                                             make_inputs, state)
+    from migrator.verify.model.side import run
+    start = time.time()
+    out = {"side": "old", "config": job["old"]}
+    stage = "config"
+    try:
+        cfg = Config.fromfile(job["old"])
+        out["model_type"] = cfg.model.get("type")
+        out["codebase"] = codebase = codebase_of(out["model_type"])
+        stage = "build"
+        adapter, model = build(cfg, codebase)
+        torch.manual_seed(SEED_INIT)
+        model.init_weights()
+        out["state_dict"] = state(model)
+        stage = "run"
+        shapes = input_shapes(codebase, cfg)
+        for i, shape in enumerate(shapes):
+            img = make_inputs(shape)
+            gt = (adapter.make_gt(model, shape[0], shape[2:]) if codebase == "mmseg"
+                  else adapter.make_gt(model, shape[0]))
+            result = run(model, adapter, "old", img, gt)
+            if not result["errors"] or i == len(shapes) - 1:
+                break
+            model.load_state_dict(out["state_dict"])      # the step changed it: start again
+        out["img"], out["gt"], out["result"] = img, gt, result
+    except Exception as e:  # noqa: BLE001 - reported, never raised
+        out["error"] = error_info(e, stage)
+    out["seconds"] = time.time() - start
+    torch.save(out, os.path.join(work, f"{job['id']}.old.pt"))
+
+
+def main(argv) -> int:
+    work = argv[0]
+    from migrator.verify.model.inenv import init_dist, quiet
+    quiet()
+    init_dist()
+    jobs = [json.loads(line) for line in sys.stdin if line.strip()]
+    for job in jobs:
+        one(job, work)
+        import gc
+        gc.collect()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,220 @@
+"""Helpers shared by the model harnesses; imported only inside an environment's interpreter.
+
+Everything here may import torch (lazily, inside functions): the harness scripts
+(`harness_old.py` in the old-codebases env, `harness_new.py` in the new one) import this module
+after putting the repository root on `sys.path`. `migrate`'s own process never imports it.
+
+Conventions both sides follow identically (so the same model sees the same thing):
+  * `strip_pretrained`: every `init_cfg` of type Pretrained is dropped and every string
+    `pretrained=` becomes None (nothing is downloaded; weights come from the old model's init).
+  * the inputs are a fixed random normalised batch (`make_inputs`, seeded torch.Generator),
+    written once by the old side and read back by the new side: the tensors the model sees
+    after its data preprocessor (data preprocessing itself is verified by `verify/data`).
+  * `seed_all(1)` right before every forward (dropout, DropPath, random samplers, batch
+    augments draw the same numbers on both sides when both versions consume the RNG alike).
+"""
+from __future__ import annotations
+
+import random
+import traceback
+
+SEED_INIT = 0     # torch.manual_seed(0); model.init_weights() on the old side
+SEED_FORWARD = 1  # before every forward, on both sides
+
+
+class KernelMissing(Exception):
+    """A compiled MMCV kernel was called (the `_ext` stand-in raised): the comparison stops."""
+
+    def __init__(self, op: str, after: str):
+        super().__init__(op)
+        self.op, self.after = op, after
+
+
+def missing_kernel(exc: BaseException):
+    """The kernel name if `exc` (or its cause chain) is the `_ext` stand-in's error, else None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        msg = str(exc)
+        if type(exc).__name__ == "MissingKernelError" or "compiled MMCV ops are not built" in msg:
+            head = msg.split(":", 1)[0].strip()
+            return head.replace("mmcv._ext.", "") if head.startswith("mmcv._ext.") else head
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def error_info(exc: BaseException, stage: str) -> dict:
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f"{tb[-1].filename.rsplit('site-packages/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
+    msg = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return {"stage": stage, "type": type(exc).__name__, "message": msg, "where": where}
+
+
+def seed_all(seed: int) -> None:
+    import numpy as np
+    import torch
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def strip_pretrained(v):
+    """A copy of a model config without Pretrained init_cfgs and with `pretrained=None`."""
+    if isinstance(v, dict):
+        out = {}
+        for k, x in v.items():
+            if k == "init_cfg" and _is_pretrained(x):
+                continue
+            if k == "init_cfg" and isinstance(x, (list, tuple)):
+                x = [strip_pretrained(i) for i in x if not _is_pretrained(i)]
+                if not x:
+                    continue
+            elif k == "pretrained" and isinstance(x, str):
+                x = None
+            else:
+                x = strip_pretrained(x)
+            out[k] = x
+        return out
+    if isinstance(v, (list, tuple)):
+        return type(v)(strip_pretrained(i) for i in v)
+    return v
+
+
+SYNC_BN = ("SyncBN", "MMSyncBN", "NaiveSyncBN")
+
+
+def prepare(model_cfg):
+    """What both sides do to the model config before building it: `strip_pretrained`, and every
+    synchronised BN (`SyncBN`, `MMSyncBN`, `NaiveSyncBN`) becomes `BN`. With one process these
+    compute what BN computes (same parameters and buffers), but torch's SyncBatchNorm refuses CPU
+    tensors in train mode."""
+    return _no_sync_bn(strip_pretrained(model_cfg))
+
+
+def _no_sync_bn(v):
+    if isinstance(v, dict):
+        v = {k: _no_sync_bn(x) for k, x in v.items()}
+        if v.get("type") in SYNC_BN:
+            v["type"] = "BN"
+        return v
+    if isinstance(v, (list, tuple)):
+        return type(v)(_no_sync_bn(i) for i in v)
+    return v
+
+
+def _is_pretrained(x) -> bool:
+    return isinstance(x, dict) and x.get("type") in ("Pretrained", "PretrainedInit")
+
+
+def to_plain(cfg):
+    """mmcv/mmengine ConfigDict -> plain dicts and lists (recursively)."""
+    if hasattr(cfg, "to_dict"):
+        cfg = cfg.to_dict()
+    if isinstance(cfg, dict):
+        return {k: to_plain(v) for k, v in cfg.items()}
+    if isinstance(cfg, (list, tuple)):
+        return type(cfg)(to_plain(v) for v in cfg)
+    return cfg
+
+
+def flatten(prefix: str, obj, out=None):
+    """Nested tuples/lists/dicts of tensors -> [(name, tensor)] (`x[0][1]`, `x.key`)."""
+    import torch
+    out = [] if out is None else out
+    if isinstance(obj, torch.Tensor):
+        out.append((prefix, obj.detach().clone()))
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            flatten(f"{prefix}[{i}]", v, out)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        out.append((prefix, torch.tensor(float(obj))))
+    return out
+
+
+def input_shapes(codebase: str, cfg) -> list:
+    """Candidate (batch, channels, height, width) shapes of the random batch, smallest first:
+    a small batch keeps a CPU run short; a model that cannot run at it on the old side (fixed
+    token counts: MLP-Mixer, ...) is run at the size its config's test pipeline feeds it."""
+    chans = 3
+    backbone = (cfg.get("model") or {}).get("backbone") or {}
+    if isinstance(backbone.get("in_channels"), int):
+        chans = backbone["in_channels"]
+    if codebase == "mmdet":
+        from .det import PAD
+        return [(2, chans) + PAD]
+    full = (2, chans) + (_cls_size(cfg) if codebase == "mmcls" else _seg_size(cfg))
+    small = (2, chans, 64, 64)
+    return [small, full] if full[2] * full[3] > 64 * 64 else [full]
+
+
+def _seg_size(cfg) -> tuple:
+    crop = ((cfg.get("model") or {}).get("test_cfg") or {}).get("crop_size")
+    if isinstance(crop, (list, tuple)) and len(crop) == 2:
+        return tuple(min(int(c), 256) for c in crop)
+    return (128, 128)
+
+
+def _cls_size(cfg) -> tuple:
+    """The crop the old test pipeline feeds the classifier (224 when none is found)."""
+    data = cfg.get("data") or {}
+    pipeline = ((data.get("test") or {}).get("pipeline")) or []
+    size = None
+    for t in pipeline if isinstance(pipeline, list) else []:
+        if not isinstance(t, dict):
+            continue
+        if t.get("type") == "CenterCrop":
+            size = t.get("crop_size")
+        elif t.get("type") in ("Resize", "RandomResizedCrop") and size is None:
+            size = t.get("size")
+    if isinstance(size, int):
+        return (size, size)
+    if isinstance(size, (list, tuple)) and len(size) == 2 and all(isinstance(s, int) and s > 0
+                                                                 for s in size):
+        return tuple(size)
+    return (224, 224)
+
+
+def make_inputs(shape) -> "torch.Tensor":
+    import torch
+    g = torch.Generator().manual_seed(12)
+    return torch.randn(*shape, generator=g)
+
+
+def sgd_step(model, loss) -> None:
+    """One SGD step (lr 0.01, no momentum, no weight decay) on `loss`."""
+    import torch
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, lr=0.01, momentum=0.0)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def state(model) -> dict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def init_dist() -> None:
+    """A one-process gloo group (SyncBN and friends ask for the world size)."""
+    import os
+    import tempfile
+    import torch.distributed as dist
+    if dist.is_available() and not dist.is_initialized():
+        handle, name = tempfile.mkstemp(prefix="mmmigrate-pg-")
+        os.close(handle)
+        os.unlink(name)
+        dist.init_process_group("gloo", init_method=f"file://{name}", rank=0, world_size=1)
+
+
+def quiet() -> None:
+    """Warnings and codebase logging off; one torch thread (both sides alike: the same
+    reduction order, and no oversubscription when several harnesses share the cores)."""
+    import logging
+    import torch
+    torch.set_num_threads(1)
+    import warnings
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.WARNING)

@@ -1,0 +1,26 @@
+"""Known deviations: real changes between the codebase versions (pure data, no torch).
+
+A record whose first difference matches an entry here is a difference of the codebases, not of
+the conversion: the entry is added to the record's `known_deviations` (field, size, why). The
+verdict stays what the comparison found (a known deviation is still a difference); the benchmark
+and the reports group them apart from differences that would be conversion bugs.
+"""
+from __future__ import annotations
+
+import re
+from typing import List
+
+# (pattern on first_difference.where, pattern on first_difference.message or "", field, why)
+KNOWN: List[tuple] = [
+]
+
+
+def annotate(rec: dict) -> dict:
+    first = rec.get("first_difference") or {}
+    for where, msg, field, why in KNOWN:
+        if re.search(where, first.get("where", "")) and re.search(msg, first.get("message", "")):
+            rec = dict(rec)
+            rec["known_deviations"] = list(rec.get("known_deviations") or []) + [
+                {"field": field, "size": first.get("message", ""), "why": why}]
+            break
+    return rec

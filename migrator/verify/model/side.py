@@ -1,0 +1,72 @@
+"""One side's run of a model (imported inside an environment only; both harnesses use it).
+
+`run(model, adapter, side, img, gt)` does, in this order, on a model whose weights are already
+set (old: `torch.manual_seed(0); init_weights()`, new: the old state dict through the key map):
+  eval   `model.eval()`, `seed_all(1)`, `adapter.<side>_eval` under `torch.no_grad()`: the named
+         tensors (backbone/neck/head outputs) appended as they are computed, so a missing kernel
+         keeps everything before it;
+  train  the state before training is kept, `model.train()`, `seed_all(1)`,
+         `adapter.<side>_losses` -> the loss dict (flattened key by key) and its total (the
+         codebase's own parse_losses), then one SGD step (lr 0.01, no momentum) on the total;
+         `step` is the update of every state-dict entry (after - before: parameters and buffers
+         such as BN running statistics). If the full loss needs a missing kernel, the weights are
+         restored and `adapter.<side>_partial_losses` (if any: the RPN alone) gives the losses
+         and the step instead; `train_stop` names the kernel.
+"""
+from __future__ import annotations
+
+from .inenv import SEED_FORWARD, error_info, flatten, missing_kernel, seed_all, sgd_step, state
+
+
+def run(model, adapter, side: str, img, gt) -> dict:
+    import torch
+    res = {"eval": [], "eval_stop": None, "losses": [], "total": None, "train_stop": None,
+           "partial": None, "step": None, "errors": []}
+    model.eval()
+    seed_all(SEED_FORWARD)
+    try:
+        with torch.no_grad():
+            getattr(adapter, f"{side}_eval")(model, img, gt, res["eval"])
+    except Exception as e:  # noqa: BLE001 - recorded, compared with the other side
+        op = missing_kernel(e)
+        if op:
+            res["eval_stop"] = op
+        else:
+            res["errors"].append(error_info(e, "eval"))
+
+    before = state(model)
+    model.train()
+    seed_all(SEED_FORWARD)
+    try:
+        losses, total = getattr(adapter, f"{side}_losses")(model, img, gt)
+        _train_result(res, model, losses, total, before)
+    except Exception as e:  # noqa: BLE001
+        op = missing_kernel(e)
+        if not op:
+            res["errors"].append(error_info(e, "train"))
+            return res
+        res["train_stop"] = op
+        model.load_state_dict(before)
+        model.zero_grad(set_to_none=True)
+        partial = getattr(adapter, f"{side}_partial_losses", None)
+        if partial is None:
+            return res
+        seed_all(SEED_FORWARD)
+        try:
+            got = partial(model, img, gt)
+            if got is not None:
+                res["partial"] = got[0]
+                _train_result(res, model, got[1], got[2], before)
+        except Exception as e2:  # noqa: BLE001
+            res["errors"].append(error_info(e2, "train (partial)"))
+    return res
+
+
+def _train_result(res, model, losses, total, before) -> None:
+    res["losses"] = flatten("", losses)
+    res["total"] = total.detach().clone()
+    sgd_step(model, total)
+    after = state(model)
+    # the update, subtracted in float64 and stored in float32 (one rounding of the difference)
+    res["step"] = {k: (after[k].double() - before[k].double()).float()
+                   if after[k].is_floating_point() else after[k] - before[k] for k in after}

@@ -312,11 +312,14 @@ def test_flat_emission_is_linear_in_the_number_of_variables(tmp_path):
     for n in (250, 2000):
         src = tmp_path / f"c{n}.py"
         src.write_text(generate(n))
-        clear_cache()
-        start = time.process_time()
-        rc, err = _cli(src, "-o", tmp_path / f"o{n}", "--flat")
-        times.append(time.process_time() - start)
-        assert rc == 0, err
+        best = float("inf")
+        for k in range(2):        # the best of two runs: one cold run under load is noise
+            clear_cache()
+            start = time.process_time()
+            rc, err = _cli(src, "-o", tmp_path / f"o{n}-{k}", "--flat")
+            best = min(best, time.process_time() - start)
+            assert rc == 0, err
+        times.append(best)
     assert times[1] / times[0] < 8 * 2.0, times      # linear: ~8; quadratic: ~64
 
 

@@ -101,4 +101,4 @@ def test_log_buffer_history_reads_the_message_hub(tmp_path):
     n0 = len(hook.history[0])
     assert [len(h) - n0 for h in hook.history] == [0, 1, 2]
     assert hook.history[-1][-3:] == model.losses
-    assert list(hook.counts) == [1, 1, 1]
+    assert list(hook.counts)[-3:] == [1, 1, 1]

@@ -185,9 +185,12 @@ def test_converted_mmdet_configs_train_two_iterations(new_py, tmp_path):
 
 # mmcls 0.25.0 -> mmpretrain 1.2.0 and mmseg 0.30.0 -> mmseg 1.2.2: corpus -> (package, version,
 # floor, files of the wheel that cannot be converted because the wheel itself is broken there).
-# Floors: the measured rate minus about 2 points (counts measured on this commit, see below).
+# Floors: the measured rate minus about 2 points. Measured 08:26-08:59 UTC (commit 4dab13c, both
+# tests 32 min on a loaded 2-core machine): mmcls 280 configs, ok 274, error 1 (StanfordCars
+# checks its files exist when built: data missing), optional 5 (AMP needs a GPU): 274/275 =
+# 99.6%; mmseg 644 configs, ok 629, optional 15 (GPU): 629/629 = 100%.
 CLS_SEG = {
-    "mmcls": ("mmcls", "0.25.0", 0.95, {
+    "mmcls": ("mmcls", "0.25.0", 0.97, {
         # _base_ files the 0.25.0 wheel does not ship (MMCV's Config fails on them as well)
         "_base_/models/van/van_base.py": "_base_ file not found",
         "_base_/models/van/van_large.py": "_base_ file not found",
@@ -197,7 +200,7 @@ CLS_SEG = {
         "mobilenet_v3/mobilenet_v3_small_cifar.py": "could not be converted",
         # `{{_base_.auto_increasing_policies}}`: pipelines/auto_aug.py defines no such name
         "_base_/datasets/imagenet_bs64_autoaug.py": "not found in `_base_`"}),
-    "mmseg": ("mmsegmentation", "0.30.0", 0.95, {}),
+    "mmseg": ("mmsegmentation", "0.30.0", 0.98, {}),
 }
 
 

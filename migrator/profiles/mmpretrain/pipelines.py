@@ -31,10 +31,35 @@ def conv_cls_resize(t, entry, st, where, ctx_msfa=None):
     return [map_args(t, entry, st, where)]
 
 
+def conv_cls_lighting(t, entry, st, where, ctx_msfa=None):
+    """Lighting(to_rgb=True) (the mmcls default) turns the image to RGB for good (mmcv
+    adjust_lighting converts in place): remembered for `finish`."""
+    new = map_args(t, entry, st, where)
+    if new.get("to_rgb"):
+        st.lighting_to_rgb = True
+    return [new]
+
+
+def finish(pipeline, st):
+    """Lighting(to_rgb=True) then Normalize(to_rgb=True): two channel swaps that cancel, so the
+    model saw BGR (mmcls regnet configs; their test pipelines normalise BGR with to_rgb=False).
+    Exact single-preprocessor form: Lighting(to_rgb=False) on the BGR image with eigvec's rows
+    reversed (its per-channel shift, eigvec @ (alpha * eigval), lands on the same colours) and
+    the data preprocessor's to_rgb=False."""
+    if not (getattr(st, "lighting_to_rgb", False) and st.pre.get("to_rgb") is True):
+        return pipeline
+    st.pre["to_rgb"] = False
+    st.lighting_to_rgb = False
+    return [dict(t, to_rgb=False, eigvec=[list(r) for r in reversed(t["eigvec"])])
+            if isinstance(t, dict) and t.get("type") == "Lighting" and t.get("to_rgb") else t
+            for t in pipeline]
+
+
 SPEC = PipelineSpec(table=T.TRANSFORMS, pack=T.PACK, pack_meta_keys=T.PACK_META_KEYS,
                     collect_meta_keys=T.COLLECT_META_KEYS, preprocessor_type=T.PREPROCESSOR,
                     preprocessor_args=T.PREPROCESSOR_ARGS, meta_keys=T.META,
-                    converters={"cls_resize": conv_cls_resize}, tta_model=T.TTA_MODEL)
+                    converters={"cls_resize": conv_cls_resize, "cls_lighting": conv_cls_lighting},
+                    tta_model=T.TTA_MODEL, finish=finish)
 
 
 def apply(cfg, ctx):

@@ -52,7 +52,7 @@ TRANSFORMS = {
     "RandomCrop": {"args": {"size": "crop_size"}},
     "RandomGrayscale": {"args": {"gray_prob": "prob"},
                         "defaults": {"keep_channels": True}},
-    "Lighting": {"defaults": {"to_rgb": True}},
+    "Lighting": {"kind": "cls_lighting", "defaults": {"to_rgb": True}},
     "Albu": {"new": "Albumentations", "args": {"update_pad_shape": None}},
     "Pad": {"kind": "pad"},
     "ToPIL": {"new": "NumpyToPIL"},

@@ -91,31 +91,45 @@ def split_of(path: Path) -> str:
     return "test" if "test" in head or "val" in head else "train" if "train" in head else "other"
 
 
+# generic preprocessor keys the evaluation pipelines decide when the splits disagree
+TEST_FIRST = ("mean", "std", "to_rgb")
+
+
 def preprocessor_update(found: List[Tuple[Path, Converted]], spec: PipelineSpec, ctx) -> Dict[str, Any]:
-    """Merge what left the pipelines into preprocessor arguments: train pipelines first, then the
-    others fill only what is still unset; a pipeline that disagrees is reported once."""
-    order = sorted(found, key=lambda pc: 0 if split_of(pc[0]) == "train" else 1)
+    """Merge what left the pipelines into preprocessor arguments; a pipeline that disagrees is
+    reported once. Padding and the like: train pipelines first, the others fill only what is
+    still unset. Normalisation (TEST_FIRST): val/test pipelines first: one preprocessor serves
+    both splits, and a child that rewrites only its test pipeline's Normalize (mmcls tnt,
+    repmlp 256px) names what its released weights are evaluated with, over a train pipeline
+    inherited unchanged from a dataset base (mmpretrain 1.2.0's own configs choose so too)."""
     merged: Dict[str, Any] = {}
     origin: Dict[str, str] = {}
+    clashes: Dict[int, List[str]] = {}
+    for test_first in (False, True):
+        rank = (lambda pc: 0 if split_of(pc[0]) != "train" else 1) if test_first else \
+            (lambda pc: 0 if split_of(pc[0]) == "train" else 1)
+        for n, (path, conv) in sorted(enumerate(found), key=lambda ipc: rank(ipc[1])):
+            for k, v in conv.preprocessor.items():
+                if (k in TEST_FIRST) != test_first:
+                    continue
+                name = spec.preprocessor_args.get(k)
+                if split_of(path) != "train" and k in spec.test_preprocessor_args:
+                    name = spec.test_preprocessor_args[k]
+                if not name:
+                    continue
+                if name in merged and merged[name] != v:
+                    clashes.setdefault(n, []).append(
+                        f"{name}={v!r} (kept: {merged[name]!r} from {origin[name]})")
+                    continue
+                merged.setdefault(name, v)
+                origin.setdefault(name, old_field(path))
     reported = set()
-    for path, conv in order:
-        clash = []
-        for k, v in conv.preprocessor.items():
-            name = spec.preprocessor_args.get(k)
-            if split_of(path) != "train" and k in spec.test_preprocessor_args:
-                name = spec.test_preprocessor_args[k]
-            if not name:
-                continue
-            if name in merged and merged[name] != v:
-                clash.append(f"{name}={v!r} (kept: {merged[name]!r} from {origin[name]})")
-                continue
-            merged.setdefault(name, v)
-            origin.setdefault(name, old_field(path))
+    for n, (path, conv) in enumerate(found):
         key = repr(conv.pipeline)
-        if clash and key not in reported:
+        if n in clashes and key not in reported:
             reported.add(key)
             ctx.warn(old_field(path), "this pipeline normalises/pads differently from the one "
-                     "data_preprocessor follows: " + "; ".join(clash), anchor=str(path[0]))
+                     "data_preprocessor follows: " + "; ".join(clashes[n]), anchor=str(path[0]))
     if not merged:
         return merged
     out: Dict[str, Any] = {"type": spec.preprocessor_type}

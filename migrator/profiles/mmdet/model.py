@@ -118,6 +118,36 @@ def _test_cfg_added(m: Dict[str, Any]) -> Dict[str, Any]:
 
 
 
+def _pretrained(m: Dict[str, Any], ctx) -> Dict[str, Any]:
+    """model.pretrained -> backbone.init_cfg. 2.x handed it to the backbone as `pretrained`, and
+    ResNet-style backbones asserted `not (init_cfg and pretrained)`: a child's `model.pretrained`
+    over a base's backbone `init_cfg=dict(type='Pretrained', checkpoint=...)` (the retinanet r101
+    3x configs of 2.28.2) did not build. The child's checkpoint is written (a warning says so), as
+    mmdet 3.3.0's own configs do; another init_cfg beside `pretrained` stays under a TODO."""
+    ckpt = m.pop("pretrained")
+    bb = m.get("backbone")
+    if ckpt is None:
+        return m
+    if not isinstance(bb, dict) or bb.get("pretrained") is not None:
+        ctx.todo("model.pretrained", "mmdet 3.x detectors take no `pretrained`; set the "
+                 "backbone's init_cfg", original=ckpt, anchor="model")
+        return m
+    init = bb.get("init_cfg")
+    if init is None or init == {"type": "Pretrained", "checkpoint": ckpt}:
+        m["backbone"] = {**bb, "init_cfg": {"type": "Pretrained", "checkpoint": ckpt}}
+    elif isinstance(init, dict) and init.get("type") == "Pretrained" and set(init) <= {
+            "type", "checkpoint"}:
+        ctx.warn("model.pretrained", "mmdet 2.x refused model.pretrained beside backbone.init_cfg "
+                 "(the backbone asserts `not (init_cfg and pretrained)`); written as the "
+                 f"backbone's init_cfg checkpoint {ckpt!r} instead of {init.get('checkpoint')!r}",
+                 original=ckpt, anchor="model")
+        m["backbone"] = {**bb, "init_cfg": {"type": "Pretrained", "checkpoint": ckpt}}
+    else:
+        ctx.todo("model.pretrained", "mmdet 2.x refused model.pretrained beside this backbone "
+                 "init_cfg; choose one as the backbone's init_cfg", original=ckpt, anchor="model")
+    return m
+
+
 def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     before = cfg
     cfg = rename_packages(cfg, T.PACKAGES)    # custom_imports and scoped types (mmcls.*)
@@ -126,14 +156,7 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
         return cfg
     new = copy.deepcopy(model)
     if "pretrained" in new:
-        ckpt = new.pop("pretrained")
-        bb = new.get("backbone")
-        if ckpt is not None and isinstance(bb, dict):
-            if bb.get("init_cfg") is None and bb.get("pretrained") is None:
-                new["backbone"] = {**bb, "init_cfg": {"type": "Pretrained", "checkpoint": ckpt}}
-        elif ckpt is not None:
-            ctx.todo("model.pretrained", "mmdet 3.x detectors take no `pretrained`; set the "
-                     "backbone's init_cfg", original=ckpt, anchor="model")
+        new = _pretrained(new, ctx)
     new = _walk(new, lambda d: _gone_args(_hungarian(d)))
     new = _test_cfg_moved(_test_cfg_added(_merge_heads(_renamed_types(new, "model", ctx), ctx)))
     if new.get("type") == "YOLOX":

@@ -2,7 +2,7 @@
 
 Old behaviour (mmcls/datasets): BaseDataset(data_prefix, pipeline, classes, ann_file, test_mode,
 file_client_args); CIFAR/MNIST/StanfordCars read `data_prefix` and pick the test set by
-`test_mode`; CUB takes the three annotation files; VOC takes `data_prefix` + an
+`test_mode` (True by default for data.val/data.test: build_dataset's default_args); CUB takes the three annotation files; VOC takes `data_prefix` + an
 ImageSets/Main/<split>.txt `ann_file`; a top-level `sampler=dict(type='RepeatAugSampler')` was the
 train sampler; the val and test loaders used `data.samples_per_gpu` too (mmcls apis/train.py,
 tools/test.py: the common loader settings, then `data.val_dataloader`/`test_dataloader`);
@@ -42,7 +42,9 @@ def _convert(ds, field, split, ctx):
         if k in out and out[k] == only:
             out.pop(k)
     out.pop("difficult_as_postive", None)     # VOC: a metric argument now (evaluation rule)
-    test = bool(out.get("test_mode", False))
+    # mmcls 0.25 built data.val/data.test with default_args test_mode=True (apis/train.py,
+    # tools/test.py): a val/test MNIST/CIFAR without test_mode read the test set
+    test = bool(out.get("test_mode", split in ("val", "test")))
     if form == "split" and "data_prefix" in out and "data_root" not in out:
         out = _front(out, data_root=out.pop("data_prefix"), split="test" if test else "train")
         if out["type"] in T.TEST_MODE_FROM_SPLIT:

@@ -41,14 +41,15 @@ def conv_cls_lighting(t, entry, st, where, ctx_msfa=None):
 
 
 def finish(pipeline, st):
-    """Lighting(to_rgb=True) then Normalize(to_rgb=True): two channel swaps that cancel, so the
-    model saw BGR (mmcls regnet configs; their test pipelines normalise BGR with to_rgb=False).
-    Exact single-preprocessor form: Lighting(to_rgb=False) on the BGR image with eigvec's rows
-    reversed (its per-channel shift, eigvec @ (alpha * eigval), lands on the same colours) and
-    the data preprocessor's to_rgb=False."""
-    if not (getattr(st, "lighting_to_rgb", False) and st.pre.get("to_rgb") is True):
+    """Lighting(to_rgb=True) turns the image to RGB before Normalize, whose own to_rgb swaps it
+    again: the model saw BGR after Normalize(to_rgb=True) (mmcls regnet configs) and RGB after
+    Normalize(to_rgb=False) (resnest train pipelines, whose test pipelines normalise with
+    to_rgb=True). Exact single-preprocessor form: Lighting(to_rgb=False) on the BGR image with
+    eigvec's rows reversed (its per-channel shift, eigvec @ (alpha * eigval), lands on the same
+    colours) and the data preprocessor's to_rgb flipped (False, resp. True)."""
+    if not (getattr(st, "lighting_to_rgb", False) and isinstance(st.pre.get("to_rgb"), bool)):
         return pipeline
-    st.pre["to_rgb"] = False
+    st.pre["to_rgb"] = not st.pre["to_rgb"]
     st.lighting_to_rgb = False
     return [dict(t, to_rgb=False, eigvec=[list(r) for r in reversed(t["eigvec"])])
             if isinstance(t, dict) and t.get("type") == "Lighting" and t.get("to_rgb") else t

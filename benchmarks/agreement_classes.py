@@ -177,15 +177,16 @@ TABLE = [
     ("mmpretrain", r"(val|test)_(evaluator|dataloader)\.|" + pipe(
         "LoadImageFromFile|ResizeEdge|CenterCrop|PackInputs"), CHANGE,
      "theirs' in21k config has no val/test set; ours keep the old one", r"in21k"),
+    ("mmpretrain", pipe("EfficientNetCenterCrop|EfficientNetRandomCrop") + r"interpolation$",
+     EQUIV, "ours write interpolation='bicubic', the EfficientNet crops' default"),
+    ("mmpretrain", pipe("RandomResizedCrop|ResizeEdge") + r"backend$", EQUIV,
+     "mlp-mixer: ours write backend='cv2', the default", r"mlp_mixer"),
     ("mmpretrain", pipe("EfficientNetCenterCrop|EfficientNetRandomCrop|RandomResizedCrop|"
                         r"ResizeEdge|CenterCrop|Lighting|ColorJitter|RandomErasing"), CHANGE,
-     "resnest200/50, mobilenet-v3, rsb-a3, repmlp, tnt: theirs rewrote those pipelines "
-     "(other crop sizes, pillow/bicubic, RandomErasing mode='rand', no ColorJitter/Lighting)",
-     r"resnest|mobilenet_v3|rsb-a3|repmlp|tnt"),
-    ("mmpretrain", pipe("EfficientNetCenterCrop|EfficientNetRandomCrop|RandomResizedCrop|"
-                        r"ResizeEdge"), EQUIV,
-     "explicit old arguments equal to the new defaults (interpolation='bicubic' for the "
-     "EfficientNet crops, backend='cv2')"),
+     "theirs rewrote these pipelines: resnest (crop 256 -> 224/320 with ResizeEdge, no "
+     "ColorJitter/Lighting in resnest200), mobilenet-v3 (RandomErasing mode='rand'), rsb-a1/a2/a3 "
+     "(pillow/bicubic, train crop 160 -> 224), repmlp 256px (train crop 224 -> 256), tnt (val "
+     "resize 256 -> 248, as its test)", r"resnest|mobilenet_v3|rsb-a|repmlp|tnt"),
     ("mmpretrain", pipe("PackInputs"), EQUIV,
      "csra: theirs list PackInputs' default meta_keys explicitly"),
     ("mmpretrain", r"model\.train_cfg", CHANGE,

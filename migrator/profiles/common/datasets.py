@@ -45,14 +45,16 @@ def _visit(ds: Any, fn, path, split):
     return fn(copy.deepcopy(ds), old_field(path), split)
 
 
-def drop_findings(ctx, field: str, contains: str = "") -> None:
-    """Remove findings an earlier (generic) rule made that this profile resolved."""
-    ctx.report.findings = [f for f in ctx.report.findings
-                           if not (f.field == field and contains in f.message)]
-
-
 # the generic loops rule's TODO for a metric only a codebase profile knows (rules/loops.py _metric)
-GENERIC_METRIC_TODO = r"no known (val|test) metric for dataset type "
+GENERIC_METRIC_TODO = "no known {split} metric for dataset type "
+
+
+def drop_metric_todo(ctx, split: str, upto: Optional[int]) -> None:
+    """The profile wrote `<split>_evaluator`: remove exactly the generic rule's TODO for that
+    split's metric (on `evaluation`, or `data.<split>` without one), nothing else."""
+    pattern = re.escape(GENERIC_METRIC_TODO.format(split=split))
+    for f in ("evaluation", f"data.{split}"):
+        drop_resolved(ctx, f, pattern, upto=upto)
 
 
 def drop_resolved(ctx, field: str, pattern: str, upto: Optional[int] = None) -> None:

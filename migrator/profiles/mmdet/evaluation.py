@@ -14,9 +14,11 @@ CocoMetric(ins_ann_file) for the instance metrics, VOCMetric(metric, iou_thrs, e
 """
 from __future__ import annotations
 
+import re
+
 from typing import Any, Dict, Optional, Tuple
 
-from ..common.datasets import GENERIC_METRIC_TODO, drop_resolved
+from ..common.datasets import drop_metric_todo
 from . import tables as T
 
 NAME = "mmdet.evaluation"
@@ -105,11 +107,19 @@ def metric(split: str, ev: Dict[str, Any], ds: Any, ctx) -> Optional[Dict[str, A
     return out
 
 
-def save_best(name: Any, mtype: Optional[str]) -> Any:
-    prefix = T.METRIC_PREFIX.get(mtype or "")
-    if not isinstance(name, str) or name == "auto" or not prefix or "/" in name:
+def save_best(name: Any, val: Any) -> Any:
+    """2.x result key -> the 3.x metric's prefixed key ('bbox_mAP' -> 'coco/bbox_mAP'). With a
+    list of metrics the key goes to the one that reports it (SAVE_BEST_KEYS); None when no
+    metric of the list does (the caller warns and keeps the name)."""
+    if not isinstance(name, str) or name == "auto" or "/" in name:
         return name
-    return f"{prefix}/{name}"
+    ms = [m for m in (val if isinstance(val, list) else [val]) if isinstance(m, dict)]
+    if len(ms) > 1:
+        ms = [m for m in ms if re.match(T.SAVE_BEST_KEYS.get(m.get("type"), r"(?!)"), name)]
+        if not ms:
+            return None
+    prefix = T.METRIC_PREFIX.get(ms[0].get("type") or "") if ms else None
+    return f"{prefix}/{name}" if prefix else name
 
 
 def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
@@ -124,14 +134,17 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
         m = metric(split, ev, data[split], ctx)
         if m is not None:
             out[f"{split}_evaluator"] = m
-            for f in ("evaluation", f"data.{split}"):
-                drop_resolved(ctx, f, GENERIC_METRIC_TODO, upto=earlier)
+            drop_metric_todo(ctx, split, upto=earlier)
     val = out.get("val_evaluator")
     hooks = out.get("default_hooks")
     ck = hooks.get("checkpoint") if isinstance(hooks, dict) else None
-    if isinstance(ck, dict) and "save_best" in ck and isinstance(val, dict):
-        new = save_best(ck["save_best"], val.get("type"))
-        if new != ck["save_best"]:
+    if isinstance(ck, dict) and "save_best" in ck and isinstance(val, (dict, list)):
+        new = save_best(ck["save_best"], val)
+        if new is None:
+            ctx.warn("evaluation.save_best", f"save_best={ck['save_best']!r}: no metric of "
+                     "val_evaluator reports this key; kept as it is", original=ck["save_best"],
+                     anchor="default_hooks")
+        elif new != ck["save_best"]:
             out["default_hooks"] = {**hooks, "checkpoint": {**ck, "save_best": new}}
     if out != cfg:
         ctx.report.applied(NAME)

@@ -182,6 +182,11 @@ METRIC_DEFAULTS = {"CocoMetric": {"format_only": False}}
 METRIC_PREFIX = {"CocoMetric": "coco", "LVISMetric": "lvis", "VOCMetric": "pascal_voc",
                  "CocoPanopticMetric": "coco_panoptic", "OpenImagesMetric": "openimages",
                  "CityScapesMetric": "cityscapes"}
+# which metric of a list (CocoPanopticMetric + CocoMetric) reported a 2.x result key: 2.x
+# CocoPanopticDataset.evaluate gave 'PQ'/'SQ'/'RQ' (and _th/_st) beside CocoDataset's
+# '<bbox|segm|proposal>_mAP...' and 'AR@100'-style keys
+SAVE_BEST_KEYS = {"CocoPanopticMetric": r"(PQ|SQ|RQ)(_th|_st)?$",
+                  "CocoMetric": r"((bbox|segm|proposal)_|AR(_[sml])?@)"}
 
 # ---------------------------------------------------------------------------------- models
 # 2.x HungarianAssigner(cls_cost, reg_cost, iou_cost) -> 3.x HungarianAssigner(match_costs=[...])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ..common.datasets import drop_findings, leaf_datasets
+from ..common.datasets import drop_metric_todo, leaf_datasets
 from . import tables as T
 
 NAME = "mmpretrain.evaluation"
@@ -80,9 +80,7 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     old = getattr(ctx, "old", None) or {}
     ev = old.get("evaluation") if isinstance(old.get("evaluation"), dict) else None
     out = dict(cfg)
-    if ev is not None or any(f"{s}_dataloader" in cfg for s in ("val", "test")):
-        for f in ("evaluation", "evaluation.metric", "data.val", "data.test"):
-            drop_findings(ctx, f, "metric")          # the generic guess, redone below
+    earlier = len(ctx.report.findings)
     for split in ("val", "test"):
         if f"{split}_evaluator" not in cfg and f"{split}_dataloader" not in cfg:
             continue
@@ -98,6 +96,7 @@ def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
                   for m in ms]
         if ms:
             out[f"{split}_evaluator"] = _one(ms)
+            drop_metric_todo(ctx, split, upto=earlier)   # the generic rule's TODO, resolved
     hooks = out.get("default_hooks")
     ck = hooks.get("checkpoint") if isinstance(hooks, dict) else None
     if isinstance(ck, dict) and "save_best" in ck:

@@ -54,7 +54,18 @@ REMOVED_DATASETS: dict = {}
 
 # Evaluation: CustomDataset.evaluate(metric='mIoU' | 'mDice' | 'mFscore' | list) -> IoUMetric.
 IOU_METRICS = ("mIoU", "mDice", "mFscore")
-EVAL_ARGS = {"imgfile_prefix": "output_dir", "format_only": "format_only"}
+# EvalHook kwargs mmseg 0.30 handed to dataset.evaluate that CustomDataset.evaluate(**kwargs)
+# ignored: imgfile_prefix served only CityscapesDataset's metric='cityscapes' (PNGs for the
+# official script), format_only only tools/test.py --format-only. IoUMetric(output_dir) would
+# write a PNG per prediction at every validation and IoUMetric(format_only=True) would compute no
+# metric at all, so neither is set; each is reported.
+IGNORED_EVAL_ARGS = {
+    "imgfile_prefix": "mmseg 0.30 used imgfile_prefix only for metric='cityscapes' (PNGs for the "
+                      "official script); IoUMetric(output_dir) would write a PNG per prediction "
+                      "at every validation: not set",
+    "format_only": "mmseg 0.30's evaluate() ignored format_only (tools/test.py --format-only "
+                   "set it); IoUMetric(format_only=True) would compute no metric: not set",
+}
 
 SCOPE = "mmseg"
 VISUALIZERS = {"Visualizer": "SegLocalVisualizer"}

@@ -6,10 +6,12 @@ outside `test_mode` every dataset drops images smaller than 32 px and, with `fil
 (default True), images without boxes; `file_client_args` picks the storage backend.
 New behaviour (mmdet 3.x / mmengine BaseDataset): `data_root` + `data_prefix=dict(img=, seg=)`
 (XML datasets: `sub_data_root`), `ann_file`/`proposal_file` relative to `data_root`,
-`metainfo=dict(classes=...)`, filtering only through `filter_cfg=dict(filter_empty_gt, min_size)`,
+`metainfo=dict(classes=...)`, filtering only through `filter_cfg=dict(filter_empty_gt,
+min_size, bbox_min_size)` (bbox_min_size: 2.x XMLDataset's `min_size`, boxes marked ignored),
 `backend_args`; OpenImages' label/hierarchy/meta files relative to `data_root` too, and a
-training `meta_file` (3.x reads image sizes from it for every split). Wrappers (RepeatDataset, ConcatDataset, ClassBalancedDataset,
-MultiImageMixDataset) keep their structure; a dataset whose `ann_file`/`img_prefix` are lists
+training `meta_file` (3.x reads image sizes from it for every split). Wrappers (RepeatDataset,
+ConcatDataset, ClassBalancedDataset, MultiImageMixDataset) keep their structure; a dataset
+whose `ann_file`/`img_prefix` are lists
 (2.x builder concatenated them, zipping lists and sharing scalars) becomes a ConcatDataset.
 """
 from __future__ import annotations
@@ -61,7 +63,7 @@ def leaf(ds: Dict[str, Any], field: str, split: str, top_root: Any, ctx) -> Dict
     root = _root(ds, top_root)
     out: Dict[str, Any] = {}
     if "type" in ds:
-        out["type"] = ds["type"]
+        out["type"] = T.RENAMED_DATASETS.get(ds["type"], ds["type"])
     if root is not None:
         out["data_root"] = root
     prefix = {prefix_keys[k]: _strip(ds[k], root) for k in prefix_keys
@@ -99,9 +101,14 @@ def leaf(ds: Dict[str, Any], field: str, split: str, top_root: Any, ctx) -> Dict
         out["data_prefix"] = prefix
     if test_mode:
         out["test_mode"] = True
+        for k in T.FILTER_ARGS:
+            if ds.get(k):
+                ctx.todo(f"{field}.{k}", f"2.x asserted `not test_mode` with {k} (a training "
+                         f"filter); 3.x filter_cfg.{T.FILTER_ARGS[k]} also trains only",
+                         original=ds[k], anchor=field.split(".")[0])
     elif "filter_cfg" not in out:
-        out["filter_cfg"] = {"filter_empty_gt": filter_empty,
-                             "min_size": ds.get("min_size") or T.FILTER_MIN_SIZE}
+        out["filter_cfg"] = {"filter_empty_gt": filter_empty, "min_size": T.FILTER_MIN_SIZE,
+                             **{new: ds[k] for k, new in T.FILTER_ARGS.items() if ds.get(k)}}
     need = T.REQUIRED_FILES.get(ds.get("type"))
     if need and split == "train" and need[0] not in out and isinstance(out.get("ann_file"), str):
         arg, name, why = need

@@ -75,6 +75,9 @@ def metric(split: str, ev: Dict[str, Any], ds: Any, ctx) -> Optional[Dict[str, A
     for arg, key in T.METRIC_DATASET_PATHS.get(mtype, {}).items():
         if isinstance(inner.get(key), str):
             out[arg] = _path(inner, key)
+    for arg, key in T.METRIC_DATASET_ARGS.get(mtype, {}).items():
+        if key in inner:
+            out[arg] = inner[key]
     second = None
     split_entry = T.SPLIT_METRICS.get(mtype)
     if split_entry and "metric" in kwargs:

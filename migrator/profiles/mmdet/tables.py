@@ -126,12 +126,17 @@ REQUIRED_FILES = {t: ("meta_file", "train-image-metas.pkl", "mmdet 3.x OpenImage
 FILTER_MIN_SIZE = 32
 DROPPED_ARGS = {"seg_suffix": ".png"}
 # old dataset arguments the 3.x metric takes instead (the evaluation rule writes them there)
-TO_METRIC_ARGS = ("ins_ann_file",)
+TO_METRIC_ARGS = ("ins_ann_file", "occluded_ann", "separated_ann")
+# 2.x dataset types 3.x removed: the dataset part is the parent's (3.x keeps the occluded/
+# separated evaluation in CocoOccludedSeparatedMetric, which reads the two annotation files)
+RENAMED_DATASETS = {"OccludedSeparatedCocoDataset": "CocoDataset"}
 # metainfo keys that differ between the parts of a concatenated dataset (3.x VOCDataset sets
 # dataset_type='VOC2007'/'VOC2012'; MMEngine's ConcatDataset refuses differing metainfo)
 CONCAT_IGNORE_KEYS = {"VOCDataset": ["dataset_type"]}
-# 2.x XMLDataset(min_size=...) dropped small boxes' images in training -> filter_cfg.min_size
-FILTER_ARGS = {"min_size": "min_size"}          # 2.x default = the only suffix 3.x reads
+# 2.x XMLDataset(min_size=...) marked boxes narrower or lower than min_size as ignored (training
+# only: it asserted `not test_mode`); 3.x XMLDataset does so with filter_cfg.bbox_min_size. (The
+# image-size filter stays 2.x's hard-coded _filter_imgs(min_size=32): filter_cfg.min_size.)
+FILTER_ARGS = {"min_size": "bbox_min_size"}
 WRAPPER_ARGS = {"ConcatDataset": {"separate_eval": "MMEngine's ConcatDataset is evaluated as "
                                                    "one dataset (mmdet 2.x evaluated each part "
                                                    "apart by default)"},
@@ -155,7 +160,11 @@ METRICS = {
     "Objects365V2Dataset": ("CocoMetric", COCO_ARGS, True),
     "CityscapesDataset": ("CocoMetric", COCO_ARGS, True),
     "DeepFashionDataset": ("CocoMetric", COCO_ARGS, True),
-    "OccludedSeparatedCocoDataset": ("CocoMetric", COCO_ARGS, True),
+    # 2.x OccludedSeparatedCocoDataset.evaluate(metric, score_thr, iou_thr): the occluded and
+    # separated recalls (and the COCO metrics listed); 3.x CocoOccludedSeparatedMetric
+    "OccludedSeparatedCocoDataset": ("CocoOccludedSeparatedMetric",
+                                     {**COCO_ARGS, "score_thr": "score_thr", "iou_thr": "iou_thr"},
+                                     True),
     "CocoPanopticDataset": ("CocoPanopticMetric", {"jsonfile_prefix": "outfile_prefix",
                                                    "classwise": "classwise",
                                                    "format_only": "format_only"}, True),
@@ -174,12 +183,18 @@ SPLIT_METRICS = {"CocoPanopticMetric": ("ins_ann_file", ("bbox", "segm", "propos
                                         "CocoMetric")}
 # metric type -> {metric argument: the old dataset's path it takes (as 2.x opened it)}
 METRIC_DATASET_PATHS = {"CocoPanopticMetric": {"seg_prefix": "seg_prefix"}}
+# metric type -> {metric argument: the old dataset's argument, copied as it is} (2.x joined
+# occluded_ann/separated_ann to data_root only when the relative path existed from the working
+# directory: as given is what it opened otherwise, and the defaults are URLs)
+METRIC_DATASET_ARGS = {"CocoOccludedSeparatedMetric": {"occluded_ann": "occluded_ann",
+                                                       "separated_ann": "separated_ann"}}
 # `metric` values that are all the new metric computes (dropped, not a TODO)
 IMPLICIT_METRIC = {"CocoPanopticMetric": ("PQ", ["PQ"]), "OpenImagesMetric": ("mAP", ["mAP"])}
 # explicit defaults the 3.x configs write (CocoMetric: format_only=False)
 METRIC_DEFAULTS = {"CocoMetric": {"format_only": False}}
 # MMEngine prefixes every result key with the metric's default_prefix
-METRIC_PREFIX = {"CocoMetric": "coco", "LVISMetric": "lvis", "VOCMetric": "pascal_voc",
+METRIC_PREFIX = {"CocoMetric": "coco", "CocoOccludedSeparatedMetric": "coco", "LVISMetric": "lvis",
+                 "VOCMetric": "pascal_voc",
                  "CocoPanopticMetric": "coco_panoptic", "OpenImagesMetric": "openimages",
                  "CityScapesMetric": "cityscapes"}
 # which metric of a list (CocoPanopticMetric + CocoMetric) reported a 2.x result key: 2.x

@@ -57,6 +57,9 @@ TRANSFORMS = {
     "Pad": {"kind": "pad"},
     "ToPIL": {"new": "NumpyToPIL"},
     "ToNumpy": {"new": "PILToNumpy", "defaults": {"dtype": "float32"}},
+    # mmcls WrapFieldsToLists (after Collect, for single-image inference) wrapped each field in
+    # a list; PackInputs' data sample is what the 1.x inferencer and collate take
+    "WrapFieldsToLists": {"kind": "format"},
     "ToHalf": {"kind": "unsupported", "todo": "mmpretrain has no ToHalf (an IPU-only mmcls "
                "transform); use fp16 in the optim wrapper"},
 }

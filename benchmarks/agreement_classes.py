@@ -134,25 +134,28 @@ TABLE = [
      "doubled data_root"),
 
     # ------------------------------------------------------------------ mmcls 0.25 -> mmpretrain
+    ("mmpretrain", r"(val|test)(_evaluator\.|_dataloader\.|\.dataset\.)", CHANGE,
+     "theirs' in21k config has no val/test set; ours keep the old one", r"in21k\.py$"),
     ("mmpretrain", pipe("RandAugment|AutoAugment"), EQUIV,
      "theirs name the built-in policy sets ('timm_increasing', 'imagenet', with hparams "
      "pad_val), ours spell the old lists out (mmpretrain 1.2 defines those names as these lists)"),
-    ("mmpretrain", DS + r"(data_root|split|data_prefix|ann_file)", OURS,
-     "ImageNet: ours keep the old layout (data_prefix + ann_file), theirs data_root + split, "
-     "which expects meta/train.txt the old train set did not need", r"in1k|in21k|imagenet"),
+    ("mmpretrain", DS + r"(data_root|split|data_prefix|ann_file)", EQUIV,
+     "ImageNet: ours keep the old paths (data_prefix, and ann_file meta/val.txt for val/test), "
+     "theirs data_root + split; mmpretrain 1.2 ImageNet(split) reads <data_root>/<split>/ and "
+     "meta/<split>.txt only when that file exists (the old train set scanned its folder): the "
+     "same images on the standard layout", r"in1k|in21k|imagenet"),
     ("mmpretrain", DS + r"data_root", EQUIV,
      "'data/cifar10' vs 'data/cifar10/' (the same directory)", r"cifar"),
     ("mmpretrain", DS + r"data_root", CHANGE,
      "csra voc07: theirs moved VOCdevkit/VOC2007 to data/VOC2007", r"voc"),
-    ("mmpretrain", DS + r"(test_mode|type|data_prefix|ann_file|split|data_root)", OURS,
-     "cifar: ours keep the old test_mode=True (theirs pick the set by split alone, the same "
-     "files); lenet mnist: the old val/test read the test set (mmcls built them with "
-     "test_mode=True), ours split='test', theirs data_prefix+test_mode with the default "
-     "split='train' (mmpretrain warns and evaluates on training data); in21k: theirs have no val "
-     "set", r"cifar|mnist|in21k"),
+    ("mmpretrain", DS + r"(test_mode|data_prefix|split|data_root)", OURS,
+     "lenet mnist: the old val/test read the MNIST test set (mmcls built them with "
+     "test_mode=True); ours split='test', theirs data_prefix + test_mode with the default "
+     "split='train', so mmpretrain warns and evaluates on the training data", r"mnist"),
     ("mmpretrain", DS + r"test_mode", EQUIV,
-     "cub: ours keep the old test_mode=True beside split='test'; split picks the files, "
-     "test_mode only makes mmengine's BaseDataset raise instead of retrying a bad sample", r"cub"),
+     "cifar/cub: ours keep the old test_mode=True beside split='test'; split picks the files, "
+     "test_mode only makes mmengine's BaseDataset raise instead of retrying a bad sample",
+     r"cifar|cub"),
     ("mmpretrain", r"visualizer\.(name|type|vis_backends)", EQUIV,
      "ours write MMEngine's defaults (name='visualizer', LocalVisBackend) and, for lenet, "
      "whose 1.x counterpart names none, the UniversalVisualizer mmpretrain's runtime uses"),
@@ -163,7 +166,7 @@ TABLE = [
     ("mmpretrain", r"data_preprocessor\.to_rgb", EQUIV,
      "lenet: to_rgb only swaps 3-channel inputs; MNIST is one channel", r"lenet"),
     ("mmpretrain", r"data_preprocessor\.(mean|std)", CHANGE,
-     "efficientnet-es/em/el 01norm: the old config normalised train and test to [-1, 1] (the "
+     "efficientnet-es 01norm: the old config normalised train and test to [-1, 1] (the "
      "file name says so); theirs inherit the ImageNet mean/std", r"01norm"),
     ("mmpretrain", r"(train|val|test)_dataloader\.num_workers", CHANGE,
      "theirs use 5 workers everywhere; ours keep workers_per_gpu"),
@@ -174,9 +177,6 @@ TABLE = [
     ("mmpretrain", EVAL + r"topk", OURS,
      "mmcls computed top-1 and top-5 by default (Accuracy topk=(1, 5)); theirs drop top-5 on "
      "the small datasets (cifar) and in21k has no val set"),
-    ("mmpretrain", r"(val|test)_(evaluator|dataloader)\.|" + pipe(
-        "LoadImageFromFile|ResizeEdge|CenterCrop|PackInputs"), CHANGE,
-     "theirs' in21k config has no val/test set; ours keep the old one", r"in21k"),
     ("mmpretrain", pipe("EfficientNetCenterCrop|EfficientNetRandomCrop") + r"interpolation$",
      EQUIV, "ours write interpolation='bicubic', the EfficientNet crops' default"),
     ("mmpretrain", pipe("RandomResizedCrop|ResizeEdge") + r"backend$", EQUIV,
@@ -194,7 +194,8 @@ TABLE = [
      "train_cfg.mixup was never read by mmcls 0.25; ours drop it with a note)"),
     ("mmpretrain", r"model\.(backbone|head|init_cfg)", CHANGE,
      "convnext: theirs moved init_cfg to the classifier and switched to LabelSmoothLoss; "
-     "cspnet head topk and rsb use_sigmoid: their rewrite; vgg voc: theirs load a checkpoint"),
+     "cspnet head topk and rsb use_sigmoid: their rewrite; vgg voc: the old load_from (the "
+     "whole model) became a backbone init_cfg (backbone weights only)"),
 
     # ------------------------------------------------------------------ mmseg 0.30 -> 1.2.2
     ("mmseg", r"(train|val|test)_dataloader\.(persistent_workers|num_workers)", CHANGE,

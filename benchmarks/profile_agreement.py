@@ -8,10 +8,10 @@ token sets without `NxbM` tokens. Ours: the flat conversion (generic rules + the
 the 1.x file, loaded statically. Both are flattened to leaves; pipelines are compared per
 transform type (`train.pipeline.RandomResize.scale`), the data preprocessor as the model
 finally sees it (`model.data_preprocessor`, else the top-level `data_preprocessor` the Runner
-merges in). Each leaf is an agreement, a disagreement, ours-only or theirs-only; every non-agreeing leaf
-is classified by the one table in agreement_classes.py (ours right, theirs right, equivalent,
-their deliberate change; 'unclassified' when no entry matches, which must not happen), and the
-summary prints the counts per field group and per class, entries that matched nothing (stale)
+merges in). Each leaf is an agreement, a disagreement, ours-only or theirs-only; every
+non-agreeing leaf is classified by the one table in agreement_classes.py (ours right, theirs
+right, equivalent, their deliberate change; 'unclassified' when no entry matches, which must not
+happen), and the summary prints the counts per field group and per class, entries that matched nothing (stale)
 and the theirs-right findings fixed in the rules (FIXED). tests/test_profiles_agreement.py
 asserts unclassified 0 and theirs right 0 for each codebase.
 

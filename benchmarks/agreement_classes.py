@@ -45,7 +45,8 @@ TABLE = [
     ("mmdet", DS + r"(filter_cfg|test_mode)", EQUIV,
      "openimages: ours keep 2.x's filter and test_mode=True on val/test, theirs leave the "
      "defaults; 3.x OpenImagesDataset never filters (BaseDetDataset.filter_data keeps all) and "
-     "CocoDataset filters nothing in test_mode (cityscapes val/test filter_cfg)", r"openimages|city"),
+     "CocoDataset filters nothing in test_mode (cityscapes val/test filter_cfg)",
+     r"openimages|city"),
     ("mmdet", DS + r"filter_cfg\.bbox_min_size", CHANGE,
      "voc0712: theirs drop boxes under 32 px (3.x VOC base); 2.x XMLDataset min_size=None"),
     ("mmdet", DS + r"data_prefix\.seg", EQUIV,
@@ -212,8 +213,9 @@ TABLE = [
     ("mmseg", r"model\.(pretrained|backbone\.depth)", OURS,
      "sem_fpn r101: theirs' file assigns `model` twice and the second (data_preprocessor only) "
      "replaces the first, losing depth=101 and the r101 checkpoint", r"sem_fpn"),
-    ("mmseg", r"data_preprocessor\.size", EQUIV,
-     "upernet r18: theirs leave size to the inherited preprocessor (the same crop size)"),
+    ("mmseg", r"data_preprocessor\.size", OURS,
+     "upernet r18 (ade20k/voc12aug): ours keep the crop size; theirs set no size, and mmseg "
+     "1.2.2's stack_batch asserts one of size/size_divisor when training (their config bug)"),
 ]
 
 # Theirs-right groups fixed in the profile rules (the leaves agree now): (codebase, what, rule).

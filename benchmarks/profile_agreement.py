@@ -11,9 +11,9 @@ finally sees it (`model.data_preprocessor`, else the top-level `data_preprocesso
 merges in). Each leaf is an agreement, a disagreement, ours-only or theirs-only; every
 non-agreeing leaf is classified by the one table in agreement_classes.py (ours right, theirs
 right, equivalent, their deliberate change; 'unclassified' when no entry matches, which must not
-happen), and the summary prints the counts per field group and per class, entries that matched nothing (stale)
-and the theirs-right findings fixed in the rules (FIXED). tests/test_profiles_agreement.py
-asserts unclassified 0 and theirs right 0 for each codebase.
+happen), and the summary prints the counts per field group and per class, entries that matched
+nothing (stale) and the theirs-right findings fixed in the rules (FIXED).
+tests/test_profiles_agreement.py asserts unclassified 0 and theirs right 0 for each codebase.
 
 Usage: python benchmarks/profile_agreement.py [mmdet|mmpretrain|mmseg ...] [--examples N]
 

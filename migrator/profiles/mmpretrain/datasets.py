@@ -2,9 +2,9 @@
 
 Old behaviour (mmcls/datasets): BaseDataset(data_prefix, pipeline, classes, ann_file, test_mode,
 file_client_args); CIFAR/MNIST/StanfordCars read `data_prefix` and pick the test set by
-`test_mode` (True by default for data.val/data.test: build_dataset's default_args); CUB takes the three annotation files; VOC takes `data_prefix` + an
-ImageSets/Main/<split>.txt `ann_file`; a top-level `sampler=dict(type='RepeatAugSampler')` was the
-train sampler; the val and test loaders used `data.samples_per_gpu` too (mmcls apis/train.py,
+`test_mode` (True by default for data.val/data.test: build_dataset's default_args); CUB takes
+the three annotation files; VOC takes `data_prefix` + an ImageSets/Main/<split>.txt `ann_file`;
+a top-level `sampler=dict(type='RepeatAugSampler')` was the train sampler; the val and test loaders used `data.samples_per_gpu` too (mmcls apis/train.py,
 tools/test.py: the common loader settings, then `data.val_dataloader`/`test_dataloader`);
 IPU configs set `mode` for mmcv's IPUDataLoader.
 New behaviour (mmpretrain/datasets): BaseDataset(ann_file, metainfo, data_root, data_prefix, ...)

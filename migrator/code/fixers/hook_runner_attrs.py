@@ -12,7 +12,9 @@ MMCV 1.x (mmcv/runner/base_runner.py, epoch_based_runner.py) -> MMEngine 0.10
   '<mode>/k').data[0]` / `.data[1]` (a HistoryBuffer's values / counts, numpy arrays where MMCV
   had lists); `output`, `average`, `clear_output`, `ready`, `clear` -> TODO naming the
   MessageHub/LogProcessor replacement (`tables.LOG_BUFFER_TODO`);
-* `runner.data_loader` -> `runner.train_dataloader` / `runner.val_dataloader` by stage;
+* `runner.data_loader` -> `runner.train_dataloader` / `runner.val_dataloader` by stage (a helper
+  method called only from one mode's stage methods takes that mode); `runner.data_loader.
+  _dataloader` (the DataLoader inside MMCV's IterLoader) -> the same, MMEngine's is unwrapped;
 * `runner.inner_iter` -> `batch_idx`; `runner.data_batch` -> `data_batch`; `runner.mode` -> the
   stage's mode as a string;
 * `runner.model.module` -> the bare model whether or not it is wrapped (`is_model_wrapper`);
@@ -22,6 +24,7 @@ Anything else of MMCV's runner state gets a TODO (`tables.RUNNER_ATTR_TODO`).
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as mt
 
 from .. import tables
 from ._util import string_value
@@ -53,7 +56,19 @@ def _mode(ctx, m) -> str:
     if not mode and ctx.cls().kind in ("lr_hook", "policy_hook") and \
             m.node.name.value in _LR_TRAIN_METHODS:
         return "train"
-    return mode
+    return mode or caller_mode(ctx.cls().node, m.node.name.value)
+
+
+def caller_mode(cls_node: cst.ClassDef, name: str) -> str:
+    """The stage mode of a helper method (`self._perform_precise_bn(runner)`) that the class
+    calls only from stage methods of one mode (mmcls' PreciseBNHook: from after_train_epoch),
+    else ''."""
+    modes = set()
+    for fn in cls_node.body.body:
+        if isinstance(fn, cst.FunctionDef) and fn.name.value != name and mt.findall(
+                fn, mt.Call(func=mt.Attribute(value=mt.Name("self"), attr=mt.Name(name)))):
+            modes.add(stage_mode(fn.name.value))
+    return modes.pop() if len(modes) == 1 else ""
 
 
 def _history_key(node):
@@ -79,6 +94,12 @@ class HookRunnerAttrsFixer:
             ctx.applied(CODE)
             return cst.parse_expression(f"({runner}.model.module if is_model_wrapper({runner}.model)"
                                         f" else {runner}.model)")
+        # MMCV's IterBasedRunner wraps its loaders in IterLoader (`._dataloader` is the
+        # DataLoader); MMEngine's runner.<mode>_dataloader is the DataLoader itself
+        if original.attr.value == "_dataloader" and \
+                _is_runner_attr(original.value, runner, "data_loader") and \
+                not updated.value.deep_equals(original.value):
+            return updated.value
         if not _is_runner_attr(original, runner):
             return updated
         attr = original.attr.value

@@ -1,0 +1,69 @@
+"""The migrated hook modules of mmdet 2.28.2, mmcls 0.25.0 and mmseg 0.30.0, importable as
+packages.
+
+`package_root()` migrates (target mmengine) every module under `core/` that defines a `...Hook`
+class, plus the `core/` helpers they import (`mmdet/core/utils/dist_utils.py`), into one temp
+directory laid out as the packages (`mmdet/core/hook/ema.py`; empty `__init__.py` files), once
+per process, and puts it on `sys.path`. `load('mmdet.core.hook.ema')` imports one: a real import,
+so relative imports work and `@HOOKS.register_module()` registers each class once per process.
+mmcv is not installed; the code bases' other modules are absent (a test supplies the smallest
+stand-in it needs, e.g. `mmdet.apis.single_gpu_test`, with `stand_in`).
+"""
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from mmcv_project import migrate_code
+from realdata import real_configs
+
+CODEBASES = [("mmdet", "2.28.2", "mmdet"), ("mmcls", "0.25.0", "mmcls"),
+             ("mmsegmentation", "0.30.0", "mmseg")]
+_ROOT = []
+
+
+def hook_files():
+    """[(module name, root, path)] of every core/ module defining a `...Hook` class."""
+    out = []
+    for package, version, mod in CODEBASES:
+        root = real_configs(package, version).parent.parent
+        for f in sorted((root / "core").rglob("*.py")):
+            if re.search(r"^class \w*Hook\b", f.read_text(), re.M):
+                out.append((mod, root, f))
+    return out
+
+
+def package_root() -> Path:
+    if _ROOT:
+        return _ROOT[0]
+    dst = Path(tempfile.mkdtemp(prefix="migrated-hooks-"))
+    for mod, root, f in hook_files():
+        rel = f.relative_to(root)
+        new, _ = migrate_code(f.read_text(), f"{mod}/{rel}", "mmengine")
+        target = dst / mod / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(new)
+    for d in list(dst.rglob("*")):
+        if d.is_dir():
+            (d / "__init__.py").touch()
+    sys.path.insert(0, str(dst))
+    _ROOT.append(dst)
+    return dst
+
+
+def load(module: str):
+    package_root()
+    return importlib.import_module(module)
+
+
+def stand_in(module: str, **attrs):
+    """A module of a code base the migrated hooks import lazily (`from mmdet.apis import
+    single_gpu_test`), holding exactly `attrs` (our own small functions)."""
+    import types
+    m = sys.modules.get(module) or types.ModuleType(module)
+    vars(m).update(attrs)
+    sys.modules[module] = m
+    return m

@@ -67,3 +67,48 @@ def stand_in(module: str, **attrs):
     vars(m).update(attrs)
     sys.modules[module] = m
     return m
+
+
+def dist_worker(root, rank, world, port, out):
+    """One rank of a CPU gloo group running SyncNormHook and SyncRandomSizeHook (mmdet) in a real
+    Runner: each rank trains the BN toy on its own data; writes its BatchNorm state before and
+    after the epoch's sync and the scale its dataset received to `out` (torch.save)."""
+    import logging
+    import torch
+    import torch.distributed as dist
+    from mmengine.hooks import Hook
+    from mmengine.runner import Runner
+    from test_code_real_hooks import BNToy, loader
+    sys.path.insert(0, root)
+    _ROOT.append(Path(root))
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=int(rank),
+                            world_size=int(world))
+    load("mmdet.core.hook.sync_norm_hook")
+    load("mmdet.core.hook.sync_random_size_hook")
+    seen = {}
+
+    class Before(Hook):
+        priority = "HIGHEST"            # after_train_epoch before SyncNormHook (NORMAL)
+
+        def after_train_epoch(self, runner):
+            seen["before"] = {k: v.clone() for k, v in runner.model.bn.state_dict().items()}
+    model = BNToy()
+    runner = Runner(model=model, work_dir=f"{out}.work", train_dataloader=loader(
+                        4, 2, seed=10 + int(rank)),
+                    train_cfg=dict(by_epoch=True, max_epochs=2),
+                    optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1)),
+                    custom_hooks=[Before(), dict(type="SyncNormHook", num_last_epochs=1,
+                                                 interval=5),
+                                  dict(type="SyncRandomSizeHook", ratio_range=(14, 26),
+                                       img_scale=(640, 320), device="cpu")],
+                    default_hooks=dict(checkpoint=None), log_level=logging.WARNING)
+    runner.train()
+    seen["after"] = {k: v.clone() for k, v in model.bn.state_dict().items()}
+    seen["calls"] = runner.train_dataloader.dataset.calls
+    seen["world"] = runner.world_size
+    torch.save(seen, out)
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    dist_worker(*sys.argv[1:])

@@ -241,3 +241,43 @@ def test_memory_profiler_hook(tmp_path, caplog):
     assert len(seen) == 2, seen
     assert all("available_memory" in s and "current_process_memory" in s for s in seen)
     assert isinstance(MMLogger.get_current_instance(), MMLogger)
+
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_sync_norm_and_sync_random_size_hooks_in_two_processes(tmp_path):
+    """Two CPU processes in a gloo group (torch.distributed, world size 2), each a real Runner
+    with launcher 'none' (the group is ours; MMEngine's get_dist_info sees it)."""
+    import os
+    import subprocess
+    import sys
+    root = code_hooks.package_root()
+    port = _free_port()
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([here, os.environ.get("PYTHONPATH", "")]))
+    procs = [subprocess.Popen([sys.executable, os.path.join(here, "code_hooks.py"), str(root),
+                               str(r), "2", str(port), str(tmp_path / f"rank{r}.pt")], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for r in range(2)]
+    logs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], "\n".join(l[-3000:] for l in logs)
+    ranks = [torch.load(tmp_path / f"rank{r}.pt") for r in range(2)]
+    assert [r["world"] for r in ranks] == [2, 2]
+    # SyncNormHook(num_last_epochs=1, interval=5), 2 epochs: before epoch 0 (epoch + 1 ==
+    # max_epochs - num_last_epochs) the interval becomes 1, so both epochs end with a sync (with
+    # interval 5 neither would); the last one averages the two ranks' BN states
+    b0, b1 = ranks[0]["before"], ranks[1]["before"]
+    assert not torch.allclose(b0["running_mean"], b1["running_mean"])     # different data
+    for r in ranks:
+        for k in ("running_mean", "running_var"):
+            assert torch.allclose(r["after"][k], (b0[k] + b1[k]) / 2, atol=1e-6, rtol=0), k
+    # SyncRandomSizeHook: rank 0 draws the size, broadcast: both datasets get the same one
+    c0, c1 = ranks[0]["calls"], ranks[1]["calls"]
+    assert c0 == c1 and [c[0] for c in c0] == ["scale", "scale"]
+    for _, (h, w) in c0:      # (32 * randint(14, 26), 32 * int(size * 320 / 640))
+        assert h % 32 == 0 and 14 * 32 <= h <= 26 * 32 and w == 32 * int(h / 32 * 0.5)

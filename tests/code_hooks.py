@@ -69,10 +69,41 @@ def stand_in(module: str, **attrs):
     return m
 
 
+def _test_step_all(model, data_loader, **_):
+    import torch
+    model.eval()
+    results = []
+    for data in data_loader:
+        with torch.no_grad():
+            results.extend(model.test_step(data))
+    return results
+
+
+def single_gpu_test(model, data_loader, show=False, **kwargs):
+    """Stand-in for mmdet/mmseg `apis.single_gpu_test` (theirs calls a 2.x/0.x codebase model:
+    `model(return_loss=False, **data)`): the model's predictions over the loader, in order."""
+    assert not show
+    return _test_step_all(model, data_loader)
+
+
+def multi_gpu_test(model, data_loader, tmpdir=None, gpu_collect=False, **kwargs):
+    """Stand-in for mmdet/mmseg `apis.multi_gpu_test`: this rank's part (the loader's
+    DistributedSampler), gathered on rank 0 in dataset order (mmengine.dist.collect_results)."""
+    from mmengine.dist import collect_results
+    return collect_results(_test_step_all(model, data_loader), len(data_loader.dataset),
+                           "gpu" if gpu_collect else "cpu", tmpdir=tmpdir)
+
+
+def apis_stand_ins():
+    for mod in ("mmdet", "mmseg"):
+        stand_in(f"{mod}.apis", single_gpu_test=single_gpu_test, multi_gpu_test=multi_gpu_test)
+
+
 def dist_worker(root, rank, world, port, out):
-    """One rank of a CPU gloo group running SyncNormHook and SyncRandomSizeHook (mmdet) in a real
-    Runner: each rank trains the BN toy on its own data; writes its BatchNorm state before and
-    after the epoch's sync and the scale its dataset received to `out` (torch.save)."""
+    """One rank of a CPU gloo group: run A, SyncNormHook and SyncRandomSizeHook (mmdet) in a
+    real Runner, each rank training the BN toy on its own data (its BatchNorm state before and
+    after the epoch's sync, the scale its dataset received); run B, mmdet's, mmcls' and mmseg's
+    DistEvalHook (what rank 0's dataset.evaluate received). Written to `out` (torch.save)."""
     import logging
     import torch
     import torch.distributed as dist
@@ -106,9 +137,41 @@ def dist_worker(root, rank, world, port, out):
     seen["after"] = {k: v.clone() for k, v in model.bn.state_dict().items()}
     seen["calls"] = runner.train_dataloader.dataset.calls
     seen["world"] = runner.world_size
+
+    # run B: the three DistEvalHooks, lr 0 (the ranks' weights stay equal: same seed, no DDP),
+    # BN stats differ per rank until DistEvalHook broadcasts rank 0's; one shared work_dir
+    from torch.utils.data import DataLoader, DistributedSampler
+    apis_stand_ins()
+    evals = {m: load(f"{m}.core.evaluation.eval_hooks").DistEvalHook
+             for m in ("mmdet", "mmcls", "mmseg")}
+    val = loader(4, 1, seed=5)
+    sampler = DistributedSampler(val.dataset, num_replicas=int(world), rank=int(rank),
+                                 shuffle=False)
+    hooks = {m: cls(DataLoader(val.dataset, batch_size=1, sampler=sampler), interval=1,
+                    by_epoch=True, save_best="loss" if m == "mmdet" else None)
+             for m, cls in evals.items()}
+
+    class BeforeEval(Hook):
+        priority = "HIGHEST"
+
+        def after_train_epoch(self, runner):
+            seen["bn_before_eval"] = runner.model.bn.running_mean.clone()
+    model = BNToy()
+    runner = Runner(model=model, work_dir=f"{out}.shared", train_dataloader=loader(
+                        4, 2, seed=20 + int(rank)),
+                    train_cfg=dict(by_epoch=True, max_epochs=1),
+                    optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.0)),
+                    custom_hooks=[BeforeEval(), *hooks.values()],
+                    default_hooks=dict(checkpoint=None), log_level=logging.WARNING)
+    runner.train()
+    seen["bn_after_eval"] = model.bn.running_mean.clone()
+    seen["evaluated"] = list(val.dataset.evaluated)
+    seen["expected_loss"] = val.dataset.evaluate(_test_step_all(model, val))["loss"]
+    seen["best"] = runner.message_hub.get_info("best_score")
     torch.save(seen, out)
     dist.destroy_process_group()
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     dist_worker(*sys.argv[1:])

@@ -35,6 +35,14 @@ class ListSet(list):
     def __init__(self, items):
         super().__init__(items)
         self.calls = []
+        self.evaluated = []
+
+    def evaluate(self, results, logger=None, **kwargs):      # the 2.x/0.x dataset API
+        """loss: mean squared error of the predictions against `y`, in dataset order."""
+        assert len(results) == len(self)
+        loss = float(sum(((r - d["y"]) ** 2).sum() for r, d in zip(results, self)) / len(self))
+        self.evaluated.append(dict(n=len(results), loss=loss, **kwargs))
+        return dict(loss=loss)
 
     def update_skip_type_keys(self, keys):          # mmdet MultiImageMixDataset
         self.calls.append(("skip", tuple(keys)))
@@ -281,3 +289,140 @@ def test_sync_norm_and_sync_random_size_hooks_in_two_processes(tmp_path):
     assert c0 == c1 and [c[0] for c in c0] == ["scale", "scale"]
     for _, (h, w) in c0:      # (32 * randint(14, 26), 32 * int(size * 320 / 640))
         assert h % 32 == 0 and 14 * 32 <= h <= 26 * 32 and w == 32 * int(h / 32 * 0.5)
+    # DistEvalHook x3 (run B): rank 0's dataset.evaluate got all 4 results in dataset order
+    # (each rank tested its half: DistributedSampler, gathered by collect_results), computed
+    # with rank 0's BatchNorm state (broadcast before testing: rank 1's differed before)
+    r0, r1 = ranks
+    assert not torch.allclose(r0["bn_before_eval"], r1["bn_before_eval"])
+    assert torch.allclose(r1["bn_after_eval"], r0["bn_before_eval"], atol=0, rtol=0)
+    assert [e["n"] for e in r0["evaluated"]] == [4, 4, 4] and r1["evaluated"] == []
+    for e in r0["evaluated"]:
+        assert e["loss"] == pytest.approx(r0["expected_loss"], abs=1e-6)
+    assert r0["best"] == pytest.approx(r0["expected_loss"], abs=1e-6)   # mmdet's save_best
+    # not exercised: gpu_collect (needs CUDA), DDP-wrapped models (no GPU; the ranks' weights
+    # are kept equal with lr 0 instead)
+
+
+class EvalRec(Hook):
+    priority = "LOWEST"
+
+    def __init__(self):
+        self.states = []
+
+    def after_train_epoch(self, runner):
+        self.states.append({k: v.clone() for k, v in runner.model.state_dict().items()})
+
+
+def _expected_losses(states, val):
+    out = []
+    for st in states:
+        m = BNToy()
+        m.load_state_dict(st)
+        preds = code_hooks.single_gpu_test(m, val)
+        out.append(val.dataset.evaluate(preds)["loss"])
+    val.dataset.evaluated.clear()
+    return out
+
+
+@pytest.mark.parametrize("codebase", ["mmdet", "mmcls", "mmseg"])
+def test_eval_hooks_evaluate_and_save_best(tmp_path, codebase):
+    """mmdet's EvalHook (dynamic_intervals), mmcls' EvalHook (the MMCV test_fn: the stand-in's
+    model.test_step), mmseg's EvalHook (by_epoch=False: every `interval` iterations), each with
+    save_best: dataset.evaluate is called with the model's predictions at the right times, the
+    metric reaches the message hub and the best checkpoint is the best epoch/iteration's."""
+    import os
+    code_hooks.apis_stand_ins()
+    cls = code_hooks.load(f"{codebase}.core.evaluation.eval_hooks").EvalHook
+    val = loader(3, 1, seed=7)
+    rec = EvalRec()
+    if codebase == "mmdet":
+        # interval 1, from epoch 2 on 2: evaluated after epochs 0, 1 and 3 (bisect on epoch + 1)
+        hook = cls(val, interval=1, dynamic_intervals=[(2, 2)], save_best="loss")
+        epochs, iters = 4, None
+    elif codebase == "mmcls":
+        hook = cls(val, interval=1, save_best="auto")
+        epochs, iters = 2, None
+    else:
+        hook = cls(val, interval=2, save_best="loss")        # by_epoch=False (mmseg's default)
+        epochs, iters = 1, None
+
+    class IterRec(Hook):
+        priority = "LOWEST"
+        states = []
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            self.states.append({k: v.clone() for k, v in runner.model.state_dict().items()})
+    model = BNToy()
+    runner = run(tmp_path, [hook, rec, IterRec()], model=model, n_train=4, batch=2, epochs=epochs,
+                 iters=iters)
+    got = list(val.dataset.evaluated)
+    if codebase == "mmdet":
+        want = _expected_losses([rec.states[e] for e in (0, 1, 3)], val)
+        best_name = lambda i: f"best_loss_epoch_{(0, 1, 3)[i] + 1}.pth"  # noqa: E731
+    elif codebase == "mmcls":
+        want = _expected_losses(rec.states, val)
+        best_name = lambda i: f"best_loss_epoch_{i + 1}.pth"  # noqa: E731
+    else:       # 2 iterations: evaluated after iteration 1 (runner.iter + 1 == 2)
+        want = _expected_losses([IterRec.states[1]], val)
+        best_name = lambda i: "best_loss_iter_2.pth"  # noqa: E731
+    IterRec.states.clear()
+    assert [g["n"] for g in got] == [3] * len(want)
+    assert [g["loss"] for g in got] == pytest.approx(want, abs=1e-6)
+    assert runner.message_hub.get_scalar("val/loss").data[0].tolist()[:len(want)] == \
+        pytest.approx(want, abs=1e-6)
+    best = min(range(len(want)), key=lambda i: want[i])
+    assert runner.message_hub.get_info("best_score") == pytest.approx(want[best], abs=1e-6)
+    ckpts = sorted(f for f in os.listdir(tmp_path) if f.startswith("best_"))
+    assert ckpts == [best_name(best)]                 # earlier bests were removed
+    assert runner.message_hub.get_info("eval_iter_num") == 3
+    saved = torch.load(tmp_path / ckpts[0], map_location="cpu", weights_only=False)["state_dict"]
+    ref = rec.states[(0, 1, 3)[best]] if codebase == "mmdet" else \
+        rec.states[best] if codebase == "mmcls" else None
+    if ref is not None:
+        for k, v in ref.items():
+            assert torch.equal(saved[k], v), k
+
+
+def _clip_reference(model, batches, lr, max_norm):
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    for b in batches:
+        opt.zero_grad()
+        model(**b, mode="loss")["loss"].backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None],
+                                       max_norm=max_norm)
+        opt.step()
+
+
+@pytest.mark.parametrize("codebase", ["mmdet", "mmcls"])
+def test_dist_optimizer_hook_clips_and_steps_once(tmp_path, codebase):
+    """mmdet's and mmcls' DistOptimizerHook (deprecated subclasses of MMCV's OptimizerHook, which
+    MC108 ports): built from their own __init__ (the deprecation warning), the optim wrapper
+    steps once per iteration and clips the gradient norm to grad_clip's max_norm, as MMCV's
+    OptimizerHook did; MMEngine logs the norm as train/grad_norm."""
+    import copy
+    import warnings
+    # mmcls.utils.auto_select_device (used by its sync_random_seed only): CPU here, as theirs
+    # returns without CUDA
+    code_hooks.stand_in("mmcls.utils", auto_select_device=lambda: "cpu")
+    cls = code_hooks.load(f"{codebase}.core.utils.dist_utils").DistOptimizerHook
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hook = cls(grad_clip=dict(max_norm=0.05))
+    assert any("deprecated" in str(w.message) for w in caught)
+    model = Toy()
+    reference = copy.deepcopy(model)
+    runner = run(tmp_path, [hook], model=model, n_train=4, val=1)
+    _clip_reference(reference, list(loader(4)), 0.1, 0.05)
+    for (n, p), q in zip(model.named_parameters(), reference.parameters()):
+        assert torch.allclose(p, q, atol=1e-7, rtol=0), n
+    norms = runner.message_hub.get_scalar("train/grad_norm").data[0]
+    assert len(norms) == 4 and (norms > 0.05).any()          # clipping really happened
+
+
+def test_optimizer_hook_subclass_that_steps_itself_is_refused():
+    """fixtures/code/no_equivalent: a subclass overriding after_train_iter with its own
+    backward/step would step after the OptimWrapper did: refused when built."""
+    from code_cases import load_expected
+    mod = load_expected("no_equivalent", "bases")
+    with pytest.raises(NotImplementedError, match="overrides OptimizerHook.after_train_iter"):
+        mod.ClipOptimizerHook()

@@ -157,8 +157,8 @@ def dist_worker(root, rank, world, port, out):
         def after_train_epoch(self, runner):
             seen["bn_before_eval"] = runner.model.bn.running_mean.clone()
     model = BNToy()
-    runner = Runner(model=model, work_dir=f"{out}.shared", train_dataloader=loader(
-                        4, 2, seed=20 + int(rank)),
+    runner = Runner(model=model, work_dir=str(Path(out).parent / "shared"),
+                    train_dataloader=loader(4, 2, seed=20 + int(rank)),
                     train_cfg=dict(by_epoch=True, max_epochs=1),
                     optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.0)),
                     custom_hooks=[BeforeEval(), *hooks.values()],

@@ -5,8 +5,9 @@ the raising stand-in of no_equivalent.py.
 
 * OptimizerHook (mmcv/runner/hooks/optimizer.py): MMCV's hook did zero_grad, backward and step
   after each train iteration. In MMEngine the OptimWrapper does them inside `model.train_step`,
-  so the stand-in steps nothing (a subclass that overrides after_train_iter, MMCV's step, is
-  refused when built: its step would come after the wrapper's); its `grad_clip` becomes the
+  so the stand-in steps nothing (MC108 drops a subclass's after_train_iter that is exactly
+  MMCV's step; any other override is refused when built or run: its step would come after the
+  wrapper's); its `grad_clip` becomes the
   wrapper's gradient clipping in `before_run` (MMCV: `clip_grad_norm_` over the parameters with a
   gradient, after backward, before step; the wrapper does the same and logs `train/grad_norm`).
 * EvalHook / DistEvalHook (mmcv/runner/hooks/evaluation.py): evaluation inside the training
@@ -28,22 +29,27 @@ class {local}(Hook):
     wrapper's clip_grad (MMCV: clip_grad_norm_ over the parameters that have a gradient)."""
 
     def __init__(self, grad_clip=None, detect_anomalous_params=False):
+        self._refuse_own_step()
+        self.grad_clip = grad_clip
+        self.detect_anomalous_params = detect_anomalous_params
+
+    def _refuse_own_step(self):
         if type(self).after_train_iter is not Hook.after_train_iter:
             raise NotImplementedError(
                 f"{{type(self).__name__}} overrides OptimizerHook.after_train_iter: under MMEngine "
                 "the OptimWrapper already did backward and step in model.train_step; move this "
                 "into optim_wrapper (clip_grad=..., a custom OptimWrapper) (mmmigrate stand-in)")
-        self.grad_clip = grad_clip
-        self.detect_anomalous_params = detect_anomalous_params
 
     def before_run(self, runner):
         import torch
-        if self.detect_anomalous_params:
+        self._refuse_own_step()              # also for subclasses that skip this __init__
+        if getattr(self, "detect_anomalous_params", False):
             runner.logger.warning("OptimizerHook(detect_anomalous_params=True): not checked "
                                   "under MMEngine (mmmigrate stand-in)")
-        if self.grad_clip is not None:
+        grad_clip = getattr(self, "grad_clip", None)
+        if grad_clip is not None:
             wrapper = runner.optim_wrapper
-            wrapper.clip_grad_kwargs = dict(self.grad_clip)
+            wrapper.clip_grad_kwargs = dict(grad_clip)
             wrapper.clip_func = torch.nn.utils.clip_grad_norm_
             wrapper.grad_name = "grad_norm"
 '''
@@ -218,9 +224,9 @@ class {local}({eval_local}):
             broadcast_bn_buffer, tmpdir, gpu_collect
 
     def _test_parts(self, model, data_loader, tmpdir=None, gpu_collect=False):
-        from mmengine.dist import collect_results
+        import {dist_module} as _dist     # an `import`: never merged with the module's imports
         results = self._test_all(model, data_loader)
-        return collect_results(results, len(data_loader.dataset),
+        return _dist.collect_results(results, len(data_loader.dataset),
                                "gpu" if gpu_collect else "cpu", tmpdir=tmpdir)
 
     def _do_evaluate(self, runner):

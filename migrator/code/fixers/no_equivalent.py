@@ -13,7 +13,11 @@ working port of MMCV's behaviour onto MMEngine's runner (`_stand_ins.py`, which 
 keeps and what not), so the code bases' subclasses run; for the other bases an MMEngine `Hook`
 whose constructor raises NotImplementedError naming the replacement
 (`tables.NO_EQUIVALENT_HOOKS`): building such a hook fails with that message, not with an
-ImportError; `isinstance(hook, EvalHook)`
+ImportError; an OptimizerHook subclass whose `after_train_iter` is MMCV's own step
+(`zero_grad()`, `<loss>.backward()`, `self.clip_grads(...)` when `grad_clip` is set, `step()`,
+nothing else: mmcls' DistOptimizerHook) loses that method, since MMEngine's
+`optim_wrapper.update_params` does exactly that in train_step (the stand-in hands `grad_clip`
+to the wrapper); any other override makes the stand-in refuse to run; `isinstance(hook, EvalHook)`
 is False, as it is for every hook an MMEngine Runner holds (mmdet's wandb hook looks for its
 EvalHook this way).
 """
@@ -51,6 +55,17 @@ class NoEquivalentFixer:
     def leave_ClassDef(self, ctx, original: cst.ClassDef, updated: cst.ClassDef):
         for a in original.bases:
             self._stand_in(ctx, a.value)
+        if any(self.stones.get(a.value.value) == "OptimizerHook" for a in original.bases
+               if isinstance(a.value, cst.Name)):
+            body = [s for s in updated.body.body if not _is_mmcv_step(s)]
+            if len(body) != len(updated.body.body):
+                ctx.applied(CODE)
+                ctx.note(original, CODE, f"{original.name.value}.after_train_iter dropped: it "
+                                         "was MMCV's zero_grad/backward/clip/step, which "
+                                         "MMEngine's optim_wrapper.update_params does")
+                if not body:
+                    body = [cst.SimpleStatementLine([cst.Pass()])]
+                updated = updated.with_changes(body=updated.body.with_changes(body=body))
         return updated
 
     def leave_Call(self, ctx, original: cst.Call, updated: cst.Call):
@@ -87,7 +102,8 @@ class NoEquivalentFixer:
         order = sorted(stones.items(), key=lambda kv: (kv[1] in REQUIRES, kv[0]))
         for local, name in reversed(order):
             if name in TEMPLATES:
-                text = TEMPLATES[name].format(local=local, eval_local=local_of.get("EvalHook"))
+                text = TEMPLATES[name].format(local=local, eval_local=local_of.get("EvalHook"),
+                                              dist_module=ctx.module("mmengine.dist"))
                 ctx.note(original, CODE, f"{local}: a stand-in porting mmcv.runner.{name} onto "
                                          "MMEngine's runner (MMEngine has no such hook)")
             else:
@@ -100,6 +116,40 @@ class NoEquivalentFixer:
                 leading_lines=[cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)]))
         ctx.add_import("mmengine.hooks", "Hook")
         return updated.with_changes(body=body)
+
+
+def _step_call(s):
+    """'zero_grad' / 'backward' / 'step' for a statement `<x>.zero_grad()` & co., else None."""
+    if isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1 and \
+            isinstance(s.body[0], cst.Expr) and isinstance(s.body[0].value, cst.Call):
+        call = s.body[0].value
+        if not call.args and isinstance(call.func, cst.Attribute) and \
+                call.func.attr.value in ("zero_grad", "backward", "step"):
+            return call.func.attr.value
+    return None
+
+
+def _is_clip(s) -> bool:
+    """`if self.grad_clip is not None: self.clip_grads(...)`."""
+    if not (isinstance(s, cst.If) and s.orelse is None and len(s.body.body) == 1 and
+            isinstance(s.test, cst.Comparison)):
+        return False
+    return dotted(s.test.left) == "self.grad_clip" and "self.clip_grads(" in cst.Module([s]).code
+
+
+def _is_mmcv_step(node) -> bool:
+    """`def after_train_iter(...)` whose body is MMCV OptimizerHook's step and nothing else."""
+    if not isinstance(node, cst.FunctionDef) or node.name.value != "after_train_iter":
+        return False
+    seen = []
+    for s in node.body.body:
+        if _step_call(s):
+            seen.append(_step_call(s))
+        elif _is_clip(s):
+            seen.append("clip")
+        else:
+            return False
+    return seen in (["zero_grad", "backward", "step"], ["zero_grad", "backward", "clip", "step"])
 
 
 def _local(alias: cst.ImportAlias) -> str:

@@ -2,7 +2,7 @@
 train/test scripts of mmdet 2.28.2, mmcls 0.25.0 and mmseg 0.30.0 (from their PyPI wheels, in
 .cache/). Migrated, every file parses, keeps no MMCV 1.x runner API outside a TODO and is
 idempotent; the self-contained hook modules import under real mmengine 0.10.7 with no mmcv
-installed, and some of their hooks run through a real mmengine Runner on a toy model."""
+installed (every hook class runs through a real mmengine Runner: tests/test_code_real_hooks.py)."""
 import sys
 
 import pytest

@@ -51,6 +51,68 @@ MUTANTS: Dict[str, Tuple[str, List[Tuple[str, str, str]], List[str]]] = {
                     [("migrator/static_eval.py", "                out.update(m)\n",
                       "                out.update({k2: v2 for k2, v2 in m.items() if k2 not in out})\n")],
                     ["tests/test_hostile_eval.py", "tests/test_static_eval*.py", "tests/test_load.py"]),
+    # the code fixers (migrator/code/fixers/): each caught by its fixture pair
+    # (tests/test_code_cases.py) and, where it changes behaviour, by a real-runner test
+    "mc105_collate": ("MC105: functools.partial(collate, samples_per_gpu=...) kept",
+                      [("migrator/code/fixers/collate.py",
+                        "                return updated.args[0].value\n",
+                        "                return updated\n")], ["tests/test_code_cases.py"]),
+    "mc106_registry": ("MC106: a root Registry('models') stays a fresh registry",
+                       [("migrator/code/fixers/registry.py",
+                         "        return updated.with_changes(value=cst.Name(alias))",
+                         "        return updated")], ["tests/test_code_cases.py"]),
+    "mc107_dc": ("MC107: `data['img_metas'].data` left without its TODO",
+                 [("migrator/code/fixers/data_container.py",
+                   "                ctx.todo(original, CODE, _TODO.format(key=key))",
+                   "                pass")], ["tests/test_code_cases.py"]),
+    "mc108_eval": ("MC108 EvalHook stand-in: evaluates when epoch % interval == 0 (off by one)",
+                   [("migrator/code/fixers/_stand_ins.py",
+                     "            return (current + 1) % self.interval == 0",
+                     "            return current % self.interval == 0")],
+                   ["tests/test_code_real_hooks.py::test_eval_hooks_evaluate_and_save_best"]),
+    "mc108_clip": ("MC108 OptimizerHook stand-in: grad_clip not handed to the optim wrapper",
+                   [("migrator/code/fixers/_stand_ins.py",
+                     "        if grad_clip is not None:\n            wrapper",
+                     "        if False:\n            wrapper")],
+                   ["tests/test_code_real_hooks.py::test_dist_optimizer_hook_clips_and_steps_once"]),
+    "mc108_step": ("MC108: an OptimizerHook subclass's MMCV step kept (double step)",
+                   [("migrator/code/fixers/no_equivalent.py",
+                     '    return seen in (["zero_grad", "backward", "step"], ["zero_grad", '
+                     '"backward", "clip", "step"])', "    return False")],
+                   ["tests/test_code_cases.py"]),
+    "mc204_history": ("MC204: log_buffer val_history/n_history swapped",
+                      [("migrator/code/fixers/hook_runner_attrs.py",
+                        'part = 0 if original.value.attr.value == "val_history" else 1',
+                        'part = 1 if original.value.attr.value == "val_history" else 0')],
+                      ["tests/test_code_cases.py", "tests/test_code_runners.py"]),
+    "mc204_caller": ("MC204: a helper method called from one stage gets no mode",
+                     [("migrator/code/fixers/hook_runner_attrs.py",
+                       '    return modes.pop() if len(modes) == 1 else ""', '    return ""')],
+                     ["tests/test_code_cases.py"]),
+    "mc204_iterloader": ("MC204: runner.data_loader._dataloader kept (IterLoader's)",
+                         [("migrator/code/fixers/hook_runner_attrs.py",
+                           "                not updated.value.deep_equals(original.value):",
+                           "                False:")],
+                         ["tests/test_code_real_hooks.py::test_class_num_check_hook_epoch_and_iter"]),
+    "mc301_val": ("MC301: a runner's val loop loses its before_val hook call",
+                  [("migrator/code/fixers/runner_loop.py",
+                    "        body.insert(0, cst.parse_statement(\"self.runner.call_hook('before_val')\"))\n",
+                    "")], ["tests/test_code_cases.py", "tests/test_code_runners.py"]),
+    "mc302_step": ("MC302: the StepLrUpdaterHook shim decays one step early",
+                   [("migrator/code/fixers/_lr_policies.py",
+                     "        lr = base_lr * (self.gamma ** exp)",
+                     "        lr = base_lr * (self.gamma ** (exp + 1))")],
+                   ["tests/test_code_lr_policies.py"]),
+    "mc304_reexport": ("MC304: a renamed runner imported by name is not renamed where used",
+                       [("migrator/code/fixers/runner_names.py",
+                         "                    self.plain[old] = new\n", "                    pass\n")],
+                       ["tests/test_code_cases.py"]),
+    "mc401_forward": ("MC401: model.train_step(data) becomes a 'tensor' forward, not 'loss'",
+                      [("migrator/code/fixers/model_steps.py",
+                        "data_preprocessor({data}, True), mode='loss')\")",
+                        "data_preprocessor({data}, True), mode='tensor')\")")],
+                      ["tests/test_code_cases.py",
+                       "tests/test_code_real_hooks.py::test_precise_bn_hook"]),
 }
 
 IGNORE = shutil.ignore_patterns(".git", ".cache", "__pycache__", "work_dirs", "*.pyc", ".pytest_cache")
@@ -76,6 +138,9 @@ def _apply(tree: Path, patches) -> str:
 def _tests(tree: Path, patterns: List[str]) -> List[str]:
     found: List[str] = []
     for pattern in patterns:
+        if "::" in pattern:                     # one test: path::name
+            found.append(pattern)
+            continue
         found += sorted(str(p.relative_to(tree)) for p in tree.glob(pattern))
     return found
 

@@ -2,8 +2,7 @@
 train/test scripts of mmdet 2.28.2, mmcls 0.25.0 and mmseg 0.30.0 (from their PyPI wheels, in
 .cache/). Migrated, every file parses, keeps no MMCV 1.x runner API outside a TODO and is
 idempotent; the self-contained hook modules import under real mmengine 0.10.7 with no mmcv
-installed, and some of their hooks run through a real mmengine Runner on a toy model."""
-import importlib.util
+installed (every hook class runs through a real mmengine Runner: tests/test_code_real_hooks.py)."""
 import sys
 
 import pytest
@@ -39,21 +38,12 @@ def test_codebase_code_migrates(package, version):
             assert res.changed, f
 
 
-_LOADED = {}
-
-
 def _load(package, version, rel):
-    key = (package, rel)
-    if key not in _LOADED:
-        pkg, _ = _files(package, version)
-        res = migrate_source((pkg / rel).read_text(), rel)
-        name = f"_migrated_{package}_{rel.replace('/', '_')[:-3]}"
-        spec = importlib.util.spec_from_loader(name, loader=None)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        exec(compile(res.new_text, f"<migrated {package}/{rel}>", "exec"), mod.__dict__)
-        _LOADED[key] = mod
-    return _LOADED[key]
+    """The migrated module, imported as its package (tests/code_hooks.py: one import, so one
+    HOOKS registration, per process)."""
+    import code_hooks
+    mod = {"mmsegmentation": "mmseg"}.get(package, package)
+    return code_hooks.load(f"{mod}.{rel[:-3].replace('/', '.')}")
 
 
 SELF_CONTAINED = [("mmdet", "2.28.2", "core/hook/checkloss_hook.py"),

@@ -10,9 +10,14 @@ MMCV 1.x (mmcv/runner/base_runner.py, epoch_based_runner.py) -> MMEngine 0.10
   stage's prefix (`train/<key>`, what LogProcessor logs);
 * `runner.log_buffer.val_history['k']` / `n_history['k']` -> `runner.message_hub.get_scalar(
   '<mode>/k').data[0]` / `.data[1]` (a HistoryBuffer's values / counts, numpy arrays where MMCV
-  had lists); `output`, `average`, `clear_output`, `ready`, `clear` -> TODO naming the
+  had lists); `runner.log_buffer.output['k'] = v` (a value for the next log line, e.g. the eval
+  hooks' `eval_iter_num`) -> `runner.message_hub.update_info('k', v)`; the statements
+  `runner.log_buffer.clear()` / `clear_output()` are dropped (MMEngine keeps no per-log buffer
+  to clear); any other use of `output`, `average`, `ready` -> TODO naming the
   MessageHub/LogProcessor replacement (`tables.LOG_BUFFER_TODO`);
-* `runner.data_loader` -> `runner.train_dataloader` / `runner.val_dataloader` by stage;
+* `runner.data_loader` -> `runner.train_dataloader` / `runner.val_dataloader` by stage (a helper
+  method called only from one mode's stage methods takes that mode); `runner.data_loader.
+  _dataloader` (the DataLoader inside MMCV's IterLoader) -> the same, MMEngine's is unwrapped;
 * `runner.inner_iter` -> `batch_idx`; `runner.data_batch` -> `data_batch`; `runner.mode` -> the
   stage's mode as a string;
 * `runner.model.module` -> the bare model whether or not it is wrapped (`is_model_wrapper`);
@@ -22,9 +27,10 @@ Anything else of MMCV's runner state gets a TODO (`tables.RUNNER_ATTR_TODO`).
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as mt
 
 from .. import tables
-from ._util import string_value
+from ._util import code_of, string_value
 from .hook_helpers import stage_mode
 from .hook_signatures import HOOK_KINDS, effective_params
 
@@ -53,7 +59,19 @@ def _mode(ctx, m) -> str:
     if not mode and ctx.cls().kind in ("lr_hook", "policy_hook") and \
             m.node.name.value in _LR_TRAIN_METHODS:
         return "train"
-    return mode
+    return mode or caller_mode(ctx.cls().node, m.node.name.value)
+
+
+def caller_mode(cls_node: cst.ClassDef, name: str) -> str:
+    """The stage mode of a helper method (`self._perform_precise_bn(runner)`) that the class
+    calls only from stage methods of one mode (mmcls' PreciseBNHook: from after_train_epoch),
+    else ''."""
+    modes = set()
+    for fn in cls_node.body.body:
+        if isinstance(fn, cst.FunctionDef) and fn.name.value != name and mt.findall(
+                fn, mt.Call(func=mt.Attribute(value=mt.Name("self"), attr=mt.Name(name)))):
+            modes.add(stage_mode(fn.name.value))
+    return modes.pop() if len(modes) == 1 else ""
 
 
 def _history_key(node):
@@ -66,7 +84,59 @@ def _history_key(node):
     return string_value(idx.value) if isinstance(idx, cst.Index) else None
 
 
+def _statement_of(ctx, attr: cst.Attribute, runner):
+    """'assign' for `runner.log_buffer.output[k] = v`, 'clear' for the statement
+    `runner.log_buffer.clear()` / `.clear_output()` (attr: the `.output`/`.clear` node)."""
+    up = ctx.parent(attr)
+    if attr.attr.value == "output" and isinstance(up, cst.Subscript) and \
+            isinstance(ctx.parent(up), cst.AssignTarget) and \
+            isinstance(ctx.parent(ctx.parent(up)), cst.Assign) and \
+            len(ctx.parent(ctx.parent(up)).targets) == 1:
+        return "assign"
+    if attr.attr.value in ("clear", "clear_output") and isinstance(up, cst.Call) and \
+            not up.args and isinstance(ctx.parent(up), cst.Expr):
+        return "clear"
+    return None
+
+
+def _log_buffer_part(node, runner):
+    """The `runner.log_buffer.<x>` Attribute inside an assignment target / call, else None."""
+    if isinstance(node, cst.Subscript):
+        node = node.value
+    return node if isinstance(node, cst.Attribute) and \
+        _is_runner_attr(node.value, runner, "log_buffer") else None
+
+
 class HookRunnerAttrsFixer:
+    def leave_SimpleStatementLine(self, ctx, original, updated):
+        runner, m = _runner_name(ctx)
+        if runner is None or len(original.body) != 1:
+            return updated
+        small = original.body[0]
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            part = _log_buffer_part(small.targets[0].target, runner)
+            if part is None or _statement_of(ctx, part, runner) != "assign":
+                return updated
+            key = small.targets[0].target.slice[0].slice
+            if not isinstance(key, cst.Index):
+                return updated
+            ctx.applied(CODE)
+            return updated.with_changes(body=[cst.Expr(cst.parse_expression(
+                f"{runner}.message_hub.update_info({code_of(key.value)}, "
+                f"{code_of(updated.body[0].value)})"))])
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            part = _log_buffer_part(small.value.func, runner)
+            if part is None or _statement_of(ctx, part, runner) != "clear":
+                return updated
+            ctx.applied(CODE)
+            ctx.note(original, CODE, f"{runner}.log_buffer.{part.attr.value}() dropped: "
+                                     "MMEngine's message hub keeps no per-log buffer")
+            block = ctx.parent(original)
+            if isinstance(block, cst.IndentedBlock) and len(block.body) == 1:
+                return updated.with_changes(body=[cst.Pass()])
+            return cst.RemovalSentinel.REMOVE
+        return updated
+
     def leave_Attribute(self, ctx, original: cst.Attribute, updated: cst.Attribute):
         runner, m = _runner_name(ctx)
         if runner is None:
@@ -79,6 +149,12 @@ class HookRunnerAttrsFixer:
             ctx.applied(CODE)
             return cst.parse_expression(f"({runner}.model.module if is_model_wrapper({runner}.model)"
                                         f" else {runner}.model)")
+        # MMCV's IterBasedRunner wraps its loaders in IterLoader (`._dataloader` is the
+        # DataLoader); MMEngine's runner.<mode>_dataloader is the DataLoader itself
+        if original.attr.value == "_dataloader" and \
+                _is_runner_attr(original.value, runner, "data_loader") and \
+                not updated.value.deep_equals(original.value):
+            return updated.value
         if not _is_runner_attr(original, runner):
             return updated
         attr = original.attr.value
@@ -103,6 +179,9 @@ class HookRunnerAttrsFixer:
         elif attr == "log_buffer" and isinstance(parent, cst.Attribute) and \
                 parent.attr.value == "update" and isinstance(ctx.parent(parent), cst.Call):
             return updated                    # rewritten with its call (leave_Call)
+        elif attr == "log_buffer" and isinstance(parent, cst.Attribute) and \
+                _statement_of(ctx, parent, runner) is not None:
+            return updated                    # rewritten with its statement
         elif attr == "log_buffer" and isinstance(parent, cst.Attribute) and \
                 parent.attr.value in tables.LOG_BUFFER_TODO:
             if parent.attr.value in ("val_history", "n_history") and \

@@ -11,6 +11,12 @@ the dict of logged values; `val_step(data)` takes no optimizer. The rewrite keep
 renames the parameter, and turns each `return dict(loss=L, log_vars=V, ...)` (or `return
 outputs`) into `optim_wrapper.update_params(L)` + `return V`. Any other use of the optimizer
 gets a TODO (several optimizers: an OptimWrapperDict).
+
+A call `model.train_step(data)` without an optimizer (MMCV's `optimizer=None`: the losses of a
+train-mode forward, no update; mmcls' precise BN) -> `model._run_forward(
+model.data_preprocessor(data, True), mode='loss')`, the forward half of MMEngine's train_step
+(its own update would need an optim_wrapper). The model must be the bare model (a wrapper has
+no data_preprocessor: use `.module`); a note says so.
 """
 from __future__ import annotations
 
@@ -62,6 +68,20 @@ class ModelStepsFixer:
             updated.with_changes(body=[cst.Expr(cst.parse_expression(
                 f"optim_wrapper.update_params({loss})"))]),
             cst.parse_statement(f"return {log_vars}")])
+
+    def leave_Call(self, ctx, original: cst.Call, updated: cst.Call):
+        f = updated.func
+        if not (isinstance(f, cst.Attribute) and f.attr.value == "train_step") or \
+                dotted(f.value) is None or len(updated.args) != 1 or updated.args[0].keyword \
+                or updated.args[0].star:
+            return updated
+        model, data = code_of(f.value), code_of(updated.args[0].value)
+        ctx.applied(CODE)
+        ctx.note(original, CODE, f"{model}.train_step({data}) (no optimizer: forward only) -> "
+                                 f"{model}._run_forward(...data_preprocessor..., mode='loss'); "
+                                 "for a wrapped model use its .module")
+        return cst.parse_expression(
+            f"{model}._run_forward({model}.data_preprocessor({data}, True), mode='loss')")
 
     def leave_FunctionDef(self, ctx, original: cst.FunctionDef, updated: cst.FunctionDef):
         m = ctx.method()

@@ -175,8 +175,8 @@ def _mean(value: torch.Tensor) -> torch.Tensor:
     it is, which saves a reduction and an autograd node per loss term and iteration. Anything
     else (other shapes, integer dtypes that make mean() raise, -0.0, tensor subclasses, devices
     where reading the value would synchronise) goes through mean()."""
-    if type(value) is torch.Tensor and value.dim() == 0 and value.is_floating_point() \
-            and value.device.type == "cpu":
+    if type(value) is torch.Tensor and value.is_cpu and value.dim() == 0 \
+            and value.is_floating_point():
         number = value.item()
         if number != 0.0 or math.copysign(1.0, number) > 0:
             return value
@@ -225,7 +225,7 @@ class BaseModel(BaseModule):
     def parse_losses(self, losses: Dict) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         log_vars = []
         for name, value in losses.items():
-            if isinstance(value, torch.Tensor):
+            if type(value) is torch.Tensor or isinstance(value, torch.Tensor):
                 log_vars.append([name, _mean(value)])
             elif isinstance(value, list) and all(isinstance(v, torch.Tensor) for v in value):
                 log_vars.append([name, _sum_from_first([_mean(v) for v in value])])

@@ -243,6 +243,61 @@ def test_cast_data_shortcut_returns_what_to_returns():
     assert batch["inputs"][0] is t and batch["meta"] == ("a", None)
 
 
+def test_cast_data_exact_types_first_same_as_mmengine():
+    from collections import OrderedDict, namedtuple
+    from mmengine.model import BaseDataPreprocessor as MMPre
+    ours, theirs = _Net().data_preprocessor, MMPre()
+    t, p = torch.ones(2), torch.nn.Parameter(torch.zeros(1))
+    Pair = namedtuple("Pair", "a b")
+    for data in (OrderedDict(x=t, y=[t, "s"]), dict(p=p, n=Pair(t, None)), p, [t, (t, b"b")]):
+        a, b = ours.cast_data(data), theirs.cast_data(data)
+        assert type(a) is type(b) and repr(a) == repr(b)
+        if isinstance(b, dict):
+            assert list(a) == list(b) and all(type(a[k]) is type(b[k]) for k in b)
+
+
+def test_default_collate_stack_shortcut_matches_torch(monkeypatch):
+    from mmengine.dataset import default_collate as mm_collate
+    from torch.utils.data._utils import collate as torch_collate
+    from runtime.dataset.utils import default_collate
+    batches = [[dict(x=torch.full((2,), float(i)), y=torch.tensor(i), z=[i, 2.5]) for i in range(3)],
+               [(torch.ones(1, dtype=torch.float16), np.float32(i)) for i in range(2)],
+               [torch.arange(3) + i for i in range(4)]]
+    for batch in batches:
+        a, b = default_collate(batch), mm_collate(batch)
+        assert repr(a) == repr(b) and type(a) is type(b)
+    with pytest.raises(RuntimeError):   # torch.stack's own error for unequal sizes
+        default_collate([torch.ones(2), torch.ones(3)])
+    seen = []   # a collate function registered for tensors in torch's map is still used
+
+    def tensor_fn(batch, *, collate_fn_map=None):
+        seen.append(len(batch))
+        return torch.stack(batch) * 2
+    monkeypatch.setitem(torch_collate.default_collate_fn_map, torch.Tensor, tensor_fn)
+    assert default_collate([torch.ones(2)] * 3).sum().item() == 12 and seen == [3]
+
+
+def test_update_scalar_tensor_shortcut_keeps_the_checks():
+    hub = MessageHub.get_instance(_name("hub"))
+    hub.update_scalar("train/loss", torch.tensor([2.5]))
+    hub.update_scalar("train/loss", torch.tensor(1.0, requires_grad=True) * 3)
+    assert hub.get_scalar("train/loss").data[0].tolist() == [2.5, 3.0]
+    with pytest.raises(TypeError):
+        hub.update_scalar("train/loss", torch.ones(2))
+
+
+def test_vis_backend_checks_every_new_file_path(tmp_path):
+    backend = LocalVisBackend(str(tmp_path / "vis"))
+    for _ in range(2):   # the checked path is remembered; a bad name is refused each time
+        with pytest.raises(ValueError, match="end with .json"):
+            backend.add_scalars(dict(a=1), file_path="x.txt")
+        with pytest.raises(ValueError, match="differ"):
+            backend.add_scalars(dict(a=1), file_path="scalars.json")
+        backend.add_scalars(dict(a=1), step=1, file_path="extra.json")
+    backend.close()
+    assert (tmp_path / "vis" / "extra.json").read_text() == '{"a": 1, "step": 1}\n' * 2
+
+
 def _runner(tmp_path, hooks):
     from runtime.runner import Runner
     data = [dict(inputs=torch.randn(3), targets=torch.randn(1)) for _ in range(8)]

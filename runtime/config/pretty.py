@@ -1,9 +1,14 @@
 """Python source for a config dict (what MMEngine's `Config.pretty_text` produces with yapf).
 
 The output is `name = value` lines that execute back to an equal dict: dicts with identifier keys
-as `dict(k=v)`, others as `{'k': v}`; short values on one line, long ones split one item per line.
-Classes and functions (a config may hold `type=SomeClass`) become their dotted import path string,
-which `Registry.get` resolves back to the object; inf/nan become `float('inf')`.
+as `dict(k=v)`, others as `dict({'k': v})`; short values on one line, long ones split one item per
+line. As in MMEngine, the keys of every dict (the top level included) come sorted by `str(key)`,
+and lines aim at yapf's pep8 limit of 79 columns. Not reproduced (MMEngine gets them from yapf):
+its line breaking (a container whose last item has a trailing comma, e.g. every list/tuple it
+writes, is exploded one item per line, and closing brackets stay on the last item's line) and
+`(1, )` for one-element tuples. Classes and functions (a config may hold `type=SomeClass`) become
+their dotted import path string, which `Registry.get` resolves back to the object; inf/nan become
+`float('inf')`.
 """
 from __future__ import annotations
 
@@ -11,12 +16,17 @@ import keyword
 import math
 from typing import Any
 
-WIDTH = 96
+WIDTH = 79
 _IND = "    "
 
 
 def _is_name(key: Any) -> bool:
     return isinstance(key, str) and key.isidentifier() and not keyword.iskeyword(key)
+
+
+def _items(value: dict) -> list:
+    """MMEngine's order: `sorted(d.items(), key=lambda x: str(x[0]))`."""
+    return sorted(value.items(), key=lambda item: str(item[0]))
 
 
 def _atom(value: Any) -> str:
@@ -35,8 +45,8 @@ def _atom(value: Any) -> str:
 def _flat(value: Any) -> str:
     if isinstance(value, dict):
         if all(_is_name(k) for k in value):
-            return "dict(" + ", ".join(f"{k}={_flat(v)}" for k, v in value.items()) + ")"
-        return "{" + ", ".join(f"{_flat(k)}: {_flat(v)}" for k, v in value.items()) + "}"
+            return "dict(" + ", ".join(f"{k}={_flat(v)}" for k, v in _items(value)) + ")"
+        return "dict({" + ", ".join(f"{_flat(k)}: {_flat(v)}" for k, v in _items(value)) + "})"
     if isinstance(value, list):
         return "[" + ", ".join(_flat(v) for v in value) + "]"
     if isinstance(value, tuple):
@@ -61,10 +71,10 @@ def _fmt(value: Any, indent: int, used: int) -> str:
     if isinstance(value, dict):
         named = all(_is_name(k) for k in value)
         lines = []
-        for k, v in value.items():
+        for k, v in _items(value):
             head = f"{k}=" if named else f"{_flat(k)}: "
             lines.append(pad + head + _fmt(v, indent + 1, len(head)) + ",")
-        open_, close = ("dict(", ")") if named else ("{", "}")
+        open_, close = ("dict(", ")") if named else ("dict({", "})")
     else:
         lines = [pad + _fmt(v, indent + 1, 0) + "," for v in value]
         open_, close = ("[", "]") if isinstance(value, list) else ("(", ")")
@@ -73,7 +83,7 @@ def _fmt(value: Any, indent: int, used: int) -> str:
 
 def format_config(cfg: dict) -> str:
     out = []
-    for key, value in cfg.items():
+    for key, value in _items(cfg):
         if not _is_name(key):
             raise ValueError(f"top-level config key {key!r} is not a valid Python name")
         out.append(f"{key} = {_fmt(value, 0, len(key) + 3)}")

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
+from torch.utils.data import get_worker_info
+from torch.utils.data._utils.collate import collate_tensor_fn, default_collate_fn_map
 from torch.utils.data._utils.collate import default_collate as torch_default_collate
 
 from runtime.registry import FUNCTIONS
@@ -70,7 +72,17 @@ def pseudo_collate(data_batch: Sequence) -> Any:
 
 
 def _default_leaf(batch):
-    if type(batch[0]).__name__.endswith("DataElement"):   # data samples stay a list, as MMEngine
+    elem = batch[0]
+    if type(elem) is torch.Tensor:
+        # torch's default_collate for a batch whose first element is a plain tensor: the
+        # registered collate_tensor_fn, which stacks along dim 0 (into shared memory in a
+        # worker, and refusing nested/sparse tensors). The same torch.stack, minus the type
+        # dispatch, when nothing about that path has been changed or applies.
+        if default_collate_fn_map.get(torch.Tensor) is collate_tensor_fn and not elem.is_nested \
+                and elem.layout is torch.strided and get_worker_info() is None:
+            return torch.stack(batch, 0)
+        return torch_default_collate(batch)
+    if type(elem).__name__.endswith("DataElement"):   # data samples stay a list, as MMEngine
         return batch
     return torch_default_collate(batch)
 

@@ -48,7 +48,15 @@ class ParamSchedulerHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch: DATA_BATCH = None,
                          outputs: Optional[dict] = None) -> None:
-        self._step(runner, _iter_based)
+        # `_step(runner, _iter_based)` written out: it runs after every iteration
+        param_schedulers = runner.param_schedulers
+        if param_schedulers is None:
+            return
+        for schedulers in ((param_schedulers,) if type(param_schedulers) is list
+                           else _each_scheduler_list(param_schedulers)):
+            for scheduler in schedulers:
+                if not scheduler.by_epoch:
+                    scheduler.step()
 
     def after_train_epoch(self, runner) -> None:
         self._step(runner, _epoch_based)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import sys
 from collections import OrderedDict
 from typing import Any, Optional
 
@@ -27,6 +28,9 @@ def _as_number(value):
     """A python int/float from an int/float, numpy scalar/array or one-element tensor."""
     if type(value) is float:
         return value
+    torch = sys.modules.get("torch")   # a logged loss: a plain tensor, checked by exact type
+    if torch is not None and type(value) is torch.Tensor and value.numel() == 1:
+        return value.item()
     if isinstance(value, (np.ndarray, np.number)):
         if value.size != 1:
             raise ValueError(f"expected a single value, got an array of size {value.size}")

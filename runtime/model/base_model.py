@@ -31,11 +31,16 @@ class BaseDataPreprocessor(nn.Module):
         self._device = torch.device("cpu")
 
     def cast_data(self, data):
-        if isinstance(data, torch.Tensor):   # the common leaf first; same result as below
-            if type(data) is torch.Tensor and data.device == self._device:
+        kind = type(data)
+        if kind is torch.Tensor:   # the common leaf first; same result as below
+            if data.device == self._device:
                 return data   # what .to() returns for a tensor already on the device
             return data.to(self._device, non_blocking=self._non_blocking)
-        if type(data) is dict or isinstance(data, Mapping):   # a plain dict, as MMEngine
+        if kind is dict:   # the common container (exact type: no isinstance calls)
+            return {k: self.cast_data(data[k]) for k in data}
+        if isinstance(data, torch.Tensor):
+            return data.to(self._device, non_blocking=self._non_blocking)
+        if isinstance(data, Mapping):   # a plain dict, as MMEngine
             return {k: self.cast_data(data[k]) for k in data}
         if isinstance(data, (str, bytes)) or data is None:
             return data
@@ -43,7 +48,7 @@ class BaseDataPreprocessor(nn.Module):
             return type(data)(*(self.cast_data(s) for s in data))
         if isinstance(data, Sequence):
             return type(data)(self.cast_data(s) for s in data)
-        if isinstance(data, torch.Tensor) or hasattr(data, "to") and hasattr(data, "metainfo"):
+        if hasattr(data, "to") and hasattr(data, "metainfo"):   # a data element
             return data.to(self._device, non_blocking=self._non_blocking)
         return data
 
@@ -175,8 +180,8 @@ def _mean(value: torch.Tensor) -> torch.Tensor:
     it is, which saves a reduction and an autograd node per loss term and iteration. Anything
     else (other shapes, integer dtypes that make mean() raise, -0.0, tensor subclasses, devices
     where reading the value would synchronise) goes through mean()."""
-    if type(value) is torch.Tensor and value.dim() == 0 and value.is_floating_point() \
-            and value.device.type == "cpu":
+    if type(value) is torch.Tensor and value.is_cpu and value.dim() == 0 \
+            and value.is_floating_point():
         number = value.item()
         if number != 0.0 or math.copysign(1.0, number) > 0:
             return value
@@ -223,16 +228,22 @@ class BaseModel(BaseModule):
         return self._run_forward(data, mode="predict")
 
     def parse_losses(self, losses: Dict) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        log_vars = []
+        # MMEngine: log_vars = [[name, mean], ...]; loss = sum of the entries whose name
+        # contains 'loss'; OrderedDict([['loss', loss]] + log_vars) (so 'loss' comes first, and
+        # an entry named 'loss' keeps that place with its own value)
+        log_vars = [["loss", None]]
+        terms = []
         for name, value in losses.items():
-            if isinstance(value, torch.Tensor):
-                log_vars.append([name, _mean(value)])
+            if type(value) is torch.Tensor or isinstance(value, torch.Tensor):
+                value = _mean(value)
             elif isinstance(value, list) and all(isinstance(v, torch.Tensor) for v in value):
-                log_vars.append([name, _sum_from_first([_mean(v) for v in value])])
+                value = _sum_from_first([_mean(v) for v in value])
             else:
                 raise TypeError(f"{name} is not a tensor or list of tensors")
-        loss = _sum_from_first([value for key, value in log_vars if "loss" in key])
-        log_vars.insert(0, ["loss", loss])
+            log_vars.append([name, value])
+            if "loss" in name:
+                terms.append(value)
+        loss = log_vars[0][1] = _sum_from_first(terms)
         return loss, OrderedDict(log_vars)
 
     def _run_forward(self, data, mode: str):

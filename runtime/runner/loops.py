@@ -199,7 +199,7 @@ class IterBasedTrainLoop(BaseLoop):
             _log(f"Advance dataloader {self._iter} steps to skip data that has already been trained")
             for _ in range(self._iter):
                 next(self.dataloader_iterator)
-        runner = self.runner
+        runner = self._runner
         while self._iter < self._max_iters and not self.stop_training:
             runner.model.train()
             data_batch = next(self.dataloader_iterator)
@@ -213,10 +213,11 @@ class IterBasedTrainLoop(BaseLoop):
         return self.runner.model
 
     def run_iter(self, data_batch) -> None:
-        self.runner.call_hook("before_train_iter", batch_idx=self._iter, data_batch=data_batch)
-        outputs = self.runner.model.train_step(data_batch, optim_wrapper=self.runner.optim_wrapper)
-        self.runner.call_hook("after_train_iter", batch_idx=self._iter, data_batch=data_batch,
-                              outputs=outputs)
+        runner = self._runner
+        runner.call_hook("before_train_iter", batch_idx=self._iter, data_batch=data_batch)
+        outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
+        runner.call_hook("after_train_iter", batch_idx=self._iter, data_batch=data_batch,
+                         outputs=outputs)
         self._iter += 1
 
     def _decide_current_val_interval(self) -> None:

@@ -144,10 +144,16 @@ class Runner:
     seed = property(lambda self: self._seed)
     deterministic = property(lambda self: self._deterministic)
     hooks = property(lambda self: self._hooks)
-    epoch = property(lambda self: self._built_train_loop().epoch)
-    iter = property(lambda self: self._built_train_loop().iter)
-    max_epochs = property(lambda self: self._built_train_loop().max_epochs)
-    max_iters = property(lambda self: self._built_train_loop().max_iters)
+    # read several times per iteration: `train_loop.<x>` with one check (and no call) less
+    # once the loop is built
+    epoch = property(lambda self: (self._train_loop if isinstance(self._train_loop, BaseLoop)
+                                   else self.train_loop).epoch)
+    iter = property(lambda self: (self._train_loop if isinstance(self._train_loop, BaseLoop)
+                                  else self.train_loop).iter)
+    max_epochs = property(lambda self: (self._train_loop if isinstance(self._train_loop, BaseLoop)
+                                        else self.train_loop).max_epochs)
+    max_iters = property(lambda self: (self._train_loop if isinstance(self._train_loop, BaseLoop)
+                                       else self.train_loop).max_iters)
 
     def _built_train_loop(self):
         """`train_loop`, with one check less once the loop is built (read every iteration)."""

@@ -185,11 +185,15 @@ class LocalVisBackend(BaseVisBackend):
         scalar_dict.setdefault("step", step)
         line = _json_line(scalar_dict)
         if file_path is not None:
-            if not file_path.endswith(".json"):
-                raise ValueError("file_path must end with .json")
-            extra = osp.join(self._save_dir, file_path)
-            if extra == self._scalar_save_file:
-                raise ValueError("file_path must differ from scalar_save_file")
+            extras = self.__dict__.setdefault("_extra_paths", {})   # file_path -> checked path
+            extra = extras.get(file_path)
+            if extra is None:
+                if not file_path.endswith(".json"):
+                    raise ValueError("file_path must end with .json")
+                extra = osp.join(self._save_dir, file_path)
+                if extra == self._scalar_save_file:
+                    raise ValueError("file_path must differ from scalar_save_file")
+                extras[file_path] = extra
             self._append(extra, line)
         self._append(self._scalar_save_file, line)
 

@@ -68,10 +68,12 @@ class Loaded:
 
 
 # --------------------------------------------------------------------------- public API
-def load_config(path: PathLike, allow_exec: bool = False) -> Loaded:
-    """Merged config of `path` (see the module docstring). Raises MigrateError."""
+def load_config(path: PathLike, allow_exec: bool = False, copy: bool = True) -> Loaded:
+    """Merged config of `path` (see the module docstring). Raises MigrateError.
+    `copy=False`: the cached config itself, for a caller that only reads it."""
     result = _load(_abspath(path), allow_exec, ())
-    return Loaded(cfg=_clone(result.cfg), sources=dict(result.sources), files=list(result.files))
+    return Loaded(cfg=_clone(result.cfg) if copy else dict(result.cfg),
+                  sources=dict(result.sources), files=list(result.files))
 
 
 def load_file(path: PathLike, allow_exec: bool = False) -> FileConfig:
@@ -221,7 +223,7 @@ def parse_python(text: str, path: str) -> ast.Module:
                            file=path) from None
     except ValueError as e:            # e.g. "source code string cannot contain null bytes"
         raise MigrateError(f"syntax error: {e}", file=path) from None
-    if len(_TREES) >= 8:
+    if len(_TREES) >= 4096:          # a whole tree: `old_fields` and the loader share them
         _TREES.pop(next(iter(_TREES)))
     _TREES[key] = tree
     return tree

@@ -26,9 +26,10 @@ from ..errors import MigrateError
 from ..report import Finding, Report
 from .flat import FIELD_ORDER, assignment, finding_comment
 from ..provenance import Trace
+from .texts import code_of, reset as reset_texts
 from .values import Names
 
-from .merge import MISSING, NAN, merge_override, normalize, override  # noqa: F401
+from .merge import MISSING, NAN, merge_override, normalize, override, same  # noqa: F401
 from .patch import patch_value
 
 # Which new top-level fields an old field turns into: new fields are written where the first old
@@ -76,7 +77,7 @@ def plan_statements(module: cst.Module, own: Dict[str, Any], old_names: Set[str]
             continue
         covered.add(name)
         result = merge_override(have.get(name, MISSING), own.get(name, MISSING))
-        if normalize(result) != normalize(want[name]):
+        if not same(result, want[name]):
             s.action = "replace"
             s.new_value = override(have.get(name, MISSING), want[name])
             s.patch = (have.get(name, MISSING), want[name])
@@ -84,7 +85,7 @@ def plan_statements(module: cst.Module, own: Dict[str, Any], old_names: Set[str]
     for k, v in want.items():
         if k in covered:
             continue
-        if k in have and normalize(have[k]) == normalize(v):
+        if k in have and same(have[k], v):
             continue
         missing[k] = override(have.get(k, MISSING), v)
     return stmts, missing
@@ -219,7 +220,7 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
         add(new_field(k, len(stmts)))
     footer = pending + list(module.footer) + [cst.EmptyLine(comment=cst.Comment(t))
                                                for ts in notes.values() for t in ts]
-    return module.with_changes(body=body, footer=footer).code
+    return code_of(module.with_changes(body=body, footer=footer))
 
 
 class _RelativeBases(cst.CSTTransformer):
@@ -257,6 +258,7 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
     absolute `_base_` paths under `root` (the tree's root) are written relative. `trace` (from
     the loader) names the base references and string expressions the input wrote: a value equal
     to what a reference gives in the converted bases is written as that reference again."""
+    reset_texts()
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:

@@ -2,9 +2,9 @@
 
 mmpose 0.29.0 registers a `DeepFashionDataset` (pose keypoints) and so does mmdet 2.28.2
 (`mmdet/datasets/deepfashion.py`, a COCO-style detection set). A pose config (`model=TopDown`)
-using it is an mmpose config: no mmdet settings (`default_scope='mmdet'`, `DetLocalVisualizer`,
+using it is an mmpose config, a codebase without a profile: no mmdet settings (`default_scope='mmdet'`, `DetLocalVisualizer`,
 `AspectRatioBatchSampler`, `PackDetInputs`), its f-string paths stay f-strings over `data_root`,
-and the report says that mmpose has no profile. mmdet's own deepfashion configs stay mmdet.
+and the report says the codebase was not recognised (the generic conversion only). mmdet's own deepfashion configs stay mmdet.
 The fixtures are written by hand after the shape of the real trees (mmpose
 `configs/fashion/2d_kpt_sview_rgb_img/deeppose/deepfashion/res50_deepfashion_lower_256x192.py`).
 """
@@ -97,8 +97,9 @@ def test_pose_deepfashion_is_not_detection(tmp_path):
                 "CocoMetric"):
         assert det not in text, det
     files = {Path(f["path"]).name: f for f in json.loads(report.read_text())["files"]}
-    assert files["res50_deepfashion_lower.py"]["codebase"] == "mmpose"
-    assert files["deepfashion_lower.py"]["codebase"] != "mmdet"
+    child = files["res50_deepfashion_lower.py"]
+    assert child["codebase"] is None and "not recognised" in child["codebase_note"]
+    assert files["deepfashion_lower.py"]["codebase"] is None
     # f-string paths stay expressions over data_root (editing it still moves every path)
     for split in ("train", "val", "test"):
         assert f"ann_file=f'{{data_root}}/annotations/fld_lower_{split}.json'" in text
@@ -118,7 +119,10 @@ def test_shared_dataset_name_decides_nothing():
     det = dict(model=dict(type="MaskRCNN"), data=dict(train=dict(type="DeepFashionDataset")))
     alone = dict(data=dict(train=dict(type="DeepFashionDataset")))
     assert detect(pose, "/t/configs/fashion/a.py", ["/t/configs/_base_/deepfashion_lower.py"]) \
-        == "mmpose"
+        is None
+    # a pose model is decided before the file names (`hrformer_*.py` once matched mmseg's `hrf`)
+    assert detect(pose, "/t/configs/body/hrformer_base_coco.py",
+                  ["/t/configs/body/hrformer_base_coco.py"]) is None
     assert detect(det, "/t/configs/deepfashion/m.py", ["/t/configs/_base_/deepfashion.py"]) \
         == "mmdet"
     assert detect(alone, "/t/configs/_base_/datasets/deepfashion.py",

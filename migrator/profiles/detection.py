@@ -36,6 +36,10 @@ MODELS = {
               "TwoStagePanopticSegmentor", "VFNet", "YOLACT", "YOLOF", "YOLOV3", "YOLOX"},
     "mmpretrain": {"ImageClassifier"},
     "mmseg": {"EncoderDecoder", "CascadeEncoderDecoder"},
+}
+
+# models of codebases without a profile: such a config is none of the profiles' (decided: None)
+OTHER_MODELS = {
     "mmpose": {"AssociativeEmbedding", "CID", "DetectAndRegress", "DisentangledKeypointRegressor",
                "GestureRecognizer", "Interhand3D", "MultiTask", "ParametricMesh", "PoseLifter",
                "PoseWarper", "TopDown", "VoxelCenterDetector", "VoxelSinglePose"},
@@ -54,4 +58,4 @@ BASE_NAMES = {
 
 # directory names in a config's path (last resort: the codebases' own trees live under them)
 PATH_PARTS = {"mmdet": "mmdet", "mmcls": "mmpretrain", "mmpretrain": "mmpretrain",
-              "mmseg": "mmseg", "mmsegmentation": "mmseg", "mmpose": "mmpose"}
+              "mmseg": "mmseg", "mmsegmentation": "mmseg"}

@@ -202,7 +202,7 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
     check_source(src, text)
     res.old_fields = [str(f) for f in old_fields(src, text)]
     fc = load_file(src, allow_exec=allow_exec)
-    loaded = load_config(src, allow_exec=allow_exec)
+    loaded = load_config(src, allow_exec=allow_exec, copy=False)   # read (convert_kept copies)
     conv = convert_kept(loaded.cfg, src, loaded.sources, codebase, loaded.files)
     have: Dict = {}
     for b in fc.bases:
@@ -262,7 +262,7 @@ def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
         if progress:
             progress(i, len(graph), "reading")
         try:
-            loaded = load_config(f, allow_exec=allow_exec)
+            loaded = load_config(f, allow_exec=allow_exec, copy=False)   # convert_kept copies
             new = set(convert_kept(loaded.cfg, f, loaded.sources, codebase, loaded.files,
                                    keep=True).new)
         except Exception:           # noqa: BLE001 - reported when the file is converted

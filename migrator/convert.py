@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from .load import load_config
+from .load import _clone as copy_value, load_config
 from .report import Report
 from .profiles import detect
 from .rules import Context, apply_rules
@@ -57,7 +57,7 @@ def convert_kept(cfg: Dict[str, Any], path: str, sources=None, codebase: Optiona
     hit = _KEPT.pop(key, None)
     if hit is not None and not keep and hit[1] == dict(sources or {}) and hit[0].old == cfg:
         return hit[0]
-    conv = convert_dict(cfg, path, sources, codebase, bases)
+    conv = convert_dict(copy_value(cfg), path, sources, codebase, bases)   # `cfg` may be shared
     if keep:
         _KEPT[key] = (conv, dict(sources or {}))
     return conv

@@ -28,6 +28,7 @@ import copy
 import json
 import os
 import re
+import time
 import types
 import zlib
 from dataclasses import dataclass, field as dc_field
@@ -68,10 +69,12 @@ class Loaded:
 
 
 # --------------------------------------------------------------------------- public API
-def load_config(path: PathLike, allow_exec: bool = False) -> Loaded:
-    """Merged config of `path` (see the module docstring). Raises MigrateError."""
+def load_config(path: PathLike, allow_exec: bool = False, copy: bool = True) -> Loaded:
+    """Merged config of `path` (see the module docstring). Raises MigrateError.
+    `copy=False`: the cached config itself, for a caller that only reads it."""
     result = _load(_abspath(path), allow_exec, ())
-    return Loaded(cfg=_clone(result.cfg), sources=dict(result.sources), files=list(result.files))
+    return Loaded(cfg=_clone(result.cfg) if copy else dict(result.cfg),
+                  sources=dict(result.sources), files=list(result.files))
 
 
 def load_file(path: PathLike, allow_exec: bool = False) -> FileConfig:
@@ -84,24 +87,47 @@ def load_file(path: PathLike, allow_exec: bool = False) -> FileConfig:
 
 def clear_cache() -> None:
     _TREES.clear()
+    _SEEN.clear()
     _PARSED.clear()
     _LOADED.clear()
 
 
 # --------------------------------------------------------------------------- caches
-_PARSED: Dict[str, Tuple[Tuple[int, int], Any]] = {}          # path -> (stamp, (tree|data, text))
-_LOADED: Dict[Tuple[str, bool], Tuple[List[Tuple[str, Tuple[int, int]]], Loaded, FileConfig]] = {}
+Stamp = Tuple[int, int, int]
+_PARSED: Dict[str, Tuple[Stamp, Any]] = {}          # path -> (stamp, (tree|data, text))
+_LOADED: Dict[Tuple[str, bool], Tuple[List[Tuple[str, Stamp]], Loaded, FileConfig]] = {}
 
 
 def _abspath(path: PathLike) -> str:
     return os.path.abspath(os.path.expanduser(str(path)))
 
 
-def _stamp(path: str) -> Tuple[int, int]:
-    """mtime plus a checksum: a file rewritten within the clock's granularity is still seen."""
+def _stamp(path: str) -> Stamp:
+    """mtime, size and a checksum: a file rewritten within the clock's granularity is still seen
+    (stat first: a write after the stat changes the mtime)."""
+    st = os.stat(path)
     with open(path, "rb") as f:
         data = f.read()
-    return (os.stat(path).st_mtime_ns, zlib.crc32(data))
+    stamp = (st.st_mtime_ns, st.st_size, zlib.crc32(data))
+    _SEEN[path] = (stamp, time.time_ns())
+    return stamp
+
+
+_SEEN: Dict[str, Tuple[Stamp, int]] = {}     # path -> (stamp, when it was read)
+_RACY_NS = 2_000_000_000    # coarser than any file system clock (FAT: 2 s)
+
+
+def _fresh(path: str, stamp: Stamp) -> bool:
+    """The file still has `stamp`. Its content is read again only when its mtime is close to
+    the time it was read at (a write in the same clock tick keeps the mtime, as git's "racily
+    clean" entries): a file last modified well before it was read keeps its content while its
+    mtime and size stay."""
+    seen = _SEEN.get(path)
+    if seen is not None and seen[0] == stamp and stamp[0] < seen[1] - _RACY_NS:
+        st = os.stat(path)
+        if (st.st_mtime_ns, st.st_size) == stamp[:2]:
+            return True
+    return _stamp(path) == stamp
 
 
 def _load(path: str, allow_exec: bool, stack: Tuple[str, ...]) -> Loaded:
@@ -110,7 +136,7 @@ def _load(path: str, allow_exec: bool, stack: Tuple[str, ...]) -> Loaded:
     if hit is not None:
         deps, loaded, _fc = hit
         try:
-            if all(_stamp(p) == s for p, s in deps):
+            if all(_fresh(p, s) for p, s in deps):
                 return loaded
         except OSError:
             pass
@@ -122,7 +148,8 @@ def _load(path: str, allow_exec: bool, stack: Tuple[str, ...]) -> Loaded:
     cfg.pop(DEPRECATION_KEY, None)
     sources.pop(DEPRECATION_KEY, None)
     loaded = Loaded(cfg=cfg, sources={k: sources[k] for k in cfg if k in sources}, files=files)
-    _LOADED[key] = ([(p, _stamp(p)) for p in files], loaded, fc)
+    # the stamps of the texts that were evaluated (not read again)
+    _LOADED[key] = ([(p, _PARSED[p][0] if p in _PARSED else _stamp(p)) for p in files], loaded, fc)
     return loaded
 
 
@@ -176,11 +203,11 @@ def _evaluate(path: str, allow_exec: bool, stack: Tuple[str, ...]):
 
 def _parse(path: str):
     """(kind, tree-or-data, text) with predefined variables substituted; cached by mtime."""
+    hit = _PARSED.get(path)
     try:
-        stamp = _stamp(path)
+        stamp = hit[0] if hit is not None and _fresh(path, hit[0]) else _stamp(path)
     except OSError:
         raise MigrateError(f"config file not found: {path}", file=path) from None
-    hit = _PARSED.get(path)
     if hit is not None and hit[0] == stamp:
         kind, parsed, text = hit[1]
         return kind, (copy.deepcopy(parsed) if kind == "data" else parsed), text
@@ -221,7 +248,7 @@ def parse_python(text: str, path: str) -> ast.Module:
                            file=path) from None
     except ValueError as e:            # e.g. "source code string cannot contain null bytes"
         raise MigrateError(f"syntax error: {e}", file=path) from None
-    if len(_TREES) >= 8:
+    if len(_TREES) >= 4096:          # a whole tree: `old_fields` and the loader share them
         _TREES.pop(next(iter(_TREES)))
     _TREES[key] = tree
     return tree

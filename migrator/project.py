@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Sequence, Set
 
 from .check import old_fields
 from .convert import convert_kept
-from .emit.tree import NEW_FROM_OLD, emit_tree_file, normalize
+from .emit.tree import NEW_FROM_OLD, emit_tree_file, same
 from .errors import Location, MigrateError
 from .io import UTF8, SourceText, read_source, walk_configs
 from .load import load_config, load_file
@@ -202,11 +202,11 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
     check_source(src, text)
     res.old_fields = [str(f) for f in old_fields(src, text)]
     fc = load_file(src, allow_exec=allow_exec)
-    loaded = load_config(src, allow_exec=allow_exec)
+    loaded = load_config(src, allow_exec=allow_exec, copy=False)   # read (convert_kept copies)
     conv = convert_kept(loaded.cfg, src, loaded.sources, codebase, loaded.files)
     have: Dict = {}
     for b in fc.bases:
-        have.update(load_config(Path(stage) / os.path.relpath(b, root)).cfg)
+        have.update(load_config(Path(stage) / os.path.relpath(b, root), copy=False).cfg)
     want = dict(conv.new)
     for k, owner in sorted((withheld or {}).items()):
         want.pop(k, None)
@@ -221,8 +221,8 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
             new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced,
                                       root=root, trace=fc.trace)
             _stage(out, new_text, res.source)  # the loader's cache checks mtime and content
-            got = load_config(out).cfg
-            bad = {k for k in set(got) | set(want) if normalize(got.get(k)) != normalize(want.get(k))}
+            got = load_config(out, copy=False).cfg
+            bad = {k for k in set(got) | set(want) if not same(got.get(k), want.get(k))}
             if not bad:
                 break
             forced |= bad
@@ -262,7 +262,7 @@ def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
         if progress:
             progress(i, len(graph), "reading")
         try:
-            loaded = load_config(f, allow_exec=allow_exec)
+            loaded = load_config(f, allow_exec=allow_exec, copy=False)   # convert_kept copies
             new = set(convert_kept(loaded.cfg, f, loaded.sources, codebase, loaded.files,
                                    keep=True).new)
         except Exception:           # noqa: BLE001 - reported when the file is converted

@@ -14,6 +14,7 @@ from typing import Any, Dict, Iterable, List
 import libcst as cst
 
 from ..report import MISSING, Finding, Report
+from .texts import expression
 from .values import NO_NAMES, Names, format_value
 
 # MMEngine documentation order (mmdet 3.x / mmengine tutorials). Unknown keys go at UNKNOWN_SLOT.
@@ -53,7 +54,7 @@ def assignment(name: str, value: Any, comments: Iterable[str] = (),
                names: Names = NO_NAMES) -> cst.SimpleStatementLine:
     code = format_value(value, indent=0, prefix_len=len(name) + 3, names=names)
     return cst.SimpleStatementLine(
-        body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=cst.parse_expression(code))],
+        body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=expression(code))],
         leading_lines=_comment_lines(comments))
 
 

@@ -20,7 +20,8 @@ from typing import Any, List, Optional
 
 import libcst as cst
 
-from .merge import MISSING, merge_override as _merge, normalize as _norm, override as _override
+from .merge import MISSING, merge_override as _merge, normalize as _norm, override as _override, same
+from .texts import code_of, expression
 from .values import Names, format_value
 
 
@@ -36,12 +37,12 @@ class _Patcher:
         self.names = names
 
     def text(self, v: Any, col: int, prefix: int) -> cst.BaseExpression:
-        return cst.parse_expression(format_value(v, indent=col // 4, prefix_len=prefix + col % 4,
-                                                 names=self.names))
+        return expression(format_value(v, indent=col // 4, prefix_len=prefix + col % 4,
+                                       names=self.names))
 
     def value(self, expr: cst.BaseExpression, own: Any, base: Any, want: Any,
               col: int) -> Optional[cst.BaseExpression]:
-        if _norm(_merge(base, own)) == _norm(want):
+        if same(_merge(base, own), want):
             return expr
         if isinstance(want, dict) and isinstance(own, dict) and not own.get("_delete_") \
                 and (base is MISSING or base is None or isinstance(base, dict)):
@@ -73,7 +74,7 @@ class _Patcher:
         try:
             interp = Interpreter()
             interp.ns = dict(self.names.ns)
-            got = interp.eval(ast.parse(cst.Module([]).code_for_node(cand).strip(),
+            got = interp.eval(ast.parse(code_of(cand).strip(),
                                         mode="eval").body)
         except (Unsupported, SyntaxError, RecursionError):
             return None
@@ -99,7 +100,7 @@ class _Patcher:
                 new = self.text(_override(sub_base, want[k]), at, len(str(k)) + 1)
             out.append(it if new is it.value else set_value(it, new))
         added = [k for k in want if k not in own and
-                 (k not in merged or _norm(merged[k]) != _norm(want[k]))]
+                 (k not in merged or not same(merged[k], want[k]))]
         if not added:
             return with_items(out, (), items)
         at = _col(ws_of(len(items) - 1) if items else None, col + 4)
@@ -196,7 +197,7 @@ def _separator(items: List, first_ws: Any) -> cst.Comma:
 
 
 def _multiline(node: cst.CSTNode) -> bool:
-    return "\n" in cst.Module([]).code_for_node(node)
+    return "\n" in code_of(node)
 
 
 def _joined(kept: List, news: List, first_ws: Any, col: int, original: List) -> List:

@@ -15,6 +15,8 @@ tree, with bases converted first, we write the file a maintainer would write:
 """
 from __future__ import annotations
 
+import ast
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
@@ -23,12 +25,14 @@ import libcst as cst
 
 from ..check import old_fields
 from ..errors import MigrateError
+from ..load import parse_python
 from ..report import Finding, Report
 from .flat import FIELD_ORDER, assignment, finding_comment
 from ..provenance import Trace
+from .texts import code_of, reset as reset_texts
 from .values import Names
 
-from .merge import MISSING, NAN, merge_override, normalize, override  # noqa: F401
+from .merge import MISSING, NAN, merge_override, normalize, override, same  # noqa: F401
 from .patch import patch_value
 
 # Which new top-level fields an old field turns into: new fields are written where the first old
@@ -58,7 +62,12 @@ def _assigned_name(stmt: cst.BaseStatement) -> Optional[str]:
 def plan_statements(module: cst.Module, own: Dict[str, Any], old_names: Set[str],
                     have: Dict[str, Any], want: Dict[str, Any]) -> Tuple[List[Statement], Dict[str, Any]]:
     """Decide keep/drop/replace per top-level statement; return the fields still to insert."""
-    stmts = [Statement(s, _assigned_name(s)) for s in module.body]
+    return _plan([Statement(s, _assigned_name(s)) for s in module.body], own, old_names, have,
+                 want)
+
+
+def _plan(stmts: List[Statement], own: Dict[str, Any], old_names: Set[str],
+          have: Dict[str, Any], want: Dict[str, Any]) -> Tuple[List[Statement], Dict[str, Any]]:
     last: Dict[str, int] = {}
     for i, s in enumerate(stmts):
         if s.name:
@@ -76,7 +85,7 @@ def plan_statements(module: cst.Module, own: Dict[str, Any], old_names: Set[str]
             continue
         covered.add(name)
         result = merge_override(have.get(name, MISSING), own.get(name, MISSING))
-        if normalize(result) != normalize(want[name]):
+        if not same(result, want[name]):
             s.action = "replace"
             s.new_value = override(have.get(name, MISSING), want[name])
             s.patch = (have.get(name, MISSING), want[name])
@@ -84,7 +93,7 @@ def plan_statements(module: cst.Module, own: Dict[str, Any], old_names: Set[str]
     for k, v in want.items():
         if k in covered:
             continue
-        if k in have and normalize(have[k]) == normalize(v):
+        if k in have and same(have[k], v):
             continue
         missing[k] = override(have.get(k, MISSING), v)
     return stmts, missing
@@ -219,7 +228,7 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
         add(new_field(k, len(stmts)))
     footer = pending + list(module.footer) + [cst.EmptyLine(comment=cst.Comment(t))
                                                for ts in notes.values() for t in ts]
-    return module.with_changes(body=body, footer=footer).code
+    return code_of(module.with_changes(body=body, footer=footer))
 
 
 class _RelativeBases(cst.CSTTransformer):
@@ -249,6 +258,46 @@ def _relative_bases(stmts: List[Statement], src: Path, root: Optional[str]) -> N
             s.node = s.node.visit(_RelativeBases(src, root))
 
 
+def _ast_names(tree: ast.Module) -> Optional[List[Optional[str]]]:
+    """`_assigned_name` of each top-level statement, read from the Python syntax tree; None
+    when two statements share a line (`a = 1; b = 2` is one libcst statement line)."""
+    names: List[Optional[str]] = []
+    end = 0
+    for stmt in tree.body:
+        if stmt.lineno <= end:
+            return None
+        end = stmt.end_lineno or stmt.lineno
+        ok = isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name)
+        names.append(stmt.targets[0].id if ok else None)
+    return names
+
+
+def _unchanged(src: Path, text: str, own: Dict[str, Any], old_names: Set[str],
+               have: Dict[str, Any], want: Dict[str, Any], mine: List[Finding],
+               forced: Set[str], root: Optional[str]) -> bool:
+    """Emission would give `text` back: every statement kept, nothing to insert, no note, no
+    absolute `_base_` path to rewrite. Decided without the libcst tree (most children of a tree
+    only name their bases); when in doubt, False (and the file is emitted)."""
+    if old_names or mine or any(k in want for k in forced):
+        return False
+    tree = parse_python(text, str(src))
+    names = _ast_names(tree)
+    if names is None:
+        return False
+    stmts, missing = _plan([Statement(None, n) for n in names], own, old_names, have, want)
+    if missing or any(st.action != "keep" for st in stmts):
+        return False
+    if root:
+        for st in tree.body:
+            if isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_base_"
+                                                  for t in st.targets):
+                if any(isinstance(n, ast.Constant) and isinstance(n.value, str)
+                       and os.path.isabs(n.value) for n in ast.walk(st.value)):
+                    return False
+    return True
+
+
 def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, Any],
                    want: Dict[str, Any], report: Report, forced: Set[str] = frozenset(),
                    root: Optional[str] = None, trace: Optional[Trace] = None) -> str:
@@ -257,11 +306,15 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
     absolute `_base_` paths under `root` (the tree's root) are written relative. `trace` (from
     the loader) names the base references and string expressions the input wrote: a value equal
     to what a reference gives in the converted bases is written as that reference again."""
+    reset_texts()
+    old_names = {f.field for f in old_fields(src, text)}
+    mine = [f for f in report.findings if f.location is None or f.location.file in (None, str(src))]
+    if _unchanged(Path(src), text, own, old_names, have, want, mine, forced, root):
+        return text
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise MigrateError(f"syntax error: {exc.message}", file=str(src), line=exc.raw_line) from None
-    old_names = {f.field for f in old_fields(src, text)}
     stmts, missing = plan_statements(module, own, old_names, have, want)
     _relative_bases(stmts, Path(src), root)
     for k in forced:
@@ -274,7 +327,6 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
             else:
                 missing[k] = value
     tail = place_new_fields(stmts, missing)
-    mine = [f for f in report.findings if f.location is None or f.location.file in (None, str(src))]
     known = Known(refs=trace.resolved(have) if trace else [],
                   exprs=trace.exprs if trace else {})
     # a variable of the converted bases (`data_preprocessor`, `dataset_info`): `_base_.name`

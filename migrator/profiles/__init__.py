@@ -76,6 +76,8 @@ def detect(cfg: Dict[str, Any], path: Optional[str] = None,
         for cb, names in D.MODELS.items():
             if model.get("type") in names:
                 return cb
+        if any(model.get("type") in names for names in D.OTHER_MODELS.values()):
+            return None         # e.g. an mmpose TopDown: no hint below may make it mmdet
     for b in bases:
         name = Path(str(b)).name
         for cb, hints in D.BASE_NAMES.items():

@@ -1,8 +1,10 @@
 """Which codebase a config belongs to (data only; `profiles.detect` reads it).
 
 Facts from the registries of mmdet 2.28.2 (`mmdet/datasets`, `mmdet/models/detectors`), mmcls
-0.25.0 and mmseg 0.30.0. A name registered by two codebases (CustomDataset, CityscapesDataset,
-ConcatDataset, ...) decides nothing; the model or another dataset decides.
+0.25.0, mmseg 0.30.0 and mmpose 0.29.0 (`mmpose/models/detectors`; no profile: its configs get
+the generic conversion only). A name registered by two codebases (CustomDataset,
+CityscapesDataset, ConcatDataset, DeepFashionDataset (mmdet and mmpose), ...) decides nothing; the
+model or another dataset decides.
 """
 
 # scopes and package names -> profile name (mmcls became mmpretrain)
@@ -10,7 +12,7 @@ ALIASES = {"mmdet": "mmdet", "mmcls": "mmpretrain", "mmpretrain": "mmpretrain", 
            "mmsegmentation": "mmseg"}
 
 DATASETS = {
-    "mmdet": {"CocoDataset", "CocoPanopticDataset", "DeepFashionDataset", "LVISDataset",
+    "mmdet": {"CocoDataset", "CocoPanopticDataset", "LVISDataset",
               "LVISV05Dataset", "LVISV1Dataset", "Objects365V1Dataset", "Objects365V2Dataset",
               "OccludedSeparatedCocoDataset", "OpenImagesChallengeDataset", "OpenImagesDataset",
               "VOCDataset", "WIDERFaceDataset", "XMLDataset"},
@@ -36,10 +38,17 @@ MODELS = {
     "mmseg": {"EncoderDecoder", "CascadeEncoderDecoder"},
 }
 
+# models of codebases without a profile: such a config is none of the profiles' (decided: None)
+OTHER_MODELS = {
+    "mmpose": {"AssociativeEmbedding", "CID", "DetectAndRegress", "DisentangledKeypointRegressor",
+               "GestureRecognizer", "Interhand3D", "MultiTask", "ParametricMesh", "PoseLifter",
+               "PoseWarper", "TopDown", "VoxelCenterDetector", "VoxelSinglePose"},
+}
+
 # `_base_` file names the codebases' own trees use for their dataset bases
 BASE_NAMES = {
     "mmdet": ("coco_detection", "coco_instance", "coco_panoptic", "voc0712", "lvis_", "wider_face",
-              "deepfashion", "openimages", "objects365", "cityscapes_detection",
+              "deepfashion.py", "openimages", "objects365", "cityscapes_detection",
               "cityscapes_instance"),
     "mmpretrain": ("imagenet_bs", "cifar10_bs", "cifar100_bs", "mnist_bs", "cub_bs"),
     "mmseg": ("ade20k", "pascal_context", "pascal_voc12", "cityscapes.py", "cityscapes_769",

@@ -24,9 +24,16 @@ from . import tables as T
 NAME = "mmdet.datasets"
 
 
+def _under(path: str, root: str) -> bool:
+    """`path` starts with the directory `root` (`data/fld/a.json` is under `data/fld`, not under
+    `data/fl`)."""
+    return path.startswith(root) and (root.endswith("/") or path[len(root):][:1] in ("", "/"))
+
+
 def _strip(path: Any, root: Optional[str]) -> Any:
-    if isinstance(path, str) and root and path.startswith(root):
-        return path[len(root):]
+    """`path` relative to `root` (what MMEngine joins to data_root: never absolute)."""
+    if isinstance(path, str) and root and _under(path, root):
+        return path[len(root):].lstrip("/")
     return path
 
 
@@ -39,7 +46,7 @@ def _root(ds: Dict[str, Any], top_root: Any) -> Optional[str]:
         return None
     paths = [ds[k] for k in (*T.PREFIX, *T.RELATIVE, *T.RELATIVE_BY_TYPE.get(ds.get("type"), ()))
              if isinstance(ds.get(k), str)]
-    if paths and all(p.startswith(top_root) for p in paths):
+    if paths and all(_under(p, top_root) for p in paths):
         return top_root
     return None
 

@@ -5,7 +5,8 @@ Compared, in eval mode: `backbone.out[i]` (the backbone's tuple), `neck.out[i]`,
 post_process=False)`, new `head(feats)`: the raw logits). In train mode: the loss dict of old
 `forward_train(img, gt_label)` against new `model.loss(inputs, data_samples)` with
 `DataSample.set_gt_label`; old `train_cfg.augments` run inside `forward_train`, the new ones are
-the data preprocessor's `batch_augments`, applied here to the same batch before `model.loss`.
+the data preprocessor's `batch_augments`, applied (with the preprocessor's own label handling)
+to the same batch before `model.loss`.
 """
 from __future__ import annotations
 
@@ -85,9 +86,15 @@ def new_eval(model, img, gt, out):
 
 
 def new_losses(model, img, gt):
-    samples = new_samples(gt, img.shape[0])
-    aug = getattr(model.data_preprocessor, "batch_augments", None)
-    if aug is not None:
-        img, samples = aug(img, samples)
-    losses = model.loss(img, samples)
+    """The data preprocessor's own label handling and batch augments (one-hot scores, Mixup,
+    CutMix: `ClsDataPreprocessor.forward(training=True)`), with its normalisation and channel
+    flip switched off for the call: `img` is already what the preprocessor would output."""
+    pre = model.data_preprocessor
+    saved = pre._enable_normalize, pre.to_rgb
+    pre._enable_normalize, pre.to_rgb = False, False
+    try:
+        data = pre({"inputs": img, "data_samples": new_samples(gt, img.shape[0])}, training=True)
+    finally:
+        pre._enable_normalize, pre.to_rgb = saved
+    losses = model.loss(data["inputs"], data["data_samples"])
     return losses, model.parse_losses(losses)[0]

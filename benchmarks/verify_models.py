@@ -37,10 +37,30 @@ def _static(path):
         return None
 
 
+# what the comparison never reads: test_cfg (no post-processing, no slide inference: the heads'
+# raw outputs are compared) and the preprocessor's normalisation/padding (the batch is made
+# after it; verified by verify/data). Batch augments and num_classes stay in the key.
+UNREAD = ("test_cfg",)
+PRE_READ = ("batch_augments", "num_classes")
+
+
+def model_key(old_model: dict, cfg_new) -> str:
+    """Two configs with the same key get the same model comparison (same old and new model)."""
+    new_model = dict((cfg_new or {}).get("model") or {})
+    pre = dict(new_model.pop("data_preprocessor", None) or (cfg_new or {}).get(
+        "data_preprocessor") or {})
+    from migrator.verify.model.inenv import prepare    # what both sides build (no torch)
+    strip = lambda m: {k: v for k, v in prepare(m).items() if k not in UNREAD}  # noqa: E731
+    return json.dumps([strip(old_model), strip(new_model),
+                       {k: v for k, v in pre.items() if k in PRE_READ}],
+                      sort_keys=True, default=str)
+
+
 def candidates(corpus, match):
     from realdata import converted_tree
     pkg, ver = CORPORA[corpus]
-    old_root, new_root = real_configs(pkg, ver), converted_tree(pkg, ver)
+    old_root = real_configs(pkg, ver)
+    new_root = converted_tree(pkg, ver, allow_errors=True)  # mmcls ships bases it lacks
     out = []
     for old in sorted(old_root.rglob("*.py")):
         rel = old.relative_to(old_root)
@@ -53,9 +73,7 @@ def candidates(corpus, match):
         model = cfg_old["model"]
         if corpus == "mmdet" and not ("bbox_head" in model or "rpn_head" in model):
             continue
-        cfg_new = _static(new)
-        key = json.dumps([model, (cfg_new or {}).get("model"),
-                          (cfg_new or {}).get("data_preprocessor")], sort_keys=True, default=str)
+        key = model_key(model, _static(new))
         out.append((str(rel), old, new, key))
     return out
 
@@ -69,10 +87,10 @@ def report(corpus, recs, counts):
     verdicts = collections.Counter()
     distinct = collections.Counter()
     for r in recs:
-        verdicts[r["verdict"]] += counts[r["new"]]
+        verdicts[r["verdict"]] += counts[r["rel"]]
         distinct[r["verdict"]] += 1
     total = sum(verdicts.values())
-    print(f"\n== {corpus}: {total} configs ({len(recs)} distinct models): " +
+    print(f"\n== {corpus}: {total} configs ({len(recs)} unique models): " +
           ", ".join(f"{v} {verdicts[v]} ({distinct[v]})" for v in
                     ("VERIFIED", "PARTIAL", "DIFFERS", "ERROR", "SKIPPED") if verdicts[v]))
     stops = _group([r["stopped_at"] for r in recs if r["stopped_at"]])
@@ -90,45 +108,115 @@ def report(corpus, recs, counts):
                 print(f"    {n:4d}  {m}")
 
 
+DATASET_FIELDS = ("num_classes", "align_corners")
+
+
+def family(key: str) -> str:
+    """The key without dataset-dependent widths/flags: runs are ordered one per family first, so
+    a run cut short has covered every architecture before its dataset variants."""
+    def drop(v):
+        if isinstance(v, dict):
+            return {k: drop(x) for k, x in v.items() if k not in DATASET_FIELDS}
+        if isinstance(v, list):
+            return [drop(x) for x in v]
+        return v
+    return json.dumps(drop(json.loads(key)), sort_keys=True)
+
+
+def plan(corpus, args):
+    """(runs [(rel, old, new)], counts: run rel -> configs it stands for, n configs)."""
+    found = candidates(corpus, args.match)
+    runs, counts, seen = [], collections.Counter(), {}
+    for rel, old, new, key in found:
+        if args.every or key not in seen:
+            seen[key] = rel
+            runs.append((rel, old, new, key))
+        counts[seen[key] if not args.every else rel] += 1
+    if args.per_dir:
+        per = collections.Counter()
+        runs = [r for r in runs if per.update([r[0].split("/")[0]]) or
+                per[r[0].split("/")[0]] <= args.per_dir]
+    fams = collections.Counter()
+    ranked = []
+    for r in runs:
+        fams[family(r[3])] += 1
+        ranked.append((fams[family(r[3])] > 1, r[:3]))
+    runs = [r for later, r in sorted(ranked, key=lambda x: x[0])   # stable: families first
+            if not (later and args.families)]
+    if args.limit:
+        runs = runs[:args.limit]
+    print(f"{corpus}: {len(found)} configs, {len(seen)} unique models "
+          f"({len(fams)} architectures without num_classes/align_corners), running {len(runs)}")
+    return runs, counts, len(found)
+
+
+def line(r, counts):
+    rel = r["rel"]
+    return (f"  {r['seconds']:7.1f}s  {r['verdict']:8s} {rel}"
+            + (f"  [{r['first_difference']['where']}]" if r["first_difference"] else "")
+            + (f"  (stands for {counts[rel]} configs)" if counts[rel] > 1 else ""))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("corpora", nargs="*", default=list(CORPORA), choices=list(CORPORA))
-    ap.add_argument("--limit", type=int, default=0, help="at most N distinct models per corpus")
+    ap.add_argument("--limit", type=int, default=0, help="at most N unique models per corpus")
     ap.add_argument("--match", default=None, help="only configs whose path matches REGEX")
+    ap.add_argument("--per-dir", type=int, default=0,
+                    help="at most N unique models per config directory (a sample)")
+    ap.add_argument("--families", action="store_true",
+                    help="only the first unique model of each architecture family")
     ap.add_argument("--every", action="store_true", help="run every config, not one per model")
-    ap.add_argument("--out", type=Path, default=None, help="append the records here (JSONL)")
-    ap.add_argument("--batch", type=int, default=20)
+    ap.add_argument("--out", type=Path, default=None,
+                    help="append the records here (JSONL), one batch at a time")
+    ap.add_argument("--resume", action="store_true", help="skip models already in --out")
+    ap.add_argument("--budget", type=float, default=0,
+                    help="start no new batch after this many seconds (the rest is listed)")
+    ap.add_argument("--batch", type=int, default=10)
     args = ap.parse_args()
     from migrator.envs.new import new_python
     from migrator.envs.old_codebases import old_codebases_python
     from migrator.verify.model import verify_models
     old_py, new_py = old_codebases_python(log=print), new_python(log=print)
+    t_start = time.time()
     for corpus in args.corpora:
-        found = candidates(corpus, args.match)
-        runs, counts, seen = [], collections.Counter(), {}
-        for rel, old, new, key in found:
-            if args.every or key not in seen:
-                seen[key] = str(new)
-                runs.append((rel, old, new))
-            counts[seen[key] if not args.every else str(new)] += 1
-        if args.limit:
-            runs = runs[:args.limit]
-        print(f"{corpus}: {len(found)} configs, {len(seen)} distinct models, running {len(runs)}")
-        start = time.time()
-        with tempfile.TemporaryDirectory(prefix="mmmigrate-models-") as work:
-            recs = verify_models([(o, n) for _, o, n in runs], old_py, new_py, work,
-                                 batch=args.batch, log=print)
-        for (rel, _, _), r in zip(runs, recs):
-            print(f"  {r['seconds']:7.1f}s  {r['verdict']:8s} {rel}"
-                  + (f"  [{r['first_difference']['where']}]" if r["first_difference"] else "")
-                  + (f"  (stands for {counts[r['new']]} configs)" if counts[r["new"]] > 1 else ""))
-        print(f"  wall {time.time() - start:.0f}s for {len(runs)} models "
-              f"({(time.time() - start) / max(1, len(runs)):.1f}s each)")
+        runs, counts, n_configs = plan(corpus, args)
+        done = {}
+        if args.resume and args.out and args.out.exists():
+            for ln in args.out.read_text().splitlines():
+                r = json.loads(ln)
+                if r.get("corpus") == corpus:
+                    done[r["rel"]] = r
+        recs = [done[rel] for rel, _, _ in runs if rel in done]
+        todo = [r for r in runs if r[0] not in done]
+        if recs:
+            print(f"  {len(recs)} models from {args.out}")
+        start, run_s = time.time(), 0.0
+        for b in range(0, len(todo), args.batch):
+            if args.budget and time.time() - t_start > args.budget:
+                print(f"  budget spent: {len(todo) - b} unique models not run: " +
+                      ", ".join(rel for rel, _, _ in todo[b:]))
+                break
+            chunk = todo[b:b + args.batch]
+            with tempfile.TemporaryDirectory(prefix="mmmigrate-models-") as work:
+                got = verify_models([(o, n) for _, o, n in chunk], old_py, new_py, work,
+                                    batch=len(chunk))
+            for (rel, _, _), r in zip(chunk, got):
+                r = dict(r, corpus=corpus, rel=rel, configs=counts[rel])
+                recs.append(r)
+                run_s += r["seconds"]
+                print(line(r, counts), flush=True)
+                if args.out:
+                    with open(args.out, "a") as f:
+                        f.write(json.dumps(r) + "\n")
+        wall = time.time() - start
+        n = len(recs)
+        covered = sum(counts[r["rel"]] for r in recs)
+        print(f"  {corpus}: {n} unique models standing for {covered} of {n_configs} configs; "
+              f"this run: {wall:.0f}s wall, per model {sum(r['seconds'] for r in recs) / max(1, n):.1f}s "
+              f"(build + both sides), per config {sum(r['seconds'] for r in recs) / max(1, covered):.1f}s "
+              "with the models shared")
         report(corpus, recs, counts)
-        if args.out:
-            with open(args.out, "a") as f:
-                for r in recs:
-                    f.write(json.dumps(dict(r, corpus=corpus, configs=counts[r["new"]])) + "\n")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ mmseg 1.2.2 on mmcv 2.1.0, both envs built through ensure_venv into the cache.
 A representative sample (3 classifiers, 3 segmentors, RetinaNet, FCOS, Faster R-CNN) converted
 by `migrate` must verify: VERIFIED, or PARTIAL at the missing NMS kernel for the two-stage
 detector, with everything before it compared equal. Deliberately wrong conversions must be
-caught with their exact first difference (see the tests below).
+caught with their exact first difference (see the tests below): a head argument left at its
+default, and a checkpoint key not renamed (DETR's `input_proj` rule left out).
 """
 from __future__ import annotations
 
@@ -118,3 +119,29 @@ def test_head_argument_left_at_its_default_is_named(envs, tmp_path):
     assert det["verdict"] == "DIFFERS"
     assert det["first_difference"]["where"] == "eval bbox_head.out[2][0]", det["first_difference"]
     assert "eval bbox_head.out[1][4]" in det["checked"]          # the bbox branch still equal
+
+
+DETR = "detr/detr_r50_8x2_150e_coco.py"
+
+
+def test_checkpoint_key_not_renamed_is_named(envs, tmp_path):
+    """A checkpoint migration that lost one rename: mmdet 3.x DETR's ChannelMapper neck holds
+    what mmdet 2.x kept as `bbox_head.input_proj`. Without that rule the first difference is
+    the checkpoint: the neck's conv missing from what was loaded, the old key unexpected; the
+    full table maps every key (its check passes, the eval outputs are compared)."""
+    from migrator.checkpoint.table import rules_for
+    old, new = convert("mmdet", "2.28.2", DETR, tmp_path / "det")
+    table = rules_for("mmdet", {"model": "DETR"})
+    lost = [r for r in table if "input_proj" not in r[0]]
+    assert len(lost) == len(table) - 1
+    right, wrong = (verify_models([(old, new)], *envs, tmp_path / w, rules=r)[0]
+                    for w, r in (("a", table), ("b", lost)))
+    assert right["checked"][0].startswith("checkpoint (") and "eval bbox_head.out[0]" in \
+        right["checked"], right["first_difference"]
+    assert wrong["verdict"] == "DIFFERS"
+    first = wrong["first_difference"]
+    assert first["where"] == "checkpoint neck.convs.0.conv.weight", first
+    assert first["message"] == ("missing in the new model: ['neck.convs.0.conv.weight', "
+                                "'neck.convs.0.conv.bias']; unexpected (old keys the new model "
+                                "lacks): ['bbox_head.input_proj.weight', "
+                                "'bbox_head.input_proj.bias']")

@@ -18,6 +18,24 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 # (scope, selector field, types, [(pattern, replacement), ...], why)
 RENAMES: List[Tuple[str, str, Tuple[str, ...], List[Tuple[str, Optional[str]]], str]] = [
+    ("mmdet", "model", ("DETR",), [
+        (r"^bbox_head\.transformer\.encoder\.layers\.(\d+)\.attentions\.0\.",
+         r"encoder.layers.\1.self_attn."),
+        (r"^bbox_head\.transformer\.encoder\.layers\.(\d+)\.ffns\.0\.",
+         r"encoder.layers.\1.ffn."),
+        (r"^bbox_head\.transformer\.decoder\.layers\.(\d+)\.attentions\.0\.",
+         r"decoder.layers.\1.self_attn."),
+        (r"^bbox_head\.transformer\.decoder\.layers\.(\d+)\.attentions\.1\.",
+         r"decoder.layers.\1.cross_attn."),
+        (r"^bbox_head\.transformer\.decoder\.layers\.(\d+)\.ffns\.0\.",
+         r"decoder.layers.\1.ffn."),
+        (r"^bbox_head\.transformer\.(encoder|decoder)\.", r"\1."),
+        (r"^bbox_head\.input_proj\.", "neck.convs.0.conv."),
+        (r"^bbox_head\.query_embedding\.", "query_embedding."),
+    ], "mmdet 3.x DETR moved the transformer out of the head (DetrTransformerEncoder/Decoder "
+       "on the detector, layers with self_attn/cross_attn/ffn instead of attentions[i]/ffns[0]), "
+       "the query embedding onto the detector, and the head's 1x1 input_proj into a "
+       "ChannelMapper neck (convs[0].conv); norms keep their indices"),
 ]
 
 

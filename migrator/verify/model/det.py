@@ -2,7 +2,8 @@
 
 Compared, in eval mode: `backbone.out[i]`, `neck.out[i]` and the dense head's raw outputs
 (single-stage: `bbox_head.out[i][j]` = `bbox_head(feats)`, the per-level cls/bbox(/centerness...)
-lists; two-stage: `rpn_head.out[i][j]`). Box decoding and NMS (post-processing) are not
+lists; two-stage: `rpn_head.out[i][j]`; DETR: the per-decoder-layer class scores and boxes,
+`bbox_head.out[0|1]`, and the input projection as `neck.out[0]`, see `_detr_old`). Box decoding and NMS (post-processing) are not
 compared. In train mode: old `forward_train(img, img_metas, gt_bboxes, gt_labels[, gt_masks])`
 against new `model.loss(inputs, data_samples)` (DetDataSample with `gt_instances`), key by key,
 each per-level list element apart (`loss_cls[0]`).
@@ -25,6 +26,30 @@ SHAPES = [(160, 192), (144, 176)]        # img_shape per image: the second one i
 
 def _two_stage(model) -> bool:
     return getattr(model, "rpn_head", None) is not None
+
+
+def _detr_old(model, img, out):
+    """mmdet 2.x DETR: backbone, then the head holds the 1x1 input projection (the new
+    ChannelMapper neck: compared as `neck.out[0]`) and the transformer."""
+    feats = model.backbone(img)
+    flatten("backbone.out", feats, out)
+    flatten("neck.out", [model.bbox_head.input_proj(feats[-1])], out)
+    cls, box = model.bbox_head(feats, old_metas(img.shape[0]))
+    flatten("bbox_head.out", (cls[-1], box[-1]), out)     # the last (only) level, every layer
+
+
+def _detr_new(model, img, gt, out):
+    """mmdet 3.x DETR: `extract_feat`, `forward_transformer`, `bbox_head(hidden_states)`."""
+    feats = model.backbone(img)
+    flatten("backbone.out", feats, out)
+    feats = model.neck(feats)
+    flatten("neck.out", feats, out)
+    head_in = model.forward_transformer(feats, new_samples(gt, img.shape[0]))
+    flatten("bbox_head.out", model.bbox_head(head_in["hidden_states"]), out)
+
+
+def _is_detr(model) -> bool:
+    return type(model).__name__ == "DETR"
 
 
 def _eval(model, img, out):
@@ -88,6 +113,8 @@ def old_metas(batch: int):
 
 
 def old_eval(model, img, gt, out):
+    if _is_detr(model):
+        return _detr_old(model, img, out)
     _eval(model, img, out)
 
 
@@ -137,6 +164,8 @@ def new_samples(gt, batch: int, rpn: bool = False):
 
 
 def new_eval(model, img, gt, out):
+    if _is_detr(model):
+        return _detr_new(model, img, gt, out)
     _eval(model, img, out)
 
 

@@ -123,6 +123,19 @@ def family(key: str) -> str:
     return json.dumps(drop(json.loads(key)), sort_keys=True)
 
 
+def arch(key: str) -> str:
+    """Coarser still: the config directory's model types (detector/segmentor, backbone type and
+    depth, neck, heads): tier 0 runs one model per architecture."""
+    old = json.loads(key)[0]
+    part = lambda v: ([part(x) for x in v] if isinstance(v, list) else  # noqa: E731
+                      (v.get("type"), v.get("depth"), v.get("arch")) if isinstance(v, dict)
+                      else None)
+    return json.dumps([old.get("type")] + [part(old.get(k)) for k in
+                                           ("backbone", "neck", "head", "decode_head",
+                                            "auxiliary_head", "bbox_head", "rpn_head",
+                                            "roi_head")])
+
+
 def plan(corpus, args):
     """(runs [(rel, old, new)], counts: run rel -> configs it stands for, n configs)."""
     found = candidates(corpus, args.match)
@@ -136,17 +149,20 @@ def plan(corpus, args):
         per = collections.Counter()
         runs = [r for r in runs if per.update([r[0].split("/")[0]]) or
                 per[r[0].split("/")[0]] <= args.per_dir]
-    fams = collections.Counter()
+    fams, archs = collections.Counter(), collections.Counter()
     ranked = []
     for r in runs:
         fams[family(r[3])] += 1
-        ranked.append((fams[family(r[3])] > 1, r[:3]))
-    runs = [r for later, r in sorted(ranked, key=lambda x: x[0])   # stable: families first
-            if not (later and args.families)]
+        archs[arch(r[3])] += 1
+        tier = 0 if archs[arch(r[3])] == 1 else 1 if fams[family(r[3])] == 1 else 2
+        ranked.append((tier, r[:3]))
+    runs = [r for tier, r in sorted(ranked, key=lambda x: x[0])   # stable within a tier
+            if tier <= args.tier]
     if args.limit:
         runs = runs[:args.limit]
     print(f"{corpus}: {len(found)} configs, {len(seen)} unique models "
-          f"({len(fams)} architectures without num_classes/align_corners), running {len(runs)}")
+          f"({len(archs)} architectures, {len(fams)} without num_classes/align_corners), "
+          f"running {len(runs)}")
     return runs, counts, len(found)
 
 
@@ -164,8 +180,10 @@ def main():
     ap.add_argument("--match", default=None, help="only configs whose path matches REGEX")
     ap.add_argument("--per-dir", type=int, default=0,
                     help="at most N unique models per config directory (a sample)")
-    ap.add_argument("--families", action="store_true",
-                    help="only the first unique model of each architecture family")
+    ap.add_argument("--tier", type=int, default=2,
+                    help="0: one model per architecture (types, depth), 1: and one per family "
+                         "(the model dict without num_classes/align_corners), 2: every unique "
+                         "model (default); lower tiers run first either way")
     ap.add_argument("--every", action="store_true", help="run every config, not one per model")
     ap.add_argument("--out", type=Path, default=None,
                     help="append the records here (JSONL), one batch at a time")
@@ -177,6 +195,7 @@ def main():
     from migrator.envs.new import new_python
     from migrator.envs.old_codebases import old_codebases_python
     from migrator.verify.model import verify_models
+    from migrator.verify.model.known import annotate
     old_py, new_py = old_codebases_python(log=print), new_python(log=print)
     t_start = time.time()
     for corpus in args.corpora:
@@ -185,8 +204,8 @@ def main():
         if args.resume and args.out and args.out.exists():
             for ln in args.out.read_text().splitlines():
                 r = json.loads(ln)
-                if r.get("corpus") == corpus:
-                    done[r["rel"]] = r
+                if r.get("corpus") == corpus:      # the known deviations as they are now
+                    done[r["rel"]] = annotate(dict(r, known_deviations=[]))
         recs = [done[rel] for rel, _, _ in runs if rel in done]
         todo = [r for r in runs if r[0] not in done]
         if recs:

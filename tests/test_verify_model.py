@@ -145,3 +145,18 @@ def test_checkpoint_key_not_renamed_is_named(envs, tmp_path):
                                 "'neck.convs.0.conv.bias']; unexpected (old keys the new model "
                                 "lacks): ['bbox_head.input_proj.weight', "
                                 "'bbox_head.input_proj.bias']")
+
+
+def test_reports_show_the_model_verdict_next_to_the_schedule(sample):
+    """Real records in the Markdown and HTML reports: the model column beside the schedule."""
+    from migrator.verify.deep import md_lines
+    from migrator.verify.html import deep_rows
+    faster = sample["faster_rcnn/faster_rcnn_r50_fpn_1x_coco.py"]
+    retina = sample["retinanet/retinanet_r18_fpn_1x_coco.py"]
+    deep = {(r["old"], r["new"]): {"model": r} for r in (faster, retina)}
+    md = "\n".join(md_lines(deep, {}, lambda p: p))
+    assert "| config | schedule | model |" in md and "- model: 1 PARTIAL, 1 VERIFIED" in md
+    assert f"| {faster['new']} |  | PARTIAL: equal up to mmcv.ops.nms (compiled kernel " \
+           "missing): eval compared up to rpn_head.out[1][4];" in md
+    row, = deep_rows({"model": faster})
+    assert (row["kind"], row["verdict"]) == ("model", "PARTIAL") and row["checked"] > 300

@@ -33,9 +33,19 @@ def old_build(model_cfg):
     return build_classifier(model_cfg)
 
 
+def _num_classes(head) -> int:
+    """`head.num_classes`, else (mmcls CSRAClsHead keeps none) the output width of its last
+    Linear/1x1 conv."""
+    import torch.nn as nn
+    if isinstance(getattr(head, "num_classes", None), int):
+        return head.num_classes
+    last = [m for m in head.modules() if isinstance(m, (nn.Linear, nn.Conv2d))][-1]
+    return last.out_features if isinstance(last, nn.Linear) else last.out_channels
+
+
 def make_gt(model, batch: int) -> dict:
     import torch
-    num = model.head.num_classes
+    num = _num_classes(model.head)
     g = torch.Generator().manual_seed(34)
     if _is_multilabel(model.head):
         hot = (torch.rand(batch, num, generator=g) < 0.3).long()
@@ -71,9 +81,34 @@ def _compare_augments(table, img, score_of, out):
                                                         score_of(aug, img.clone()))), out)
 
 
+TOKENS = ("patch_token?", "cls_token", "dist_token")
+
+
+def _backbone_out(feats, out, vit: bool):
+    """The backbone's outputs by name. Vision transformers changed their output format: mmcls
+    0.25.0 gives `[patch_token, cls_token(, dist_token)]` per stage, mmpretrain 1.2.0 (its
+    default `out_type='cls_token'`) the cls token alone, or `(cls_token, dist_token)` for DeiT;
+    both are named `backbone.out[i].cls_token` / `.dist_token`, the old patch tokens
+    `.patch_token?` (compared when both sides have them: `?`)."""
+    import torch
+    for i, f in enumerate(feats if isinstance(feats, (list, tuple)) else [feats]):
+        name = f"backbone.out[{i}]"
+        if isinstance(f, (list, tuple)) and f and f[0].dim() == 4 and all(
+                t.dim() == 2 for t in f[1:]):
+            for tok, t in zip(TOKENS, f):
+                flatten(f"{name}.{tok}", t, out)
+        elif isinstance(f, torch.Tensor) and f.dim() == 2 and vit:
+            flatten(f"{name}.cls_token", f, out)
+        elif isinstance(f, (list, tuple)) and f and all(t.dim() == 2 for t in f):
+            for tok, t in zip(TOKENS[1:], f):
+                flatten(f"{name}.{tok}", t, out)
+        else:
+            flatten(name, f, out)
+
+
 def _feats(model, img, out):
     feats = model.backbone(img)
-    flatten("backbone.out", feats, out)
+    _backbone_out(feats, out, vit=hasattr(model.backbone, "cls_token"))
     if model.with_neck:
         feats = model.neck(feats)
         flatten("neck.out", feats, out)

@@ -191,6 +191,8 @@ def main():
     ap.add_argument("--budget", type=float, default=0,
                     help="start no new batch after this many seconds (the rest is listed)")
     ap.add_argument("--batch", type=int, default=10)
+    ap.add_argument("--summary", action="store_true",
+                    help="run nothing: the report of the records in --out, and what is left")
     args = ap.parse_args()
     from migrator.envs.new import new_python
     from migrator.envs.old_codebases import old_codebases_python
@@ -207,7 +209,11 @@ def main():
                 if r.get("corpus") == corpus:      # the known deviations as they are now
                     done[r["rel"]] = annotate(dict(r, known_deviations=[]))
         recs = [done[rel] for rel, _, _ in runs if rel in done]
-        todo = [r for r in runs if r[0] not in done]
+        todo = [] if args.summary else [r for r in runs if r[0] not in done]
+        if args.summary:
+            left = [rel for rel, _, _ in runs if rel not in done]
+            print(f"  not run yet: {len(left)} unique models" +
+                  (": " + ", ".join(left) if left else ""))
         if recs:
             print(f"  {len(recs)} models from {args.out}")
         start, run_s = time.time(), 0.0

@@ -25,6 +25,11 @@ KNOWN: List[Tuple[str, str, str, Optional[float], str, str]] = [
      "path): the same weights give float32 results that differ by rounding only (relative "
      "<= 3e-5 on the backbone outputs at 64x64, 1e-8 absolute on the SGD update); one block "
      "alone computes bitwise alike, the drift accumulates over the stages"),
+    (r"/(vision_transformer|deit|deit3|t2t_vit)/", r"^(eval|step|loss) ", r"max \|diff\|", 1e-4,
+     "transformer outputs",
+     "mmpretrain 1.2.0 MultiheadAttention calls torch's fused F.scaled_dot_product_attention "
+     "(torch >= 2.0); mmcls 0.25.0 computes softmax(q k^T * scale) v step by step: float32 "
+     "rounding only (max |diff| ~3e-6 on tokens of magnitude ~1 at 64x64, ~1e-8 on the update)"),
     (r"/efficientnet/efficientnet-e[sml]_", r"^eval backbone\.", r"", None, "backbone output",
      "mmpretrain 1.2.0 EdgeResidual (the EdgeTPU variants' blocks) puts the stride on its 3x3 "
      "expansion conv and makes the 1x1 projection a plain Conv2d; mmcls 0.25.0 strided the 1x1 "

@@ -237,9 +237,10 @@ def main():
         wall = time.time() - start
         n = len(recs)
         covered = sum(counts[r["rel"]] for r in recs)
+        secs = sum(r["seconds"] for r in recs)
         print(f"  {corpus}: {n} unique models standing for {covered} of {n_configs} configs; "
-              f"this run: {wall:.0f}s wall, per model {sum(r['seconds'] for r in recs) / max(1, n):.1f}s "
-              f"(build + both sides), per config {sum(r['seconds'] for r in recs) / max(1, covered):.1f}s "
+              f"this run: {wall:.0f}s wall, per model {secs / max(1, n):.1f}s "
+              f"(build + both sides), per config {secs / max(1, covered):.1f}s "
               "with the models shared")
         report(corpus, recs, counts)
 

@@ -3,8 +3,8 @@
 Compared, in eval mode: `backbone.out[i]`, `neck.out[i]` and the dense head's raw outputs
 (single-stage: `bbox_head.out[i][j]` = `bbox_head(feats)`, the per-level cls/bbox(/centerness...)
 lists; two-stage: `rpn_head.out[i][j]`; DETR: the per-decoder-layer class scores and boxes,
-`bbox_head.out[0|1]`, and the input projection as `neck.out[0]`, see `_detr_old`). Box decoding and NMS (post-processing) are not
-compared. In train mode: old `forward_train(img, img_metas, gt_bboxes, gt_labels[, gt_masks])`
+`bbox_head.out[0|1]`, and the input projection as `neck.out[0]`, see `_detr_old`). Box decoding
+and NMS (post-processing) are not compared. In train mode: old `forward_train(img, img_metas, gt_bboxes, gt_labels[, gt_masks])`
 against new `model.loss(inputs, data_samples)` (DetDataSample with `gt_instances`), key by key,
 each per-level list element apart (`loss_cls[0]`).
 
@@ -28,28 +28,38 @@ def _two_stage(model) -> bool:
     return getattr(model, "rpn_head", None) is not None
 
 
+DETRS = ("DETR", "DeformableDETR")
+
+
 def _detr_old(model, img, out):
-    """mmdet 2.x DETR: backbone, then the head holds the 1x1 input projection (the new
-    ChannelMapper neck: compared as `neck.out[0]`) and the transformer."""
+    """mmdet 2.x DETR / Deformable DETR: the head holds the transformer (DETR also its 1x1 input
+    projection, the new ChannelMapper neck: compared as `neck.out[0]`)."""
     feats = model.backbone(img)
     flatten("backbone.out", feats, out)
-    flatten("neck.out", [model.bbox_head.input_proj(feats[-1])], out)
-    cls, box = model.bbox_head(feats, old_metas(img.shape[0]))
-    flatten("bbox_head.out", (cls[-1], box[-1]), out)     # the last (only) level, every layer
+    if model.with_neck:
+        feats = model.neck(feats)
+        flatten("neck.out", feats, out)
+    else:
+        flatten("neck.out", [model.bbox_head.input_proj(feats[-1])], out)
+    res = model.bbox_head(feats, old_metas(img.shape[0]))
+    if type(model).__name__ == "DETR":            # per level lists: the last (only) level
+        res = (res[0][-1], res[1][-1])
+    flatten("bbox_head.out", tuple(res[:2]), out)     # every decoder layer's scores and boxes
 
 
 def _detr_new(model, img, gt, out):
-    """mmdet 3.x DETR: `extract_feat`, `forward_transformer`, `bbox_head(hidden_states)`."""
+    """mmdet 3.x: `forward_transformer`, then `bbox_head(hidden_states[, references])`."""
     feats = model.backbone(img)
     flatten("backbone.out", feats, out)
     feats = model.neck(feats)
     flatten("neck.out", feats, out)
     head_in = model.forward_transformer(feats, new_samples(gt, img.shape[0]))
-    flatten("bbox_head.out", model.bbox_head(head_in["hidden_states"]), out)
+    kw = {k: head_in[k] for k in ("hidden_states", "references") if k in head_in}
+    flatten("bbox_head.out", tuple(model.bbox_head(**kw)[:2]), out)
 
 
 def _is_detr(model) -> bool:
-    return type(model).__name__ == "DETR"
+    return type(model).__name__ in DETRS
 
 
 def _eval(model, img, out):

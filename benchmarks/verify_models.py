@@ -188,6 +188,9 @@ def main():
     ap.add_argument("--out", type=Path, default=None,
                     help="append the records here (JSONL), one batch at a time")
     ap.add_argument("--resume", action="store_true", help="skip models already in --out")
+    ap.add_argument("--rerun", default=None,
+                    help="with --resume: run again the models whose path matches REGEX (the "
+                         "newest record of a model is the one reported)")
     ap.add_argument("--budget", type=float, default=0,
                     help="start no new batch after this many seconds (the rest is listed)")
     ap.add_argument("--batch", type=int, default=10)
@@ -206,8 +209,9 @@ def main():
         if args.resume and args.out and args.out.exists():
             for ln in args.out.read_text().splitlines():
                 r = json.loads(ln)
-                if r.get("corpus") == corpus:      # the known deviations as they are now
-                    done[r["rel"]] = annotate(dict(r, known_deviations=[]))
+                if r.get("corpus") == corpus and not (args.rerun and
+                                                      re.search(args.rerun, r["rel"])):
+                    done[r["rel"]] = annotate(dict(r, known_deviations=[]))  # as known now
         recs = [done[rel] for rel, _, _ in runs if rel in done]
         todo = [] if args.summary else [r for r in runs if r[0] not in done]
         if args.summary:

@@ -41,6 +41,9 @@ RENAMES: List[Tuple[str, str, Tuple[str, ...], List[Tuple[str, Optional[str]]], 
      "on the detector, layers with self_attn/cross_attn/ffn instead of attentions[i]/ffns[0]), "
      "the query embedding onto the detector, and the head's 1x1 input_proj into a "
      "ChannelMapper neck (convs[0].conv); norms keep their indices"),
+    ("mmdet", "model", ("RPN",), [(r"^rpn_head\.", "bbox_head.")],
+     "mmdet 3.x RPN (the proposal network trained alone) is a SingleStageDetector: its RPNHead "
+     "is `bbox_head`, mmdet 2.x kept it as `rpn_head`"),
     ("mmdet", "model", ("DeformableDETR",), _LAYERS + [
         (r"^bbox_head\.transformer\.(encoder|decoder)\.", r"\1."),
         (r"^bbox_head\.transformer\.level_embeds$", "level_embed"),

@@ -143,8 +143,8 @@ def input_shapes(codebase: str, cfg) -> list:
     if isinstance(backbone.get("in_channels"), int):
         chans = backbone["in_channels"]
     if codebase == "mmdet":
-        from .det import PAD
-        return [(2, chans) + PAD]
+        from .det import LARGE, PAD
+        return [(2, chans) + PAD, (2, chans) + LARGE]
     full = (2, chans) + (_cls_size(cfg) if codebase == "mmcls" else _seg_size(cfg))
     small = (2, chans, 64, 64)
     return [small, full] if full[2] * full[3] > 64 * 64 else [full]

@@ -17,7 +17,45 @@ import re
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 # (scope, selector field, types, [(pattern, replacement), ...], why)
+# mmdet 2.x transformer layers (mmcv BaseTransformerLayer: attentions[i], ffns[0]) inside the
+# head's `transformer` -> mmdet 3.x DetrTransformer*Layer modules on the detector
+_LAYERS = [
+    (r"^bbox_head\.transformer\.encoder\.layers\.(\d+)\.attentions\.0\.",
+     r"encoder.layers.\1.self_attn."),
+    (r"^bbox_head\.transformer\.encoder\.layers\.(\d+)\.ffns\.0\.", r"encoder.layers.\1.ffn."),
+    (r"^bbox_head\.transformer\.decoder\.layers\.(\d+)\.attentions\.0\.",
+     r"decoder.layers.\1.self_attn."),
+    (r"^bbox_head\.transformer\.decoder\.layers\.(\d+)\.attentions\.1\.",
+     r"decoder.layers.\1.cross_attn."),
+    (r"^bbox_head\.transformer\.decoder\.layers\.(\d+)\.ffns\.0\.", r"decoder.layers.\1.ffn."),
+]
+_QUERY = [(r"^bbox_head\.query_embedding\.", "query_embedding.")]
+
+# (scope, selector field, types, [(pattern, replacement), ...], why)
 RENAMES: List[Tuple[str, str, Tuple[str, ...], List[Tuple[str, Optional[str]]], str]] = [
+    ("mmdet", "model", ("DETR",), _LAYERS + [
+        (r"^bbox_head\.transformer\.(encoder|decoder)\.", r"\1."),
+        (r"^bbox_head\.input_proj\.", "neck.convs.0.conv."),
+    ] + _QUERY,
+     "mmdet 3.x DETR moved the transformer out of the head (DetrTransformerEncoder/Decoder "
+     "on the detector, layers with self_attn/cross_attn/ffn instead of attentions[i]/ffns[0]), "
+     "the query embedding onto the detector, and the head's 1x1 input_proj into a "
+     "ChannelMapper neck (convs[0].conv); norms keep their indices"),
+    ("mmdet", "model", ("RPN",), [(r"^rpn_head\.", "bbox_head.")],
+     "mmdet 3.x RPN (the proposal network trained alone) is a SingleStageDetector: its RPNHead "
+     "is `bbox_head`, mmdet 2.x kept it as `rpn_head`"),
+    ("mmdet", "model", ("DeformableDETR",), _LAYERS + [
+        (r"^bbox_head\.transformer\.(encoder|decoder)\.", r"\1."),
+        (r"^bbox_head\.transformer\.level_embeds$", "level_embed"),
+        (r"^bbox_head\.transformer\.reference_points\.", "reference_points_fc."),
+        (r"^bbox_head\.transformer\.enc_output\.", "memory_trans_fc."),
+        (r"^bbox_head\.transformer\.enc_output_norm\.", "memory_trans_norm."),
+        (r"^bbox_head\.transformer\.pos_trans\.", "pos_trans_fc."),
+        (r"^bbox_head\.transformer\.pos_trans_norm\.", "pos_trans_norm."),
+    ] + _QUERY,
+     "mmdet 3.x DeformableDETR: the same layer moves as DETR; the transformer's level_embeds, "
+     "reference_points, enc_output(_norm) and pos_trans(_norm) became the detector's "
+     "level_embed, reference_points_fc, memory_trans_fc/_norm and pos_trans_fc/_norm"),
 ]
 
 

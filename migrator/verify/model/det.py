@@ -2,8 +2,9 @@
 
 Compared, in eval mode: `backbone.out[i]`, `neck.out[i]` and the dense head's raw outputs
 (single-stage: `bbox_head.out[i][j]` = `bbox_head(feats)`, the per-level cls/bbox(/centerness...)
-lists; two-stage: `rpn_head.out[i][j]`). Box decoding and NMS (post-processing) are not
-compared. In train mode: old `forward_train(img, img_metas, gt_bboxes, gt_labels[, gt_masks])`
+lists; two-stage: `rpn_head.out[i][j]`; DETR: the per-decoder-layer class scores and boxes,
+`bbox_head.out[0|1]`, and the input projection as `neck.out[0]`, see `_detr_old`). Box decoding
+and NMS (post-processing) are not compared. In train mode: old `forward_train(img, img_metas, gt_bboxes, gt_labels[, gt_masks])`
 against new `model.loss(inputs, data_samples)` (DetDataSample with `gt_instances`), key by key,
 each per-level list element apart (`loss_cls[0]`).
 
@@ -19,12 +20,61 @@ import inspect
 
 from .inenv import flatten
 
-PAD = (160, 192)                         # batch_input_shape
-SHAPES = [(160, 192), (144, 176)]        # img_shape per image: the second one is padded
+PAD = (160, 192)                         # batch_input_shape (SSD300's extra layers: 320x320)
+LARGE = (320, 320)
+
+
+def _shapes(pad) -> list:
+    """img_shape per image: the first fills the batch, the second one is padded."""
+    return [tuple(pad), (pad[0] - 16, pad[1] - 16)]
 
 
 def _two_stage(model) -> bool:
-    return getattr(model, "rpn_head", None) is not None
+    return getattr(model, "rpn_head", None) is not None and not _rpn_alone(model)
+
+
+def _embedding_rpn(model) -> bool:
+    return type(model.rpn_head).__name__ == "EmbeddingRPNHead"
+
+
+def _rpn_alone(model) -> bool:
+    """The RPN detector: mmdet 2.x keeps its head as `rpn_head`, 3.x as `bbox_head`; both are
+    compared as `rpn_head.out`, and its loss needs no NMS (no proposals in training)."""
+    return type(model).__name__ == "RPN"
+
+
+DETRS = ("DETR", "DeformableDETR")
+
+
+def _detr_old(model, img, out):
+    """mmdet 2.x DETR / Deformable DETR: the head holds the transformer (DETR also its 1x1 input
+    projection, the new ChannelMapper neck: compared as `neck.out[0]`)."""
+    feats = model.backbone(img)
+    flatten("backbone.out", feats, out)
+    if model.with_neck:
+        feats = model.neck(feats)
+        flatten("neck.out", feats, out)
+    else:
+        flatten("neck.out", [model.bbox_head.input_proj(feats[-1])], out)
+    res = model.bbox_head(feats, old_metas(img))
+    if type(model).__name__ == "DETR":            # per level lists: the last (only) level
+        res = (res[0][-1], res[1][-1])
+    flatten("bbox_head.out", tuple(res[:2]), out)     # every decoder layer's scores and boxes
+
+
+def _detr_new(model, img, gt, out):
+    """mmdet 3.x: `forward_transformer`, then `bbox_head(hidden_states[, references])`."""
+    feats = model.backbone(img)
+    flatten("backbone.out", feats, out)
+    feats = model.neck(feats)
+    flatten("neck.out", feats, out)
+    head_in = model.forward_transformer(feats, new_samples(gt, img.shape[0]))
+    kw = {k: head_in[k] for k in ("hidden_states", "references") if k in head_in}
+    flatten("bbox_head.out", tuple(model.bbox_head(**kw)[:2]), out)
+
+
+def _is_detr(model) -> bool:
+    return type(model).__name__ in DETRS
 
 
 def _eval(model, img, out):
@@ -33,8 +83,13 @@ def _eval(model, img, out):
     if model.with_neck:
         feats = model.neck(feats)
         flatten("neck.out", feats, out)
+    if _two_stage(model) and _embedding_rpn(model):
+        return                  # Sparse R-CNN: learned proposals (in the state dict), no forward
     if _two_stage(model):
         flatten("rpn_head.out", model.rpn_head(feats), out)
+    elif _rpn_alone(model):
+        head = getattr(model, "rpn_head", None) or model.bbox_head
+        flatten("rpn_head.out", head(feats), out)
     else:
         flatten("bbox_head.out", model.bbox_head(feats), out)
 
@@ -47,13 +102,14 @@ def _num_classes(model) -> int:
     return getattr(head, "num_classes", 1) if head is not None else 1
 
 
-def make_gt(model, batch: int) -> dict:
+def make_gt(model, batch: int, pad=PAD) -> dict:
     import torch
     g = torch.Generator().manual_seed(78)
     num = _num_classes(model)
     boxes, labels, masks = [], [], []
+    shapes = _shapes(pad)
     for i in range(batch):
-        h, w = SHAPES[i % len(SHAPES)]
+        h, w = shapes[i % len(shapes)]
         k = 2 + i
         xy = torch.rand(k, 2, generator=g) * torch.tensor([w * 0.6, h * 0.6])
         wh = 16 + torch.rand(k, 2, generator=g) * torch.tensor([w * 0.35, h * 0.35])
@@ -65,7 +121,8 @@ def make_gt(model, batch: int) -> dict:
             m[j, y1:y2, x1:x2] = 1
         masks.append(m)
     fwd = inspect.signature(model.forward_train).parameters
-    return {"boxes": boxes, "labels": labels, "masks": masks, "with_masks": "gt_masks" in fwd}
+    return {"boxes": boxes, "labels": labels, "masks": masks, "with_masks": "gt_masks" in fwd,
+            "pad": tuple(pad)}
 
 
 # ---- old (mmdet 2.28.2) ----
@@ -75,19 +132,23 @@ def old_build(model_cfg, train_cfg=None, test_cfg=None):
     return build_detector(model_cfg, train_cfg=train_cfg, test_cfg=test_cfg)
 
 
-def old_metas(batch: int):
+def old_metas(img):
     import numpy as np
     out = []
-    for i in range(batch):
-        h, w = SHAPES[i % len(SHAPES)]
-        out.append({"img_shape": (h, w, 3), "ori_shape": (h, w, 3), "pad_shape": PAD + (3,),
-                    "batch_input_shape": PAD, "flip": False, "flip_direction": None,
+    pad = tuple(img.shape[-2:])
+    shapes = _shapes(pad)
+    for i in range(img.shape[0]):
+        h, w = shapes[i % len(shapes)]
+        out.append({"img_shape": (h, w, 3), "ori_shape": (h, w, 3), "pad_shape": pad + (3,),
+                    "batch_input_shape": pad, "flip": False, "flip_direction": None,
                     "scale_factor": np.array([1.0, 1.0, 1.0, 1.0], dtype=np.float32),
                     "filename": f"{i}.jpg", "ori_filename": f"{i}.jpg"})
     return out
 
 
 def old_eval(model, img, gt, out):
+    if _is_detr(model):
+        return _detr_old(model, img, out)
     _eval(model, img, out)
 
 
@@ -96,17 +157,20 @@ def old_losses(model, img, gt):
     kw = {}
     if gt["with_masks"]:
         kw["gt_masks"] = [BitmapMasks(m.numpy(), *m.shape[1:]) for m in gt["masks"]]
-    losses = model.forward_train(img, old_metas(img.shape[0]), list(gt["boxes"]),
-                                 list(gt["labels"]), **kw)
+    if _rpn_alone(model):                # forward_train(img, img_metas, gt_bboxes): no labels
+        losses = model.forward_train(img, old_metas(img), list(gt["boxes"]))
+    else:
+        losses = model.forward_train(img, old_metas(img), list(gt["boxes"]),
+                                     list(gt["labels"]), **kw)
     return losses, model._parse_losses(losses)[0]
 
 
 def old_partial_losses(model, img, gt):
     """Two-stage without NMS: the RPN's losses only (returns None for other detectors)."""
-    if not _two_stage(model):
+    if not _two_stage(model) or _embedding_rpn(model):
         return None
     feats = model.extract_feat(img)
-    metas = old_metas(img.shape[0])
+    metas = old_metas(img)
     losses = model.rpn_head.loss(*model.rpn_head(feats), list(gt["boxes"]), metas)
     return "rpn_head losses", losses, model._parse_losses(losses)[0]
 
@@ -118,10 +182,12 @@ def new_samples(gt, batch: int, rpn: bool = False):
     from mmdet.structures.mask import BitmapMasks
     from mmengine.structures import InstanceData
     out = []
+    pad = tuple(gt["pad"])
+    shapes = _shapes(pad)
     for i in range(batch):
-        h, w = SHAPES[i % len(SHAPES)]
-        s = DetDataSample(metainfo={"img_shape": (h, w), "ori_shape": (h, w), "pad_shape": PAD,
-                                    "batch_input_shape": PAD, "scale_factor": (1.0, 1.0),
+        h, w = shapes[i % len(shapes)]
+        s = DetDataSample(metainfo={"img_shape": (h, w), "ori_shape": (h, w), "pad_shape": pad,
+                                    "batch_input_shape": pad, "scale_factor": (1.0, 1.0),
                                     "flip": False, "flip_direction": None,
                                     "img_path": f"{i}.jpg", "img_id": i})
         inst = InstanceData()
@@ -137,6 +203,8 @@ def new_samples(gt, batch: int, rpn: bool = False):
 
 
 def new_eval(model, img, gt, out):
+    if _is_detr(model):
+        return _detr_new(model, img, gt, out)
     _eval(model, img, out)
 
 
@@ -146,7 +214,7 @@ def new_losses(model, img, gt):
 
 
 def new_partial_losses(model, img, gt):
-    if not _two_stage(model):
+    if not _two_stage(model) or _embedding_rpn(model):
         return None
     feats = model.extract_feat(img)
     samples = new_samples(gt, img.shape[0], rpn=True)

@@ -44,10 +44,13 @@ def build(path: str):
     return scope, model_cfg, MODELS.build(ConfigDict(copy.deepcopy(model_cfg)))
 
 
-def load_mapped(model, old_sd: dict, scope: str, model_cfg: dict):
-    """Rename `old_sd` through the table, load it; (names, {"missing", "unexpected", "shape"})."""
+def load_mapped(model, old_sd: dict, scope: str, model_cfg: dict, rules=None):
+    """Rename `old_sd` through the table (or `rules`), load it; (names, {"missing",
+    "unexpected", "shape"})."""
     from migrator.checkpoint.table import key_map, rules_for, selector_types
-    names = key_map(old_sd, rules_for(scope, selector_types(model_cfg)))
+    if rules is None:
+        rules = rules_for(scope, selector_types(model_cfg))
+    names = key_map(old_sd, [tuple(r) for r in rules])
     target = model.state_dict()
     sd, unexpected, shape = {}, [], []
     for k, v in old_sd.items():
@@ -89,7 +92,8 @@ def one(job: dict, work: str) -> dict:
         scope, model_cfg, model = build(job["new"])
         adapter = {"det": det, "cls": cls, "seg": seg}[ADAPTERS[scope]]
         stage = "checkpoint"
-        names, ckpt = load_mapped(model, old["state_dict"], scope, model_cfg)
+        names, ckpt = load_mapped(model, old["state_dict"], scope, model_cfg,
+                                  job.get("rules"))
         stage = "run"
         new = {"result": run(model, adapter, "new", old["img"], old["gt"])}
         rec.update(compare(old, new, ckpt, names, OLD_CODEBASE[scope]))

@@ -71,7 +71,7 @@ def one(job: dict, work: str) -> None:
         shapes = input_shapes(codebase, cfg)
         for i, shape in enumerate(shapes):
             img = make_inputs(shape)
-            gt = (adapter.make_gt(model, shape[0], shape[2:]) if codebase == "mmseg"
+            gt = (adapter.make_gt(model, shape[0], shape[2:]) if codebase in ("mmseg", "mmdet")
                   else adapter.make_gt(model, shape[0]))
             result = run(model, adapter, "old", img, gt)
             if not result["errors"] or i == len(shapes) - 1:

@@ -143,14 +143,22 @@ def input_shapes(codebase: str, cfg) -> list:
     if isinstance(backbone.get("in_channels"), int):
         chans = backbone["in_channels"]
     if codebase == "mmdet":
-        from .det import PAD
-        return [(2, chans) + PAD]
+        from .det import LARGE, PAD
+        return [(2, chans) + PAD, (2, chans) + LARGE]
     full = (2, chans) + (_cls_size(cfg) if codebase == "mmcls" else _seg_size(cfg))
     small = (2, chans, 64, 64)
     return [small, full] if full[2] * full[3] > 64 * 64 else [full]
 
 
 def _seg_size(cfg) -> tuple:
+    """A backbone with a fixed token grid (BEiT's relative position tables: `img_size`) runs at
+    its size; else the test crop, at most 256."""
+    fixed = ((cfg.get("model") or {}).get("backbone") or {}).get("img_size")
+    if isinstance(fixed, int):
+        return (fixed, fixed)
+    if isinstance(fixed, (list, tuple)) and len(fixed) == 2 and all(isinstance(s, int)
+                                                                  for s in fixed):
+        return tuple(fixed)
     crop = ((cfg.get("model") or {}).get("test_cfg") or {}).get("crop_size")
     if isinstance(crop, (list, tuple)) and len(crop) == 2:
         return tuple(min(int(c), 256) for c in crop)

@@ -1,0 +1,253 @@
+"""Model verification over whole converted corpora (issue 12): mmcls 0.25.0 -> mmpretrain 1.2.0,
+mmseg 0.30.0 -> mmseg 1.2.2, and the mmdet 2.28.2 single- and two-stage detectors -> mmdet 3.3.0.
+
+Old trees: the real wheels' `.mim/configs` (tests/realdata.real_configs); new trees: `migrate`'s
+structure-preserving conversion of them (tests/realdata.converted_tree). Every config with a
+`model` (not a `_base_` file) is verified with `migrator.verify.model.verify_models` in the real
+envs; mmdet configs are restricted to detectors with a `bbox_head` (single-stage) or an
+`rpn_head` (two-stage). Configs whose old and new `model` dicts (read statically, `_base_`
+merged) are identical to another config's give the same comparison: each distinct pair is run
+once and stands for all of them (counted in the output; `--every` runs each config).
+
+Prints the time per config, then per codebase the counts per verdict (configs and distinct
+models), `stopped_at` grouped, and first differences grouped with the known deviations apart.
+Usage: python benchmarks/verify_models.py [mmcls mmseg mmdet] [--limit N] [--match REGEX]
+       [--every] [--out records.jsonl] [--batch 20]
+"""
+import argparse
+import collections
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import ROOT, real_configs  # noqa: F401  (sys.path set up by _common)
+
+CORPORA = {"mmcls": ("mmcls", "0.25.0"), "mmseg": ("mmsegmentation", "0.30.0"),
+           "mmdet": ("mmdet", "2.28.2")}
+
+
+def _static(path):
+    from migrator.load import load_config
+    try:
+        return load_config(path).cfg
+    except Exception:  # noqa: BLE001 - such a file is left out (it does not convert either)
+        return None
+
+
+# what the comparison never reads: test_cfg (no post-processing, no slide inference: the heads'
+# raw outputs are compared) and the preprocessor's normalisation/padding (the batch is made
+# after it; verified by verify/data). Batch augments and num_classes stay in the key.
+UNREAD = ("test_cfg",)
+PRE_READ = ("batch_augments", "num_classes")
+
+
+def model_key(old_model: dict, cfg_new) -> str:
+    """Two configs with the same key get the same model comparison (same old and new model)."""
+    new_model = dict((cfg_new or {}).get("model") or {})
+    pre = dict(new_model.pop("data_preprocessor", None) or (cfg_new or {}).get(
+        "data_preprocessor") or {})
+    from migrator.verify.model.inenv import prepare    # what both sides build (no torch)
+    strip = lambda m: {k: v for k, v in prepare(m).items() if k not in UNREAD}  # noqa: E731
+    return json.dumps([strip(old_model), strip(new_model),
+                       {k: v for k, v in pre.items() if k in PRE_READ}],
+                      sort_keys=True, default=str)
+
+
+def candidates(corpus, match):
+    from realdata import converted_tree
+    pkg, ver = CORPORA[corpus]
+    old_root = real_configs(pkg, ver)
+    new_root = converted_tree(pkg, ver, allow_errors=True)  # mmcls ships bases it lacks
+    out = []
+    for old in sorted(old_root.rglob("*.py")):
+        rel = old.relative_to(old_root)
+        if "_base_" in rel.parts or (match and not re.search(match, str(rel))):
+            continue
+        new = new_root / rel
+        cfg_old = _static(old)
+        if not new.is_file() or not cfg_old or not isinstance(cfg_old.get("model"), dict):
+            continue
+        model = cfg_old["model"]
+        if corpus == "mmdet" and not ("bbox_head" in model or "rpn_head" in model):
+            continue
+        key = model_key(model, _static(new))
+        out.append((str(rel), old, new, key))
+    return out
+
+
+def _group(messages):
+    norm = collections.Counter(re.sub(r"\d+(\.\d+)?(e-?\d+)?", "N", m)[:150] for m in messages)
+    return norm.most_common()
+
+
+def report(corpus, recs, counts):
+    verdicts = collections.Counter()
+    distinct = collections.Counter()
+    for r in recs:
+        verdicts[r["verdict"]] += counts[r["rel"]]
+        distinct[r["verdict"]] += 1
+    total = sum(verdicts.values())
+    print(f"\n== {corpus}: {total} configs ({len(recs)} unique models): " +
+          ", ".join(f"{v} {verdicts[v]} ({distinct[v]})" for v in
+                    ("VERIFIED", "PARTIAL", "DIFFERS", "ERROR", "SKIPPED") if verdicts[v]))
+    stops = _group([r["stopped_at"] for r in recs if r["stopped_at"]])
+    if stops:
+        print("  stopped_at (distinct models):")
+        for m, n in stops:
+            print(f"    {n:4d}  {m}")
+    for label, known in (("first differences, known deviations", True),
+                         ("first differences, unexplained", False)):
+        msgs = [f"{r['first_difference']['where']}: {r['first_difference']['message']}"
+                for r in recs if r["first_difference"] and bool(r["known_deviations"]) == known]
+        if msgs:
+            print(f"  {label} (distinct models):")
+            for m, n in _group(msgs):
+                print(f"    {n:4d}  {m}")
+
+
+DATASET_FIELDS = ("num_classes", "align_corners")
+
+
+def family(key: str) -> str:
+    """The key without dataset-dependent widths/flags: runs are ordered one per family first, so
+    a run cut short has covered every architecture before its dataset variants."""
+    def drop(v):
+        if isinstance(v, dict):
+            return {k: drop(x) for k, x in v.items() if k not in DATASET_FIELDS}
+        if isinstance(v, list):
+            return [drop(x) for x in v]
+        return v
+    return json.dumps(drop(json.loads(key)), sort_keys=True)
+
+
+def arch(key: str) -> str:
+    """Coarser still: the config directory's model types (detector/segmentor, backbone type and
+    depth, neck, heads): tier 0 runs one model per architecture."""
+    old = json.loads(key)[0]
+    part = lambda v: ([part(x) for x in v] if isinstance(v, list) else  # noqa: E731
+                      (v.get("type"), v.get("depth"), v.get("arch")) if isinstance(v, dict)
+                      else None)
+    return json.dumps([old.get("type")] + [part(old.get(k)) for k in
+                                           ("backbone", "neck", "head", "decode_head",
+                                            "auxiliary_head", "bbox_head", "rpn_head",
+                                            "roi_head")])
+
+
+def plan(corpus, args):
+    """(runs [(rel, old, new)], counts: run rel -> configs it stands for, n configs)."""
+    found = candidates(corpus, args.match)
+    runs, counts, seen = [], collections.Counter(), {}
+    for rel, old, new, key in found:
+        if args.every or key not in seen:
+            seen[key] = rel
+            runs.append((rel, old, new, key))
+        counts[seen[key] if not args.every else rel] += 1
+    if args.per_dir:
+        per = collections.Counter()
+        runs = [r for r in runs if per.update([r[0].split("/")[0]]) or
+                per[r[0].split("/")[0]] <= args.per_dir]
+    fams, archs = collections.Counter(), collections.Counter()
+    ranked = []
+    for r in runs:
+        fams[family(r[3])] += 1
+        archs[arch(r[3])] += 1
+        tier = 0 if archs[arch(r[3])] == 1 else 1 if fams[family(r[3])] == 1 else 2
+        ranked.append((tier, r[:3]))
+    runs = [r for tier, r in sorted(ranked, key=lambda x: x[0])   # stable within a tier
+            if tier <= args.tier]
+    if args.limit:
+        runs = runs[:args.limit]
+    print(f"{corpus}: {len(found)} configs, {len(seen)} unique models "
+          f"({len(archs)} architectures, {len(fams)} without num_classes/align_corners), "
+          f"running {len(runs)}")
+    return runs, counts, len(found)
+
+
+def line(r, counts):
+    rel = r["rel"]
+    return (f"  {r['seconds']:7.1f}s  {r['verdict']:8s} {rel}"
+            + (f"  [{r['first_difference']['where']}]" if r["first_difference"] else "")
+            + (f"  (stands for {counts[rel]} configs)" if counts[rel] > 1 else ""))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpora", nargs="*", default=list(CORPORA), choices=list(CORPORA))
+    ap.add_argument("--limit", type=int, default=0, help="at most N unique models per corpus")
+    ap.add_argument("--match", default=None, help="only configs whose path matches REGEX")
+    ap.add_argument("--per-dir", type=int, default=0,
+                    help="at most N unique models per config directory (a sample)")
+    ap.add_argument("--tier", type=int, default=2,
+                    help="0: one model per architecture (types, depth), 1: and one per family "
+                         "(the model dict without num_classes/align_corners), 2: every unique "
+                         "model (default); lower tiers run first either way")
+    ap.add_argument("--every", action="store_true", help="run every config, not one per model")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="append the records here (JSONL), one batch at a time")
+    ap.add_argument("--resume", action="store_true", help="skip models already in --out")
+    ap.add_argument("--rerun", default=None,
+                    help="with --resume: run again the models whose path matches REGEX (the "
+                         "newest record of a model is the one reported)")
+    ap.add_argument("--budget", type=float, default=0,
+                    help="start no new batch after this many seconds (the rest is listed)")
+    ap.add_argument("--batch", type=int, default=10)
+    ap.add_argument("--summary", action="store_true",
+                    help="run nothing: the report of the records in --out, and what is left")
+    args = ap.parse_args()
+    from migrator.envs.new import new_python
+    from migrator.envs.old_codebases import old_codebases_python
+    from migrator.verify.model import verify_models
+    from migrator.verify.model.known import annotate
+    old_py, new_py = old_codebases_python(log=print), new_python(log=print)
+    t_start = time.time()
+    for corpus in args.corpora:
+        runs, counts, n_configs = plan(corpus, args)
+        done = {}
+        if args.resume and args.out and args.out.exists():
+            for ln in args.out.read_text().splitlines():
+                r = json.loads(ln)
+                if r.get("corpus") == corpus and not (args.rerun and
+                                                      re.search(args.rerun, r["rel"])):
+                    done[r["rel"]] = annotate(dict(r, known_deviations=[]))  # as known now
+        recs = [done[rel] for rel, _, _ in runs if rel in done]
+        todo = [] if args.summary else [r for r in runs if r[0] not in done]
+        if args.summary:
+            left = [rel for rel, _, _ in runs if rel not in done]
+            print(f"  not run yet: {len(left)} unique models" +
+                  (": " + ", ".join(left) if left else ""))
+        if recs:
+            print(f"  {len(recs)} models from {args.out}")
+        start, run_s = time.time(), 0.0
+        for b in range(0, len(todo), args.batch):
+            if args.budget and time.time() - t_start > args.budget:
+                print(f"  budget spent: {len(todo) - b} unique models not run: " +
+                      ", ".join(rel for rel, _, _ in todo[b:]))
+                break
+            chunk = todo[b:b + args.batch]
+            with tempfile.TemporaryDirectory(prefix="mmmigrate-models-") as work:
+                got = verify_models([(o, n) for _, o, n in chunk], old_py, new_py, work,
+                                    batch=len(chunk))
+            for (rel, _, _), r in zip(chunk, got):
+                r = dict(r, corpus=corpus, rel=rel, configs=counts[rel])
+                recs.append(r)
+                run_s += r["seconds"]
+                print(line(r, counts), flush=True)
+                if args.out:
+                    with open(args.out, "a") as f:
+                        f.write(json.dumps(r) + "\n")
+        wall = time.time() - start
+        n = len(recs)
+        covered = sum(counts[r["rel"]] for r in recs)
+        secs = sum(r["seconds"] for r in recs)
+        print(f"  {corpus}: {n} unique models standing for {covered} of {n_configs} configs; "
+              f"this run: {wall:.0f}s wall, per model {secs / max(1, n):.1f}s "
+              f"(build + both sides), per config {secs / max(1, covered):.1f}s "
+              "with the models shared")
+        report(corpus, recs, counts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

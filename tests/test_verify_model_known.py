@@ -1,0 +1,41 @@
+"""Known deviations of the model comparison (migrator/verify/model/known.py): pure data, the
+records are shaped like the ones the harness writes (first differences seen on the corpora)."""
+from migrator.verify.model.known import annotate
+
+
+def rec(new, where, message, old="", new_value=""):
+    return {"new": new, "known_deviations": [], "verdict": "DIFFERS",
+            "first_difference": {"where": where, "message": message, "old": old,
+                                 "new": new_value}}
+
+
+def test_conformer_loss_is_known_anywhere_in_the_tree():
+    r = annotate(rec("/x/conformer/conformer-tiny-p16_8xb128_in1k.py", "loss loss",
+                     "loss loss: max |diff| 7.04 at [] (old 7.038074, new 14.07615)"))
+    assert [d["field"] for d in r["known_deviations"]] == ["loss"]
+    assert "sums them" in r["known_deviations"][0]["why"]
+    assert r["known_deviations"][0]["size"].endswith("(old 7.038074, new 14.07615)")
+    # the same first difference in another family is not this deviation
+    assert annotate(rec("/x/resnet/resnet18_8xb32_in1k.py", "loss loss",
+                        "loss loss: max |diff| 7.04 at []"))["known_deviations"] == []
+
+
+def test_numerical_deviation_has_a_bound():
+    small = "eval backbone.out[0]: max |diff| 1e-05 at [1, 238] (old 0.4321077, new 0.4320976)"
+    large = "eval backbone.out[0]: max |diff| 0.3 at [1, 238] (old 0.4321077, new 0.1320976)"
+    path = "/x/convnext/convnext-tiny_32xb128_in1k.py"
+    assert annotate(rec(path, "eval backbone.out[0]", small))["known_deviations"]
+    assert annotate(rec(path, "eval backbone.out[0]", large))["known_deviations"] == []
+    # a checkpoint difference is never a numerical deviation
+    assert annotate(rec(path, "checkpoint backbone.x", "missing ..."))["known_deviations"] == []
+
+
+def test_matches_the_error_text_in_old_or_new():
+    r = annotate(rec("/x/cgnet/cgnet_512x1024_60k_cityscapes.py", "train",
+                     "train raised on the new side only", old="ok",
+                     new_value="IndexError: index 255 is out of bounds for dimension 0 with "
+                               "size 19"))
+    assert r["known_deviations"] and "class_weight" in r["known_deviations"][0]["why"]
+    assert annotate(rec("/x/cgnet/cgnet_512x1024_60k_cityscapes.py", "train",
+                        "train raised on the new side only", old="ok",
+                        new_value="KeyError: 'x'"))["known_deviations"] == []

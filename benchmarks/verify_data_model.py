@@ -22,10 +22,21 @@ import time
 
 from _common import real_configs
 
-from realdata import CACHE, _migrator_stamp
+from realdata import CACHE, ROOT
 
 CORPORA = {"mmdet": ("mmdet", "2.28.2"), "mmcls": ("mmcls", "0.25.0"),
            "mmseg": ("mmsegmentation", "0.30.0")}
+
+
+def _compiler_stamp() -> str:
+    """A hash of the compiler's source without `migrator/verify/` (the verifiers do not change
+    the conversion): the cached converted tree is redone whenever the compiler changes."""
+    import hashlib
+    h = hashlib.sha256()
+    for f in sorted((ROOT / "migrator").rglob("*.py")):
+        if "verify" not in f.relative_to(ROOT / "migrator").parts:
+            h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def converted(pkg, ver):
@@ -34,7 +45,7 @@ def converted(pkg, ver):
     that cannot be converted (upstream `_base_` files that do not exist, an unknown lr policy);
     they are reported by migrate and simply have no converted file here."""
     from migrator.cli import main as migrate
-    out = CACHE / f"{pkg}-{ver}-migrated-bench-{_migrator_stamp()[:12]}"
+    out = CACHE / f"{pkg}-{ver}-migrated-bench-{_compiler_stamp()[:12]}"
     if not (out / ".done").exists():
         rc = migrate([str(real_configs(pkg, ver)), "-o", str(out), "-q"])
         print(f"   converted {pkg} {ver} into {out} (migrate exit {rc})", flush=True)

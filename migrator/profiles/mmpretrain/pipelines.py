@@ -41,14 +41,16 @@ def conv_cls_lighting(t, entry, st, where, ctx_msfa=None):
 
 
 def finish(pipeline, st):
-    """Lighting(to_rgb=True) then Normalize(to_rgb=True): two channel swaps that cancel, so the
-    model saw BGR (mmcls regnet configs; their test pipelines normalise BGR with to_rgb=False).
-    Exact single-preprocessor form: Lighting(to_rgb=False) on the BGR image with eigvec's rows
-    reversed (its per-channel shift, eigvec @ (alpha * eigval), lands on the same colours) and
-    the data preprocessor's to_rgb=False."""
-    if not (getattr(st, "lighting_to_rgb", False) and st.pre.get("to_rgb") is True):
+    """Lighting(to_rgb=True) turns the image to RGB; the Normalize after it swaps again
+    (to_rgb=True: the model saw BGR, mmcls regnet configs, whose test pipelines normalise BGR
+    with to_rgb=False) or not (to_rgb=False: the model saw RGB, mmcls resnest configs, whose
+    test pipelines normalise with to_rgb=True). Exact single-preprocessor form: Lighting
+    (to_rgb=False) on the BGR image with eigvec's rows reversed (its per-channel shift,
+    eigvec @ (alpha * eigval), lands on the same colours) and the data preprocessor's to_rgb
+    the opposite of that Normalize's (the channel order the model saw)."""
+    if not (getattr(st, "lighting_to_rgb", False) and st.pre.get("to_rgb") in (True, False)):
         return pipeline
-    st.pre["to_rgb"] = False
+    st.pre["to_rgb"] = not st.pre["to_rgb"]
     st.lighting_to_rgb = False
     return [dict(t, to_rgb=False, eigvec=[list(r) for r in reversed(t["eigvec"])])
             if isinstance(t, dict) and t.get("type") == "Lighting" and t.get("to_rgb") else t

@@ -2,7 +2,8 @@
 
 Old behaviour (mmcls/datasets): BaseDataset(data_prefix, pipeline, classes, ann_file, test_mode,
 file_client_args); CIFAR/MNIST/StanfordCars read `data_prefix` and pick the test set by
-`test_mode`; CUB takes the three annotation files; VOC takes `data_prefix` + an
+`test_mode` (val/test built with default_args test_mode=True); CUB takes the three annotation
+files; VOC takes `data_prefix` + an
 ImageSets/Main/<split>.txt `ann_file`; a top-level `sampler=dict(type='RepeatAugSampler')` was the
 train sampler; the val and test loaders used `data.samples_per_gpu` too (mmcls apis/train.py,
 tools/test.py: the common loader settings, then `data.val_dataloader`/`test_dataloader`);
@@ -42,9 +43,12 @@ def _convert(ds, field, split, ctx):
         if k in out and out[k] == only:
             out.pop(k)
     out.pop("difficult_as_postive", None)     # VOC: a metric argument now (evaluation rule)
-    test = bool(out.get("test_mode", False))
+    # mmcls 0.25 built val/test with default_args test_mode=True (apis/train.py, tools/test.py)
+    test = bool(out.get("test_mode", split in ("val", "test")))
     if form == "split" and "data_prefix" in out and "data_root" not in out:
         out = _front(out, data_root=out.pop("data_prefix"), split="test" if test else "train")
+        if test:        # MNIST picks its files by test_mode (no Runner default sets it)
+            out["test_mode"] = True
         if out["type"] in T.TEST_MODE_FROM_SPLIT:
             out.pop("test_mode", None)
     elif form == "cub" and "ann_file" in out:

@@ -111,6 +111,8 @@ def run_one(item) -> dict:
     init_default_scope(cfg.get("default_scope", SCOPE[codebase]))
     dp = _preprocessor(cfg, codebase)
     checked, deviations = [], []
+    for t in old.get("old_applied", []):        # old-side only (MultiScaleFlipAug, iSAID)
+        dv_compare.deviate(deviations, t, *C.why(t, codebase))
     for split, p in C.VARIANTS:
         name = C.variant_name(split, p)
         if name in old.get("errors", {}):

@@ -80,13 +80,24 @@ def _generate(codebase, cls, cfg, mods, root):
     for d in ("img_dir", "ann_dir"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     open(os.path.join(root, "split.txt"), "w").close()
-    leaf = copy.deepcopy(next(C.leaves(cfg.data.train)))
-    leaf.update(img_dir=os.path.join(root, "img_dir"), ann_dir=os.path.join(root, "ann_dir"),
-                data_root=None, pipeline=[])
-    if leaf.get("split"):
-        leaf["split"] = os.path.join(root, "split.txt")
-    probe = mods["mmseg"].build_dataset(leaf)
-    return dv_gen.segmap(root, len(probe.CLASSES), probe.img_suffix, probe.seg_map_suffix), None
+    # the train leaf gives the classes; every split's leaf its file suffixes (a test set of
+    # another type, e.g. Dark Zurich after Cityscapes training, reads other names)
+    suffixes, classes = {}, None
+    for split in ("train", "val", "test"):
+        for leaf in C.leaves(copy.deepcopy(cfg.data.get(split) or {})):
+            leaf.update(img_dir=os.path.join(root, "img_dir"), data_root=None, pipeline=[],
+                        ann_dir=os.path.join(root, "ann_dir"))
+            if leaf.get("split"):
+                leaf["split"] = os.path.join(root, "split.txt")
+            probe = mods["mmseg"].build_dataset(leaf)
+            classes = classes or len(probe.CLASSES)
+            seg = probe.seg_map_suffix
+            if type(probe).__name__ == "iSAIDDataset":    # <name>_instance_color_RGB<suffix>
+                seg = "_instance_color_RGB" + seg
+            suffixes.setdefault((probe.img_suffix, seg), None)
+    for img_suffix, seg in suffixes:
+        data = dv_gen.segmap(root, classes, img_suffix, seg)
+    return data, None
 
 
 class _NumpyRandom:
@@ -203,7 +214,7 @@ def run_one(item) -> dict:
     if data is None:
         return {"status": "skipped", "codebase": codebase, "reason": why}
     os.makedirs(item["out"], exist_ok=True)
-    samples, errors = {}, {}
+    samples, errors, applied = {}, {}, set()
     BRIDGE_SIZES.clear()
     for split, p in C.VARIANTS:
         name = C.variant_name(split, p)
@@ -214,7 +225,7 @@ def run_one(item) -> dict:
             for leaf in C.leaves(ds_cfg):
                 _point(codebase, leaf, data)
             for pl in C.pipelines(ds_cfg):
-                C.set_extremes(pl, "old", codebase)
+                applied.update(C.set_extremes(pl, "old", codebase))
                 if p is not None:
                     C.set_flip(pl, FLIP_KEY[codebase], p)
             if split == "test" and codebase == "mmcls":
@@ -225,6 +236,10 @@ def run_one(item) -> dict:
             elif split == "test":
                 ds_cfg["test_mode"] = True
             ds = mods[codebase].build_dataset(ds_cfg)
+            for d in C.wrapped(ds):
+                if type(d).__name__ in C.BRIDGED[codebase] and hasattr(d, "img_infos"):
+                    d.img_infos.sort(key=lambda info: info["filename"])     # iSAID
+                    applied.add(type(d).__name__)
             C.seed_transforms(ds)
             C.seed_all()
             sample = ds[0]
@@ -238,7 +253,7 @@ def run_one(item) -> dict:
         except Exception as e:  # noqa: BLE001 - named per variant
             errors[name] = C.error(e, f"old {name}")
     return {"status": "ok", "codebase": codebase, "dataset": data, "samples": samples,
-            "errors": errors, "bridge_sizes": dict(BRIDGE_SIZES)}
+            "errors": errors, "bridge_sizes": dict(BRIDGE_SIZES), "old_applied": sorted(applied)}
 
 
 if __name__ == "__main__":

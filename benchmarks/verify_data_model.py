@@ -22,10 +22,21 @@ import time
 
 from _common import real_configs
 
-from realdata import CACHE, _migrator_stamp
+from realdata import CACHE, ROOT
 
 CORPORA = {"mmdet": ("mmdet", "2.28.2"), "mmcls": ("mmcls", "0.25.0"),
            "mmseg": ("mmsegmentation", "0.30.0")}
+
+
+def _compiler_stamp() -> str:
+    """A hash of the compiler's source without `migrator/verify/` (the verifiers do not change
+    the conversion): the cached converted tree is redone whenever the compiler changes."""
+    import hashlib
+    h = hashlib.sha256()
+    for f in sorted((ROOT / "migrator").rglob("*.py")):
+        if "verify" not in f.relative_to(ROOT / "migrator").parts:
+            h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def converted(pkg, ver):
@@ -34,7 +45,7 @@ def converted(pkg, ver):
     that cannot be converted (upstream `_base_` files that do not exist, an unknown lr policy);
     they are reported by migrate and simply have no converted file here."""
     from migrator.cli import main as migrate
-    out = CACHE / f"{pkg}-{ver}-migrated-bench-{_migrator_stamp()[:12]}"
+    out = CACHE / f"{pkg}-{ver}-migrated-bench-{_compiler_stamp()[:12]}"
     if not (out / ".done").exists():
         rc = migrate([str(real_configs(pkg, ver)), "-o", str(out), "-q"])
         print(f"   converted {pkg} {ver} into {out} (migrate exit {rc})", flush=True)
@@ -64,6 +75,39 @@ def pairs_of(codebase, every=1):
     return pairs[::every], skipped
 
 
+def _data_key(old, new) -> str:
+    """What data verification reads of a pair, after `_base_` merging: the old `data` (train,
+    val, test) and the new dataloaders' datasets with the data preprocessors. Two pairs with
+    the same key get the same data verdict (the generated dataset depends on the same fields)."""
+    from mmengine.config import Config
+    from migrator.load import load_config
+    o = load_config(old).cfg
+    n = Config.fromfile(new).to_dict()
+    model = n.get("model") or {}
+    part = {"old": {k: (o.get("data") or {}).get(k) for k in ("train", "val", "test")},
+            "old_model": (o.get("model") or {}).get("type"),
+            "new": {k: (n.get(f"{k}_dataloader") or {}).get("dataset")
+                    for k in ("train", "val", "test")},
+            "pre": [model.get("data_preprocessor"), n.get("data_preprocessor")],
+            "scope": n.get("default_scope")}
+    return json.dumps(part, sort_keys=True, default=repr)
+
+
+def dedupe(pairs):
+    """(representatives, {pair: its representative}): one pair per distinct `_data_key`."""
+    reps, of, seen = [], {}, {}
+    for pair in pairs:
+        try:
+            key = _data_key(*pair)
+        except Exception as e:  # noqa: BLE001 - an unreadable pair is its own group
+            key = f"unreadable {pair}: {e}"
+        if key not in seen:
+            seen[key] = pair
+            reps.append(pair)
+        of[pair] = seen[key]
+    return reps, of
+
+
 def bucket(rec) -> str:
     """A grouping key: verdict, then the first difference's place and message without numbers."""
     fd = rec.get("first_difference") or {}
@@ -81,6 +125,9 @@ def main():
     ap.add_argument("--batch", type=int, default=40)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--json", help="write every record here")
+    ap.add_argument("--dedupe", action="store_true",
+                    help="data: run one pair per distinct (old data, new data) after merging; "
+                         "its verdict holds for every config sharing it")
     args = ap.parse_args()
     from migrator.envs.new import new_python
     from migrator.envs.old_codebases import old_codebases_python
@@ -100,12 +147,27 @@ def main():
             res = {}
             for k in kinds:
                 t_k = time.perf_counter()
-                res[k] = run_deep(pairs, [k], old_py, new_py, tmp)
+                run, of = pairs, {p: p for p in pairs}
+                if args.dedupe and k == "data":
+                    run, of = dedupe(pairs)
+                    print(f"   {cb} data: {len(run)} distinct (old data, new data) pairs for "
+                          f"{len(pairs)} configs (dedupe {time.perf_counter() - t_k:.0f} s); a "
+                          f"verdict per distinct pair holds for every config sharing it",
+                          flush=True)
+                got = run_deep(run, [k], old_py, new_py, tmp)
+                res[k] = {p: {k: dict(got[of[p]][k], old=p[0], new=p[1],
+                                      verified_as=None if of[p] == p else of[p][0])}
+                          for p in pairs}
                 wall = time.perf_counter() - t_k
-                recs = [r[k] for r in res[k].values()]
+                recs = [got[p][k] for p in run]
+                if len(run) != len(pairs):
+                    allc = collections.Counter(r[k]["verdict"] for r in res[k].values())
+                    print("   all configs (shared verdicts): " + ", ".join(
+                        f"{v} {n}" for v, n in allc.most_common()))
                 secs = [r["seconds"] for r in recs if r["verdict"] != "SKIPPED"]
                 counts = collections.Counter(r["verdict"] for r in recs)
-                print(f"-- {cb} {k}: wall {wall:.0f} s for {len(recs)} configs; per config "
+                unit = "distinct pairs" if len(run) != len(pairs) else "configs"
+                print(f"-- {cb} {k}: wall {wall:.0f} s for {len(recs)} {unit}; per config "
                       f"median {statistics.median(secs) if secs else 0:.2f} s, "
                       f"mean {statistics.mean(secs) if secs else 0:.2f} s, "
                       f"max {max(secs) if secs else 0:.2f} s (harness time, imports apart)")
@@ -117,7 +179,7 @@ def main():
                                            for d in r.get("known_deviations", []))
                 print("   known deviations (configs): " + "; ".join(
                     f"{f} [{n}]" for f, n in devs.most_common(12)))
-                everything.setdefault(cb, {})[k] = recs
+                everything.setdefault(cb, {})[k] = [r[k] for r in res[k].values()]
         print(f"   {cb} total {time.perf_counter() - t:.0f} s", flush=True)
     if args.json:
         with open(args.json, "w") as f:

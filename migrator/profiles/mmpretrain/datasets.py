@@ -47,6 +47,8 @@ def _convert(ds, field, split, ctx):
     test = bool(out.get("test_mode", split in ("val", "test")))
     if form == "split" and "data_prefix" in out and "data_root" not in out:
         out = _front(out, data_root=out.pop("data_prefix"), split="test" if test else "train")
+        if test:        # MNIST picks its files by test_mode (no Runner default sets it)
+            out["test_mode"] = True
         if out["type"] in T.TEST_MODE_FROM_SPLIT:
             out.pop("test_mode", None)
     elif form == "cub" and "ann_file" in out:

@@ -77,6 +77,8 @@ def verify_data(pairs: Sequence[Tuple[str, str]], old_python, new_python, work_d
             rec["error"] = res["stopped_at"]
             rec["stopped_at"] = None
         records[i] = rec
+    from ..model.known import annotate
+    records = [annotate(r) if r and r["verdict"] == "DIFFERS" else r for r in records]
     if not keep:
         for item in items:
             shutil.rmtree(Path(item["out"]).parent, ignore_errors=True)

@@ -34,6 +34,22 @@ EXTREMES = {
                "compared at the full-image crop (area 1, the image's aspect ratio), so size, "
                "interpolation and backend are checked, crop positions are not",
     },
+    # mmcls 0.25's RandomResizedCrop(efficientnet_style=True) is mmpretrain 1.2's
+    # EfficientNetRandomCrop: the same full-image extreme under the new name
+    "EfficientNetRandomCrop": {
+        "new": {"crop_ratio_range": (1.0, 1.0), "aspect_ratio_range": (RATIO, RATIO)},
+        "why": "RandomResizedCrop(efficientnet_style=True) in mmcls 0.25 (python's random) is "
+               "EfficientNetRandomCrop in mmpretrain 1.2 (numpy's): compared at the full-image "
+               "crop, crop positions are not",
+    },
+    "ColorJitter": {
+        "old": {"brightness": 0.0, "contrast": 0.0, "saturation": 0.0},
+        "new": {"brightness": 0.0, "contrast": 0.0, "saturation": 0.0, "hue": 0.0},
+        "size": "not compared: jitter factors",
+        "why": "mmcls 0.25 draws the factors with python's random and shuffles the order, "
+               "mmpretrain 1.2 draws a numpy permutation then the factors: compared at factor 0 "
+               "(the identity on both sides), so the jitter amounts are not",
+    },
 }
 
 
@@ -60,9 +76,19 @@ class _Seeded:
         return getattr(self.t, name)
 
 
+def wrapped(dataset):
+    """A dataset and those it wraps (RepeatDataset.dataset, ConcatDataset.datasets)."""
+    yield dataset
+    inner = getattr(dataset, "dataset", None)
+    if inner is not None:
+        yield from wrapped(inner)
+    for d in getattr(dataset, "datasets", None) or []:
+        yield from wrapped(d)
+
+
 def seed_transforms(dataset) -> None:
     """Per-transform seeding on a built dataset (and on the datasets it wraps)."""
-    for ds in (dataset, getattr(dataset, "dataset", None)):
+    for ds in wrapped(dataset):
         pipe = getattr(ds, "pipeline", None)
         if pipe is None or not hasattr(pipe, "transforms"):
             continue
@@ -90,6 +116,46 @@ DROPPED = {
 }
 
 
+# transforms whose versions differ in a way the old side can be bridged to (harness_old.
+# bridge_rng): the same quantities drawn from different generators (the old draw is routed to
+# numpy over the same range, so positions are compared too), or a cast the new version adds
+BRIDGED = {
+    "mmcls": {
+        "RandomCrop": "mmcls 0.25 draws the offsets with python's random.randint(0, h - th), "
+                      "mmpretrain 1.2 with numpy's randint(0, h - th + 1), both top then left: "
+                      "the old draw is made with numpy over the same range",
+        "Lighting": "mmpretrain 1.2's Lighting casts the lit image back to the input dtype "
+                    "(uint8: the fraction truncated, < 1 grey level; values outside 0..255 "
+                    "wrap), mmcls 0.25's keeps float32: the old output is cast the same way, "
+                    "so eigvec order, to_rgb and the alpha draws (numpy in both) are compared "
+                    "exactly",
+    },
+    "mmdet": {},
+    "mmseg": {
+        "iSAIDDataset": "mmseg 0.30's iSAIDDataset lists the images in os.scandir order "
+                        "(unsorted, file-system dependent), mmseg 1.2 sorts them by path: the "
+                        "old list is sorted by file name so that [0] is the same image",
+    },
+}
+
+
+TTA = ("MultiScaleFlipAug: the old test-time augmentation compared at ratio 1.0 without "
+       "flip against the new test_pipeline; the new tta_pipeline is not run")
+
+
+def _single_scale(t) -> bool:
+    """An old MultiScaleFlipAug with flips or several img_ratios (1.0 among them) set to ratio
+    1.0 without flip, the single-scale pass the converted test_pipeline performs."""
+    ratios = t.get("img_ratios")
+    many = isinstance(ratios, (list, tuple)) and len(ratios) > 1
+    if not (t.get("flip") or many) or (many and 1.0 not in ratios):
+        return False
+    t["flip"] = False
+    if many:
+        t["img_ratios"] = [1.0]
+    return True
+
+
 def set_extremes(pipeline, side: str, codebase: str) -> list:
     """Apply EXTREMES and DROPPED to `pipeline` (in place) for `side` ("old"/"new"); the
     names of those applied."""
@@ -100,7 +166,11 @@ def set_extremes(pipeline, side: str, codebase: str) -> list:
             pipeline.remove(t)
             done.append(typ)
             continue
-        if typ in EXTREMES:
+        if typ in BRIDGED[codebase]:
+            done.append(typ)
+        if typ == "MultiScaleFlipAug" and side == "old" and _single_scale(t):
+            done.append(typ)
+        if typ in EXTREMES and side in EXTREMES[typ]:
             t.update(EXTREMES[typ][side])
             done.append(typ)
         if isinstance(t, dict) and isinstance(t.get("transforms"), list):
@@ -112,7 +182,12 @@ def why(typ: str, codebase: str):
     """(size, why) of the known deviation for an EXTREMES/DROPPED transform."""
     if typ in DROPPED[codebase]:
         return "not compared: removed from both pipelines", DROPPED[codebase][typ]
-    return "not compared: random positions", EXTREMES[typ]["why"]
+    if typ == "MultiScaleFlipAug":
+        return "not compared: other scales and flips", TTA
+    if typ in BRIDGED[codebase]:
+        return "compared with the same draws or the old output bridged", \
+            BRIDGED[codebase][typ]
+    return EXTREMES[typ].get("size", "not compared: random positions"), EXTREMES[typ]["why"]
 
 
 def variant_name(split, p) -> str:
@@ -141,6 +216,15 @@ def set_flip(pipeline, key: str, p) -> None:
         for sub in ("transforms",):
             if isinstance(t.get(sub), list):
                 set_flip(t[sub], key, p)
+
+
+def walk(pipeline):
+    """Every transform dict of a pipeline list, wrappers' `transforms` included."""
+    for t in pipeline or []:
+        if isinstance(t, dict):
+            yield t
+            if isinstance(t.get("transforms"), list):
+                yield from walk(t["transforms"])
 
 
 def leaves(ds):

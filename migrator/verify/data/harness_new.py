@@ -22,6 +22,7 @@ sys.path.insert(0, _HERE)
 
 import dv_common as C  # noqa: E402
 import dv_compare  # noqa: E402
+import dv_gen_cls  # noqa: E402
 
 SCOPE = {"mmdet": "mmdet", "mmcls": "mmpretrain", "mmseg": "mmseg"}
 
@@ -33,6 +34,12 @@ def _point(codebase, leaf, data):
         prefix["img"] = data["img_prefix"]
         prefix.pop("seg", None)
         leaf.update(data_root="", ann_file=data["ann_file"], data_prefix=prefix)
+    elif codebase == "mmcls" and data["format"] != "imagenet":
+        # the dataset classes build every path below data_root (split picks the files)
+        leaf.update(data_root=data["root"])
+        if "md5" in data:
+            from mmpretrain.registry import DATASETS
+            dv_gen_cls.patch_md5(DATASETS.get(leaf["type"]), data["md5"])
     elif codebase == "mmcls":
         leaf.update(data_root="", data_prefix=data["img_prefix"],
                     ann_file=data["ann_file"] if leaf.get("ann_file") else "")
@@ -51,6 +58,15 @@ def _preprocessor(cfg, codebase):
         # mmpretrain's classifiers default to ClsDataPreprocessor, BaseModel to the base one
         dp["type"] = "ClsDataPreprocessor" if codebase == "mmcls" else "BaseDataPreprocessor"
     return MODELS.build(dp)
+
+
+def _norm_of(dp):
+    """(mean, std, to_rgb) the data_preprocessor applies, or None."""
+    if not getattr(dp, "_enable_normalize", False):
+        return None
+    return {"mean": [round(float(x), 4) for x in dp.mean.flatten()],
+            "std": [round(float(x), 4) for x in dp.std.flatten()],
+            "to_rgb": bool(getattr(dp, "to_rgb", getattr(dp, "_channel_conversion", False)))}
 
 
 def _collate(loader):
@@ -95,6 +111,8 @@ def run_one(item) -> dict:
     init_default_scope(cfg.get("default_scope", SCOPE[codebase]))
     dp = _preprocessor(cfg, codebase)
     checked, deviations = [], []
+    for t in old.get("old_applied", []):        # old-side only (MultiScaleFlipAug, iSAID)
+        dv_compare.deviate(deviations, t, *C.why(t, codebase))
     for split, p in C.VARIANTS:
         name = C.variant_name(split, p)
         if name in old.get("errors", {}):
@@ -111,7 +129,11 @@ def run_one(item) -> dict:
                 _point(codebase, leaf, old["dataset"])
             for pl in C.pipelines(ds_cfg):
                 for t in C.set_extremes(pl, "new", codebase):
-                    dv_compare.deviate(deviations, t, *C.why(t, codebase))
+                    size, why = C.why(t, codebase)
+                    if t in old.get("bridge_sizes", {}):
+                        size += f"; the cast changed values by up to " \
+                                f"{old['bridge_sizes'][t]:.3g} grey levels"
+                    dv_compare.deviate(deviations, t, size, why)
                 if p is not None:
                     C.set_flip(pl, "prob", p)
             ds = DATASETS.build(ds_cfg)
@@ -121,6 +143,7 @@ def run_one(item) -> dict:
             with torch.no_grad():
                 out = dp(batch, split == "train")
             new = extract(out, codebase)
+            new["norm"] = _norm_of(dp)
         except Exception as e:  # noqa: BLE001 - named per variant
             err = C.error(e, f"new {name}")
             return dv_compare.record("ERROR", None, checked, deviations,

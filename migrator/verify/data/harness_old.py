@@ -24,6 +24,7 @@ import copy  # noqa: E402
 
 import dv_common as C  # noqa: E402
 import dv_gen  # noqa: E402
+import dv_gen_cls  # noqa: E402
 
 FLIP_KEY = {"mmdet": "flip_ratio", "mmcls": "flip_prob", "mmseg": "prob"}
 
@@ -66,20 +67,82 @@ def _generate(codebase, cls, cfg, mods, root):
             return None, f"classes from a file ({classes}) not generated"
         return dv_gen.coco(root, list(classes)), None
     if codebase == "mmcls":
+        fmt = dv_gen_cls.format_of(cls, mods["mmcls"])
+        if fmt is not None:
+            data = dv_gen_cls.generate(fmt, cls, root)
+            if "md5" in data:
+                dv_gen_cls.patch_md5(cls, data["md5"])
+            return data, None
         if not issubclass(cls, (mods["mmcls"].ImageNet, mods["mmcls"].CustomDataset)):
-            return None, f"{cls.__name__}: on-disk format not generated (image folders only)"
+            return None, f"{cls.__name__}: on-disk format not generated"
         return dv_gen.imagenet(root, len(cls.CLASSES or ()) or 2), None
     # mmseg: build the leaf over empty dirs first to learn its suffixes and classes
     for d in ("img_dir", "ann_dir"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     open(os.path.join(root, "split.txt"), "w").close()
-    leaf = copy.deepcopy(next(C.leaves(cfg.data.train)))
-    leaf.update(img_dir=os.path.join(root, "img_dir"), ann_dir=os.path.join(root, "ann_dir"),
-                data_root=None, pipeline=[])
-    if leaf.get("split"):
-        leaf["split"] = os.path.join(root, "split.txt")
-    probe = mods["mmseg"].build_dataset(leaf)
-    return dv_gen.segmap(root, len(probe.CLASSES), probe.img_suffix, probe.seg_map_suffix), None
+    # the train leaf gives the classes; every split's leaf its file suffixes (a test set of
+    # another type, e.g. Dark Zurich after Cityscapes training, reads other names)
+    suffixes, classes = {}, None
+    for split in ("train", "val", "test"):
+        for leaf in C.leaves(copy.deepcopy(cfg.data.get(split) or {})):
+            leaf.update(img_dir=os.path.join(root, "img_dir"), data_root=None, pipeline=[],
+                        ann_dir=os.path.join(root, "ann_dir"))
+            if leaf.get("split"):
+                leaf["split"] = os.path.join(root, "split.txt")
+            probe = mods["mmseg"].build_dataset(leaf)
+            classes = classes or len(probe.CLASSES)
+            seg = probe.seg_map_suffix
+            if type(probe).__name__ == "iSAIDDataset":    # <name>_instance_color_RGB<suffix>
+                seg = "_instance_color_RGB" + seg
+            suffixes.setdefault((probe.img_suffix, seg), None)
+    for img_suffix, seg in suffixes:
+        data = dv_gen.segmap(root, classes, img_suffix, seg)
+    return data, None
+
+
+class _NumpyRandom:
+    """python `random`'s randint drawn from numpy over the same inclusive range."""
+
+    @staticmethod
+    def randint(a, b):
+        import numpy as np
+        return int(np.random.randint(a, b + 1))
+
+
+def bridge_rng() -> None:
+    """dv_common.BRIDGED: mmcls 0.25's RandomCrop.get_params draws its offsets from
+    `_NumpyRandom` (once per process; the crop itself is the old code's)."""
+    T = sys.modules["mmcls.datasets.pipelines.transforms"]
+    if getattr(T.RandomCrop, "_dv_bridged", False):
+        return
+    orig = T.RandomCrop.get_params
+
+    def get_params(img, output_size):
+        saved, T.random = T.random, _NumpyRandom
+        try:
+            return orig(img, output_size)
+        finally:
+            T.random = saved
+
+    T.RandomCrop.get_params = staticmethod(get_params)
+    T.RandomCrop._dv_bridged = True
+    light = T.Lighting.__call__
+
+    def lighting(self, results):
+        dtypes = {k: results[k].dtype for k in results.get("img_fields", ["img"])}
+        results = light(self, results)
+        for k, dt in dtypes.items():
+            lit = results[k]
+            results[k] = lit.astype(dt)
+            # the size of the deviation: the largest change the cast makes
+            BRIDGE_SIZES["Lighting"] = max(BRIDGE_SIZES.get("Lighting", 0.0),
+                                           float(abs(lit - results[k]).max()))
+        return results
+
+    T.Lighting.__call__ = lighting
+
+
+BRIDGE_SIZES: dict = {}     # bridged transform -> the largest value change the bridge made
 
 
 def _point(codebase, leaf, data):
@@ -88,12 +151,26 @@ def _point(codebase, leaf, data):
         leaf.update(ann_file=data["ann_file"], img_prefix=data["img_prefix"], data_root=None)
         if leaf.get("seg_prefix"):
             leaf["seg_prefix"] = None
+    elif codebase == "mmcls" and data["format"] != "imagenet":
+        dv_gen_cls.rebase_old(leaf, data)
     elif codebase == "mmcls":
         leaf.update(data_prefix=data["img_prefix"],
                     ann_file=data["ann_file"] if leaf.get("ann_file") else None)
     else:
         leaf.update(img_dir=data["img_dir"], ann_dir=data["ann_dir"], data_root=None,
                     split=data["split"] if leaf.get("split") else None)
+
+
+def _normalize_cfg(ds_cfg):
+    """(mean, std, to_rgb) of the last Normalize in the variant's pipelines, or None."""
+    found = None
+    for pl in C.pipelines(ds_cfg):
+        for t in C.walk(pl):
+            if t.get("type") == "Normalize":
+                found = {"mean": [float(x) for x in t["mean"]],
+                         "std": [float(x) for x in t["std"]],
+                         "to_rgb": bool(t.get("to_rgb", True))}
+    return found
 
 
 def _unwrap(v):
@@ -109,7 +186,9 @@ def extract(sample) -> dict:
     """What the model receives from one old sample."""
     import numpy as np
     import torch
-    out = {"img": _unwrap(sample["img"]).float(), "meta": C.jsonable(_unwrap(sample["img_metas"]))}
+    img = _unwrap(sample["img"])
+    out = {"img": img.float(), "img_dtype": str(img.dtype).replace("torch.", ""),
+           "meta": C.jsonable(_unwrap(sample["img_metas"]))}
     for key in ("gt_bboxes", "gt_labels", "gt_label", "gt_semantic_seg"):
         if key in sample:
             v = _unwrap(sample[key])
@@ -125,6 +204,7 @@ def run_one(item) -> dict:
     import torch
     from mmcv import Config
     mods = _codebases()
+    bridge_rng()
     cfg = Config.fromfile(item["old"])
     if not cfg.get("data") or not cfg.data.get("train"):
         return {"status": "skipped", "reason": "no data.train"}
@@ -134,7 +214,8 @@ def run_one(item) -> dict:
     if data is None:
         return {"status": "skipped", "codebase": codebase, "reason": why}
     os.makedirs(item["out"], exist_ok=True)
-    samples, errors = {}, {}
+    samples, errors, applied = {}, {}, set()
+    BRIDGE_SIZES.clear()
     for split, p in C.VARIANTS:
         name = C.variant_name(split, p)
         ds_cfg = copy.deepcopy(cfg.data.get(split) or cfg.data.get("val"))
@@ -144,24 +225,35 @@ def run_one(item) -> dict:
             for leaf in C.leaves(ds_cfg):
                 _point(codebase, leaf, data)
             for pl in C.pipelines(ds_cfg):
-                C.set_extremes(pl, "old", codebase)
+                applied.update(C.set_extremes(pl, "old", codebase))
                 if p is not None:
                     C.set_flip(pl, FLIP_KEY[codebase], p)
-            if split == "test":
+            if split == "test" and codebase == "mmcls":
+                # mmcls 0.25 tools/test.py: build_dataset(cfg.data.test, default_args=
+                # dict(test_mode=True)), a default the config can override
+                for leaf in C.leaves(ds_cfg):
+                    leaf.setdefault("test_mode", True)
+            elif split == "test":
                 ds_cfg["test_mode"] = True
             ds = mods[codebase].build_dataset(ds_cfg)
+            for d in C.wrapped(ds):
+                if type(d).__name__ in C.BRIDGED[codebase] and hasattr(d, "img_infos"):
+                    d.img_infos.sort(key=lambda info: info["filename"])     # iSAID
+                    applied.add(type(d).__name__)
             C.seed_transforms(ds)
             C.seed_all()
             sample = ds[0]
             if sample is None:
                 raise RuntimeError("dataset[0] is None (the pipeline dropped the sample)")
             path = os.path.join(item["out"], f"old-{split}-{'x' if p is None else int(p)}.pt")
-            torch.save(extract(sample), path)
+            out = extract(sample)
+            out["norm"] = _normalize_cfg(ds_cfg)
+            torch.save(out, path)
             samples[name] = path
         except Exception as e:  # noqa: BLE001 - named per variant
             errors[name] = C.error(e, f"old {name}")
     return {"status": "ok", "codebase": codebase, "dataset": data, "samples": samples,
-            "errors": errors}
+            "errors": errors, "bridge_sizes": dict(BRIDGE_SIZES), "old_applied": sorted(applied)}
 
 
 if __name__ == "__main__":

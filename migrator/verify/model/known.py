@@ -51,6 +51,15 @@ KNOWN: List[Tuple[str, str, str, Optional[float], str, str]] = [
      "class_weight[label] over all pixels, ignored ones (255) included: it raises IndexError "
      "where mmseg 0.30.0 divided by the pixel count; CGNet is the one config with class_weight"),
 ]
+# data side (migrator/verify/data): the old train and test pipelines normalise differently
+# (mmcls tnt, repmlp); MMEngine's one data_preprocessor follows the train one, and migrate
+# warns in the converted file ("normalises/pads differently from the one data_preprocessor")
+KNOWN += [
+    (r"^test\[0\] inputs$", r"normalisation only \(un-normalised pixels equal\)",
+     "test normalisation",
+     "one data_preprocessor for every mode (MMEngine): the old test Normalize differed from "
+     "the train one; the pixels are equal, only mean/std differ"),
+]
 
 _DIFF = re.compile(r"max \|diff\| ([0-9.]+(?:e[-+]?\d+)?)")
 

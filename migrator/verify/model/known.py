@@ -55,7 +55,7 @@ KNOWN: List[Tuple[str, str, str, Optional[float], str, str]] = [
 # (mmcls tnt, repmlp); MMEngine's one data_preprocessor follows the train one, and migrate
 # warns in the converted file ("normalises/pads differently from the one data_preprocessor")
 KNOWN += [
-    (r"^test\[0\] inputs$", r"normalisation only \(un-normalised pixels equal\)",
+    (r"", r"^test\[0\] inputs$", r"normalisation only \(un-normalised pixels equal\)", None,
      "test normalisation",
      "one data_preprocessor for every mode (MMEngine): the old test Normalize differed from "
      "the train one; the pixels are equal, only mean/std differ"),

@@ -33,19 +33,23 @@ def old_build(model_cfg):
     return build_classifier(model_cfg)
 
 
-def _num_classes(head) -> int:
-    """`head.num_classes`, else (mmcls CSRAClsHead keeps none) the output width of its last
-    Linear/1x1 conv."""
+def _num_classes(model) -> int:
+    """`head.num_classes`, else (mmcls CSRAClsHead keeps none) the output width of the head's
+    last Linear/1x1 conv, else (LeNet5 classifies in its backbone) the backbone's."""
     import torch.nn as nn
-    if isinstance(getattr(head, "num_classes", None), int):
-        return head.num_classes
-    last = [m for m in head.modules() if isinstance(m, (nn.Linear, nn.Conv2d))][-1]
-    return last.out_features if isinstance(last, nn.Linear) else last.out_channels
+    for part in (model.head, model.backbone):
+        if isinstance(getattr(part, "num_classes", None), int) and part.num_classes > 0:
+            return part.num_classes
+        last = [m for m in part.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+        if part is model.head and last:
+            return last[-1].out_features if isinstance(last[-1], nn.Linear) \
+                else last[-1].out_channels
+    raise ValueError("no num_classes on the head or the backbone")
 
 
 def make_gt(model, batch: int) -> dict:
     import torch
-    num = _num_classes(model.head)
+    num = _num_classes(model)
     g = torch.Generator().manual_seed(34)
     if _is_multilabel(model.head):
         hot = (torch.rand(batch, num, generator=g) < 0.3).long()

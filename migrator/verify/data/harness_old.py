@@ -225,7 +225,9 @@ def run_one(item) -> dict:
             for leaf in C.leaves(ds_cfg):
                 _point(codebase, leaf, data)
             for pl in C.pipelines(ds_cfg):
-                applied.update(C.set_extremes(pl, "old", codebase))
+                # old-side only ones; the new side records the others with their sizes
+                applied.update(t for t in C.set_extremes(pl, "old", codebase)
+                               if t == "MultiScaleFlipAug")
                 if p is not None:
                     C.set_flip(pl, FLIP_KEY[codebase], p)
             if split == "test" and codebase == "mmcls":

@@ -195,8 +195,9 @@ def extract(sample) -> dict:
             out[key] = v if isinstance(v, torch.Tensor) else torch.as_tensor(np.asarray(v))
     if "gt_masks" in sample:
         m = _unwrap(sample["gt_masks"])
-        out["gt_masks"] = torch.from_numpy(np.asarray(m.masks if hasattr(m, "masks") else
-                                                      m.to_ndarray()))
+        out["gt_masks"] = torch.from_numpy(np.asarray(
+            m.to_ndarray() if type(m).__name__ == "PolygonMasks" else
+            m.masks if hasattr(m, "masks") else m.to_ndarray()))
     return out
 
 

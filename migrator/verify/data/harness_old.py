@@ -84,7 +84,9 @@ def _generate(codebase, cls, cfg, mods, root):
     # another type, e.g. Dark Zurich after Cityscapes training, reads other names)
     suffixes, classes = {}, None
     for split in ("train", "val", "test"):
-        for leaf in C.leaves(copy.deepcopy(cfg.data.get(split) or {})):
+        for leaf in C.leaves(copy.deepcopy(cfg.data.get(split) or [])):
+            if "type" not in leaf:
+                continue
             leaf.update(img_dir=os.path.join(root, "img_dir"), data_root=None, pipeline=[],
                         ann_dir=os.path.join(root, "ann_dir"))
             if leaf.get("split"):

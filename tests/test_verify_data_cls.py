@@ -36,7 +36,7 @@ CONFIGS = {
 # name -> (config, text in the correct conversion, its wrong replacement, nth occurrence)
 WRONG = {
     "mnist test split": ("mnist", "test_mode=True,", "test_mode=False,", 2),
-    "resnest to_rgb": ("resnest", "to_rgb=True,\n)", "to_rgb=False,\n)", 1),
+    "resnest to_rgb": ("resnest", "57.375],\n    to_rgb=True,", "57.375],\n    to_rgb=False,", 1),
 }
 
 

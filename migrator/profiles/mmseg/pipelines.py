@@ -20,6 +20,11 @@ NAME = "mmseg.pipelines"
 
 def add_annotations(pipeline, st):
     types = [t.get("type") for t in pipeline if isinstance(t, dict)]
+    if "LoadAnnotations" in types and st.pre and not ({"size", "size_divisor"} & set(st.pre)):
+        # a train pipeline (0.30 test pipelines load no annotation) without Pad: mmcv's collate
+        # padded the batch to its largest image; SegDataPreProcessor asserts one of size /
+        # size_divisor in training, and size_divisor=1 pads to the batch's largest image
+        st.pre["size_divisor"] = 1
     if "LoadAnnotations" in types or "LoadImageFromFile" not in types:
         return pipeline
     out = list(pipeline)

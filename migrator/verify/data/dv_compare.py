@@ -149,6 +149,27 @@ def _normalisation_only(first, old, new):
                        f"{a['mean']} std={a['std']}, new mean={b['mean']} std={b['std']}"}
 
 
+def _pad_only(first, old, newimg):
+    """When the inputs differ only outside the old image region `[:h, :w]` (old meta
+    img_shape, before padding), the difference is the pad value alone: said so with both."""
+    shape = (old.get("meta") or {}).get("img_shape")
+    a = old["img"]
+    if not shape or a.dim() != 3 or tuple(a.shape) != tuple(newimg.shape):
+        return None
+    h, w = int(shape[0]), int(shape[1])
+    if (h, w) == tuple(a.shape[1:]) or h > a.shape[1] or w > a.shape[2]:
+        return None
+    if bool(((a[:, :h, :w].double() - newimg[:, :h, :w].double()).abs() > ATOL).any()):
+        return None
+    # the bottom-right pixel lies in the pad region: its value per channel
+    va = [round(float(x), 4) for x in a[:, -1, -1]]
+    vb = [round(float(x), 4) for x in newimg[:, -1, -1]]
+    where = first["where"]
+    return {"where": where, "old": short(va), "new": short(vb),
+            "message": f"{where}: pad region only (image region [:{h}, :{w}] equal): old pad "
+                       f"values {va}, new {vb}"}
+
+
 def torch_int8():
     import torch
     return torch.int8
@@ -179,7 +200,7 @@ def compare(name, codebase, old, new, checked, deviations):
                 "mmpretrain 1.2 counterpart")
     first = _tensor(f"{name} inputs", old["img"], newimg, ATOL, checked)
     if first:
-        return _normalisation_only(first, old, new) or first
+        return _normalisation_only(first, old, new) or _pad_only(first, old, newimg) or first
     if codebase == "mmcls":
         deviate(deviations, "meta", "not compared",
                 "image classifiers read no image meta (mmcls 0.25's RandomResizedCrop even "

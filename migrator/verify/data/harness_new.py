@@ -93,7 +93,10 @@ def extract(out, codebase) -> dict:
         if "masks" in gi:
             import torch
             m = gi.masks
-            res["gt_masks"] = torch.from_numpy(m.masks if hasattr(m, "masks") else m.to_ndarray())
+            # PolygonMasks (poly2mask False) are rasterised, as bitmaps compared
+            res["gt_masks"] = torch.from_numpy(
+                m.to_ndarray() if type(m).__name__ == "PolygonMasks" else
+                m.masks if hasattr(m, "masks") else m.to_ndarray())
     if codebase == "mmseg" and "gt_sem_seg" in sample:
         res["gt_semantic_seg"] = sample.gt_sem_seg.data
     if codebase == "mmcls" and "gt_label" in sample:
@@ -140,6 +143,9 @@ def run_one(item) -> dict:
             C.seed_transforms(ds)
             C.seed_all()
             batch = _collate(loader)([ds[0]])
+            from mmengine.logging import MessageHub
+            # batch augments (YOLOX's BatchSyncRandomResize) read the runner's iteration
+            MessageHub.get_current_instance().update_info("iter", 0)
             with torch.no_grad():
                 out = dp(batch, split == "train")
             new = extract(out, codebase)

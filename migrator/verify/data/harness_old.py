@@ -84,7 +84,9 @@ def _generate(codebase, cls, cfg, mods, root):
     # another type, e.g. Dark Zurich after Cityscapes training, reads other names)
     suffixes, classes = {}, None
     for split in ("train", "val", "test"):
-        for leaf in C.leaves(copy.deepcopy(cfg.data.get(split) or {})):
+        for leaf in C.leaves(copy.deepcopy(cfg.data.get(split) or [])):
+            if "type" not in leaf:
+                continue
             leaf.update(img_dir=os.path.join(root, "img_dir"), data_root=None, pipeline=[],
                         ann_dir=os.path.join(root, "ann_dir"))
             if leaf.get("split"):
@@ -195,8 +197,9 @@ def extract(sample) -> dict:
             out[key] = v if isinstance(v, torch.Tensor) else torch.as_tensor(np.asarray(v))
     if "gt_masks" in sample:
         m = _unwrap(sample["gt_masks"])
-        out["gt_masks"] = torch.from_numpy(np.asarray(m.masks if hasattr(m, "masks") else
-                                                      m.to_ndarray()))
+        out["gt_masks"] = torch.from_numpy(np.asarray(
+            m.to_ndarray() if type(m).__name__ == "PolygonMasks" else
+            m.masks if hasattr(m, "masks") else m.to_ndarray()))
     return out
 
 
@@ -225,7 +228,9 @@ def run_one(item) -> dict:
             for leaf in C.leaves(ds_cfg):
                 _point(codebase, leaf, data)
             for pl in C.pipelines(ds_cfg):
-                applied.update(C.set_extremes(pl, "old", codebase))
+                # old-side only ones; the new side records the others with their sizes
+                applied.update(t for t in C.set_extremes(pl, "old", codebase)
+                               if t == "MultiScaleFlipAug")
                 if p is not None:
                     C.set_flip(pl, FLIP_KEY[codebase], p)
             if split == "test" and codebase == "mmcls":

@@ -60,12 +60,12 @@ KNOWN += [
      "test normalisation",
      "one data_preprocessor for every mode (MMEngine): the old test Normalize differed from "
      "the train one; the pixels are equal, only mean/std differ"),
-    (r" inputs$", r"pad region only \(image region \[:\d+, :\d+\] equal\)",
+    (r"", r" inputs$", r"pad region only \(image region \[:\d+, :\d+\] equal\)", None,
      "fixed-size Pad value",
      "mmdet 2.x padded after Normalize (pad value 0 in normalised units); mmdet 3.x keeps a "
      "fixed-size Pad in the pipeline, before the data_preprocessor normalises: the pad region "
      "is (0 - mean) / std; the image region is equal"),
-    (r"meta\.img_shape$", r"",
+    (r"", r"meta\.img_shape$", r"", None,
      "meta.img_shape after a fixed-size pad",
      "mmdet 3.x Pad / RandomCenterCropPad store the padded size in img_shape (2.x kept the "
      "unpadded one; the inputs were compared equal before it)"),

@@ -56,10 +56,11 @@ KNOWN: List[Tuple[str, str, str, Optional[float], str, str]] = [
 # (mmcls tnt, repmlp); MMEngine's one data_preprocessor follows the train one, and migrate
 # warns in the converted file ("normalises/pads differently from the one data_preprocessor")
 KNOWN += [
-    (r"", r"^test\[0\] inputs$", r"normalisation only \(un-normalised pixels equal\)", None,
-     "test normalisation",
-     "one data_preprocessor for every mode (MMEngine): the old test Normalize differed from "
-     "the train one; the pixels are equal, only mean/std differ"),
+    (r"", r"^(test\[0\]|train\[0\] p=[01]) inputs$",
+     r"normalisation only \(un-normalised pixels equal\)", None, "train/test normalisation",
+     "one data_preprocessor for every mode (MMEngine): the old train and test Normalize "
+     "differed; the converted preprocessor takes the test one (as the maintainers' 1.x configs "
+     "do), so the other mode differs; the pixels are equal, only mean/std differ"),
     (r"", r" inputs$", r"pad region only \(image region \[:\d+, :\d+\] equal\)", None,
      "fixed-size Pad value",
      "mmdet 2.x padded after Normalize (pad value 0 in normalised units); mmdet 3.x keeps a "

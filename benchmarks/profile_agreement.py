@@ -17,14 +17,14 @@ tests/test_profiles_agreement.py asserts unclassified 0 and theirs right 0 for e
 
 Usage: python benchmarks/profile_agreement.py [mmdet|mmpretrain|mmseg ...] [--examples N]
 
-Measured (2 cores, ~5-25 s per codebase, 2026-12-02 ~14:00 UTC, branch h8):
+Measured (2 cores, ~5-25 s per codebase, 2026-12-02 15:20 UTC, branch h8):
   mmdet      427 pairs: agree 74560, differ 268, ours only 717, theirs only 4326; non-agreeing
              leaves: ours right 149, theirs right 0, equivalent 4737, their change 425
   mmpretrain 176 pairs (mobilenet-v3-small cifar: its _base_ is missing from the 0.25 wheel):
-             agree 11714, differ 609, ours only 3970, theirs only 1295; ours right 1904,
-             theirs right 0, equivalent 3231, their change 739
-  mmseg      473 pairs: agree 52075, differ 468, ours only 4, theirs only 4106; ours right 2,
-             theirs right 0, equivalent 429, their change 4147
+             agree 11714, differ 609, ours only 3970, theirs only 1295; ours right 84,
+             theirs right 0, equivalent 5041, their change 749
+  mmseg      473 pairs: agree 52075, differ 468, ours only 4, theirs only 4106; ours right 6,
+             theirs right 0, equivalent 425, their change 4147
 """
 import argparse
 import collections

@@ -49,6 +49,8 @@ def test_children_stay_minimal_and_keep_comments(new_tree):
     base = (new_tree / "_base_" / "datasets" / "toy_coco.py").read_text()
     # user variables survive and are referred to by name
     assert "img_norm_cfg = dict(" in base
+    # ... and still used: the normalisation moved into data_preprocessor follows the variable
+    assert "mean=img_norm_cfg['mean']," in base and "std=img_norm_cfg['std']," in base
     assert "pipeline=train_pipeline" in base and "data_root=data_root" in base
     assert "ann_file='annotations/train.json'" in base      # mmdet 3.x: relative to data_root
     assert "samples_per_gpu" not in base

@@ -143,10 +143,14 @@ def _names_before(stmts: List[Statement], upto: int, own: Dict[str, Any], exclud
                 and not _has_delete(s.new_value):
             # a rewritten user variable (a converted pipeline) is still referred to by name
             pairs.append((s.name, s.new_value))
+    # the items of a kept dict variable (`img_norm_cfg['mean']`), after every whole variable: a
+    # value that moved out of the dict (Normalize -> data_preprocessor) still follows the variable
+    items = [(f"{n}[{k!r}]", x) for n, v in pairs if type(v) is dict
+             for k, x in v.items() if type(k) is str and type(x) in (list, tuple, dict)]
     if known is None:
-        return Names(pairs)
+        return Names(pairs, items)
     pairs += [(k, v) for k, v in known.emitted if k != exclude]
-    return Names(pairs, known.refs, known.exprs)
+    return Names(pairs, items + list(known.refs), known.exprs)
 
 
 def _comments(module: cst.Module) -> List[cst.Comment]:

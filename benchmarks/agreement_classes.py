@@ -216,6 +216,11 @@ TABLE = [
     ("mmseg", r"data_preprocessor\.size", OURS,
      "upernet r18 (ade20k/voc12aug): ours keep the crop size; theirs set no size, and mmseg "
      "1.2.2's stack_batch asserts one of size/size_divisor when training (their config bug)"),
+    ("mmseg", r"model\.backbone\.patch_bias", OURS,
+     "ViT (dpt, setr, upernet vit, segmenter): ours write patch_bias=True; mmseg 0.30 vit.py "
+     "built PatchEmbed without `bias` (its default True), 1.2.2 vit.py passes "
+     "bias=patch_bias, default False: theirs' configs drop the patch-embedding bias the 0.30 "
+     "model (and its checkpoints) had"),
 ]
 
 # Theirs-right groups fixed in the profile rules (the leaves agree now): (codebase, what, rule).

@@ -20,7 +20,7 @@ TABLES = {
     "mmpretrain": ("TRANSFORMS", "DATASETS", "AUGMENTS", "BACKBONE_VALUES", "VISUALIZERS",
                    "TEST_MODE_FROM_SPLIT", "MULTI_LABEL_DATASETS"),
     "mmseg": ("TRANSFORMS", "RENAMED_DATASETS", "REPLACED_DATASETS", "NEEDS_ANN_FILE",
-              "VISUALIZERS"),
+              "VISUALIZERS", "PINNED_DEFAULTS"),
 }
 # entries no old config of that codebase can hold: the shared table's mmdet/mmseg formatting
 # and TTA transforms, which mmcls 0.25 never registered (its pipelines/formatting.py has

@@ -48,6 +48,12 @@ class EnvSpec:
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
+def versioned_name(prefix: str, steps: Sequence[Step]) -> str:
+    """`prefix-<digest of the steps>`: a changed spec gets a new directory, so checkouts that
+    share one cache with an older spec keep their venv instead of having it rebuilt under them."""
+    return f"{prefix}-{EnvSpec(prefix, list(steps)).digest()[:10]}"
+
+
 def venv_python(path: Path) -> Path:
     return path / "bin" / "python"
 

@@ -11,6 +11,8 @@ One venv holds mmcv 2.1.0, mmengine 0.10.7, mmdet 3.3.0, mmpretrain 1.2.0 and mm
   that module (every kernel raises when called), so every model constructs.
 * PyPI's torchvision is a CUDA build whose `_C` does not load beside the CPU torch, and then
   `import torchvision` fails; `standins/torchvision/` provides the few names the codebases import.
+* The optional packages some datasets and transforms import (lvis, panopticapi, instaboostfast,
+  albumentations): `optional.py`, the same table as the old venv.
 
 The stand-ins are packed into a small wheel (`mmmigrate-standins`) written into the cache; its
 version carries a digest of their sources, so editing them rebuilds the venv.
@@ -27,7 +29,8 @@ import zipfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .base import EnvSpec, Step, cache_root, ensure_venv
+from .base import EnvSpec, Step, cache_root, ensure_venv, versioned_name
+from .optional import steps as optional_steps
 
 MMCV = "2.1.0"
 WHEELS: Dict[str, str] = {"mmdet": "3.3.0", "mmpretrain": "1.2.0", "mmsegmentation": "1.2.2"}
@@ -120,16 +123,17 @@ def spec(root: Optional[Path] = None) -> EnvSpec:
     wheels = Path(root or cache_root()).resolve() / "wheels"   # one digest through a symlink
     files = download(wheels)
     standins = standin_wheel(wheels)
-    # the stand-ins' digest is part of the name: checkouts with other stand-ins (other branches
-    # sharing one cache) get their own venv instead of rebuilding this one back and forth
-    name = f"{ENV_NAME}-{standins.name.split('+')[1].split('-')[0]}"
-    return EnvSpec(name, [
+    # the steps' digest (stand-ins included) is part of the name: checkouts with another spec
+    # (other branches sharing one cache) get their own venv instead of rebuilding this one
+    steps = [
         Step(["setuptools<70", "wheel"]),
         Step(["--no-build-isolation", "--no-deps", str(files["mmcv"])], {"MMCV_WITH_OPS": "0"}),
         Step(["--no-deps", *(str(files[n]) for n in WHEELS)]),
         Step(RUNTIME_DEPS),
+        *optional_steps(),
         Step(["--no-deps", "--force-reinstall", str(standins)]),
-    ])
+    ]
+    return EnvSpec(versioned_name(ENV_NAME, steps), steps)
 
 
 def new_python(root: Optional[Path] = None, log=None) -> Path:

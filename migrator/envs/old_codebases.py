@@ -2,7 +2,7 @@
 mmsegmentation 0.30.0, no MMEngine. The oracle for data and model verification (issue 12).
 
 `old.py`'s venv (MMCV 1.7.2 alone, used by the toy-project tests) is left as it is; this one is a
-second venv, `<cache>/envs/old-mmdet2.28.2-mmcls0.25.0-mmseg0.30.0-<digest>/`, built with
+second venv, `<cache>/envs/old-mmdet2.28.2-mmcls0.25.0-mmseg0.30.0-<steps digest>/`, built with
 `base.ensure_venv`:
 
 * MMCV 1.7.2 from its sdist with `MMCV_WITH_OPS=0` and `setuptools<70` (as in `old.py`).
@@ -16,6 +16,11 @@ second venv, `<cache>/envs/old-mmdet2.28.2-mmcls0.25.0-mmseg0.30.0-<digest>/`, b
   unchanged, so it is installed as `mmcv/_ext.py` from a one-file wheel: every model constructs,
   running a compiled op fails loudly with the op's name.
 * The same import-only torchvision stand-in as `old.py` (`standins/torchvision/`, version 0.0.0).
+* The optional packages some datasets and transforms import (lvis, panopticapi, instaboostfast,
+  albumentations: `optional.py`, the same table as the new venv).
+
+The directory name ends with a digest of the steps (`base.versioned_name`): a changed spec
+builds a new venv beside the old one, which other checkouts sharing the cache keep using.
 
 numpy: the system numpy is 2.x, which removed `np.int`/`np.float`/`np.bool`. The old codebases
 still use them in a few places (mmdet's `CustomDataset.get_cat_ids` (class-balanced sampling
@@ -32,9 +37,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Optional
 
-from .base import EnvSpec, Step, cache_root, ensure_venv
+from .base import EnvSpec, Step, cache_root, ensure_venv, versioned_name
 from .new import STANDINS, _pip, download_wheels, standin_wheel
 from .old import MMCV_VERSION, _standin_copy, _standin_digest
+from .optional import steps as optional_steps
 
 WHEELS: Dict[str, str] = {"mmdet": "2.28.2", "mmcls": "0.25.0", "mmsegmentation": "0.30.0"}
 RUNTIME_DEPS = ["pycocotools", "terminaltables", "prettytable"]
@@ -64,16 +70,17 @@ def spec(root: Optional[Path] = None) -> EnvSpec:
     files = download_wheels(wheels, WHEELS)
     ext = ext_wheel(wheels)
     tv = _standin_copy(root)
-    name = f"{ENV_NAME}-{ext.name.split('+')[1].split('-')[0]}"
-    return EnvSpec(name, [
+    steps = [
         Step(["setuptools<70", "wheel"]),
         Step(["--no-build-isolation", str(_mmcv_sdist(wheels))], {"MMCV_WITH_OPS": "0"}),
         Step(["--no-deps", *(str(files[n]) for n in WHEELS)]),
         Step(RUNTIME_DEPS),
+        *optional_steps(),
         Step(["--no-deps", "--force-reinstall", str(ext)]),
         Step(["--no-build-isolation", "--no-deps", str(tv)],
              env={"MMMIGRATE_STANDIN_DIGEST": _standin_digest()}),
-    ])
+    ]
+    return EnvSpec(versioned_name(ENV_NAME, steps), steps)
 
 
 def old_codebases_python(root: Optional[Path] = None, log=None) -> Path:

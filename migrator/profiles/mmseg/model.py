@@ -8,15 +8,46 @@ New behaviour: mmseg 1.2.2 has the same assertion; its own configs for these fil
 child's checkpoint as `model.pretrained` and no backbone init_cfg (the weights the child asked
 for, loaded the way the base loaded its own). That is what is written, with a warning; any
 other init_cfg beside `pretrained` is left under a TODO.
+
+Changed defaults (`tables.PINNED_DEFAULTS`): a model module of a listed type that leaves the
+argument unset gets the value 0.30 built with, with a warning (VisionTransformer patch_bias=True:
+1.2.2's default False drops the patch-embedding bias 0.30 always had).
 """
 from __future__ import annotations
 
 from typing import Any, Dict
 
+from . import tables as T
+
 NAME = "mmseg.model"
 
 
+def _pin_defaults(v: Any, where: str, ctx) -> Any:
+    if isinstance(v, list):
+        return [_pin_defaults(x, f"{where}[{i}]", ctx) for i, x in enumerate(v)]
+    if not isinstance(v, dict):
+        return v
+    out = {k: _pin_defaults(x, f"{where}.{k}", ctx) for k, x in v.items()}
+    typ = v.get("type")
+    pinned = T.PINNED_DEFAULTS.get(typ.split(".")[-1] if isinstance(typ, str) else None, {})
+    for k, (was, now) in pinned.items():
+        if k not in out:
+            ctx.warn(where, f"mmseg 1.2.2's {typ} defaults to {k}={now!r}; mmseg 0.30 "
+                     f"built it with {k}={was!r}: written", anchor="model")
+            out[k] = was
+    return out
+
+
 def apply(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
+    if isinstance(cfg.get("model"), dict):
+        model = _pin_defaults(cfg["model"], "model", ctx)
+        if model != cfg["model"]:
+            cfg = {**cfg, "model": model}
+            ctx.report.applied(NAME)
+    return _pretrained(cfg, ctx)
+
+
+def _pretrained(cfg: Dict[str, Any], ctx) -> Dict[str, Any]:
     model = cfg.get("model")
     if not isinstance(model, dict) or model.get("pretrained") is None:
         return cfg

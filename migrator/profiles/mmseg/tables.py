@@ -67,6 +67,15 @@ IGNORED_EVAL_ARGS = {
                    "set it); IoUMetric(format_only=True) would compute no metric: not set",
 }
 
+# Model arguments whose default changed between 0.30.0 and 1.2.2, written with the 0.30 value
+# where a config leaves them unset: type -> {argument: (the value 0.30 built with, 1.2.2's default)}.
+# VisionTransformer: 0.30 vit.py built PatchEmbed(...) without `bias`, i.e. PatchEmbed's default
+# bias=True (utils/embed.py, the same in both); 1.2.2 vit.py passes bias=patch_bias with
+# patch_bias=False by default, so a converted ViT (DPT, SETR, UPerNet-ViT, Segmenter) would lose
+# the patch-embedding bias (and a 0.30 checkpoint's patch_embed.projection.bias would be
+# unexpected). BEiT and MAE (beit.py) build PatchEmbed without `bias` in both versions: unchanged.
+PINNED_DEFAULTS = {"VisionTransformer": {"patch_bias": (True, False)}}
+
 SCOPE = "mmseg"
 VISUALIZERS = {"Visualizer": "SegLocalVisualizer"}
 PACKAGES = {"mmcls": "mmpretrain"}   # mmseg 0.30 borrowed mmcls backbones (ConvNeXt)

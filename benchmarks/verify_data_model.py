@@ -9,7 +9,7 @@ old-codebases env, new side in the new env (`migrate env create old|new`), `--ba
 process. Time per config is the harness's own time for that config (the codebase import,
 about 7 s per process and side, is paid once per batch and reported apart).
 Usage: python benchmarks/verify_data_model.py [--codebase mmcls,mmseg,mmdet] [--every K]
-       [--kinds data,model] [--batch 40] [--jobs 1] [--json out.json]
+       [--only REGEX] [--kinds data,model] [--batch 40] [--jobs 1] [--json out.json]
 """
 import argparse
 import collections
@@ -53,7 +53,7 @@ def converted(pkg, ver):
     return out
 
 
-def pairs_of(codebase, every=1):
+def pairs_of(codebase, every=1, only=None):
     from migrator.load import load_config
     from migrator.verify.run import missing_parts
     pkg, ver = CORPORA[codebase]
@@ -72,6 +72,8 @@ def pairs_of(codebase, every=1):
             skipped += 1
             continue
         pairs.append((str(old), str(new)))
+    if only:
+        pairs = [p for p in pairs if re.search(only, p[0])]
     return pairs[::every], skipped
 
 
@@ -121,6 +123,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--codebase", default="mmcls,mmseg,mmdet")
     ap.add_argument("--every", type=int, default=1, help="every K-th config (a stated sample)")
+    ap.add_argument("--only", help="pairs whose old path matches this regular expression")
     ap.add_argument("--kinds", default="data")
     ap.add_argument("--batch", type=int, default=40)
     ap.add_argument("--jobs", type=int, default=1)
@@ -136,7 +139,7 @@ def main():
     kinds = args.kinds.split(",")
     everything = {}
     for cb in args.codebase.split(","):
-        pairs, skipped = pairs_of(cb, args.every)
+        pairs, skipped = pairs_of(cb, args.every, args.only)
         print(f"== {cb} {CORPORA[cb][1]}: {len(pairs)} pairs (every {args.every}), "
               f"{skipped} without model/data.train or unreadable", flush=True)
         t = time.perf_counter()

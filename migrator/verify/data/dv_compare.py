@@ -9,7 +9,7 @@ Fields, in order (the first that differs is reported with its value):
               # the smallest real change (one grey level / std ~ 0.017).
   meta        ori_shape, img_shape, pad_shape, scale_factor, flip, flip_direction (the keys the
               models read), where both sides have them.
-  gt_bboxes   # deviation: the same float32 rescale/flip/clip arithmetic: compared to 1e-4 px.
+  gt_bboxes, proposals   # deviation: the same float32 rescale/flip/clip arithmetic: 1e-4 px.
   gt_labels, gt_label, gt_masks, gt_semantic_seg   exact.
 Known changes between the versions are mapped, not called differences, and listed as known
 deviations with their size: shapes `(h, w, c)` -> `(h, w)`; `scale_factor` a 4-array
@@ -209,7 +209,8 @@ def compare(name, codebase, old, new, checked, deviations):
         first = _meta(name, key, old["meta"], new["meta"], checked, deviations)
         if first:
             return first
-    for key in ("gt_bboxes", "gt_labels", "gt_label", "gt_masks", "gt_semantic_seg"):
+    for key in ("gt_bboxes", "gt_labels", "gt_label", "gt_masks", "gt_semantic_seg",
+                "proposals"):
         if key not in old or key not in new:
             if (key in old) != (key in new) and not name.startswith("test"):
                 side = "old" if key in old else "new"
@@ -222,7 +223,7 @@ def compare(name, codebase, old, new, checked, deviations):
             a, b = _multilabel(a, b, deviations)
         if key == "gt_masks":
             first = _masks(where, a, b, checked, deviations)
-        elif key == "gt_bboxes":
+        elif key in ("gt_bboxes", "proposals"):
             first = _tensor(where, a.float(), b.float(), BOX_ATOL, checked)
         else:
             first = _tensor(where, a.reshape(-1) if key == "gt_label" else a,

@@ -29,11 +29,16 @@ SCOPE = {"mmdet": "mmdet", "mmcls": "mmpretrain", "mmseg": "mmseg"}
 
 def _point(codebase, leaf, data):
     """Only the paths of a leaf dataset config change."""
-    if codebase == "mmdet":
+    if codebase == "mmdet" and data["format"] == "xml":
+        leaf.update(data_root=data["root"] + "/")       # the layout is the real one below it
+    elif codebase == "mmdet":
         prefix = dict(leaf.get("data_prefix") or {})
         prefix["img"] = data["img_prefix"]
-        prefix.pop("seg", None)
+        if prefix.get("seg"):
+            prefix["seg"] = data["seg_prefix"]
         leaf.update(data_root="", ann_file=data["ann_file"], data_prefix=prefix)
+        if leaf.get("proposal_file"):
+            leaf["proposal_file"] = data["proposals_new"]
     elif codebase == "mmcls" and data["format"] != "imagenet":
         # the dataset classes build every path below data_root (split picks the files)
         leaf.update(data_root=data["root"])
@@ -99,6 +104,10 @@ def extract(out, codebase) -> dict:
                 m.masks if hasattr(m, "masks") else m.to_ndarray())
     if codebase == "mmseg" and "gt_sem_seg" in sample:
         res["gt_semantic_seg"] = sample.gt_sem_seg.data
+    if codebase == "mmdet" and "gt_sem_seg" in sample:
+        res["gt_semantic_seg"] = sample.gt_sem_seg.sem_seg
+    if codebase == "mmdet" and "proposals" in sample:
+        res["proposals"] = sample.proposals.bboxes
     if codebase == "mmcls" and "gt_label" in sample:
         res["gt_label"] = sample.gt_label
     return res

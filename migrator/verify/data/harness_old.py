@@ -59,12 +59,18 @@ def _which(cfg, mods):
 def _generate(codebase, cls, cfg, mods, root):
     """The dataset for this config, or (None, reason) when its format is not generated."""
     if codebase == "mmdet":
-        if not issubclass(cls, mods["mmdet"].CocoDataset):
-            return None, f"{cls.__name__}: on-disk format not generated (COCO json only)"
+        layout = next((k.__name__ for k in cls.__mro__ if k.__name__ in dv_gen.XML_LAYOUTS), None)
+        if not issubclass(cls, mods["mmdet"].CocoDataset) and layout is None:
+            return None, f"{cls.__name__}: on-disk format not generated (COCO json, VOC and " \
+                         f"WIDERFace XML only)"
         leaf = next(C.leaves(cfg.data.train))
         classes = cls.CLASSES if leaf.get("classes") is None else leaf["classes"]
         if isinstance(classes, str):
             return None, f"classes from a file ({classes}) not generated"
+        if layout is not None:
+            return dv_gen.xml(root, list(classes), layout), None
+        if issubclass(cls, mods["mmdet"].CocoPanopticDataset):
+            return dv_gen.panoptic(root, list(classes), set(cls.THING_CLASSES)), None
         return dv_gen.coco(root, list(classes)), None
     if codebase == "mmcls":
         fmt = dv_gen_cls.format_of(cls, mods["mmcls"])
@@ -149,10 +155,18 @@ BRIDGE_SIZES: dict = {}     # bridged transform -> the largest value change the 
 
 def _point(codebase, leaf, data):
     """Only the paths of a leaf dataset config change."""
-    if codebase == "mmdet":
+    if codebase == "mmdet" and data["format"] == "xml":
+        for key in ("ann_file", "img_prefix"):
+            v = leaf.get(key)
+            leaf[key] = [dv_gen.rebase(x, data["root"], data["markers"]) for x in v] \
+                if isinstance(v, (list, tuple)) else dv_gen.rebase(v, data["root"], data["markers"])
+        leaf["data_root"] = None
+    elif codebase == "mmdet":
         leaf.update(ann_file=data["ann_file"], img_prefix=data["img_prefix"], data_root=None)
         if leaf.get("seg_prefix"):
-            leaf["seg_prefix"] = None
+            leaf["seg_prefix"] = data["seg_prefix"]
+        if leaf.get("proposal_file"):
+            leaf["proposal_file"] = data["proposals_old"]
     elif codebase == "mmcls" and data["format"] != "imagenet":
         dv_gen_cls.rebase_old(leaf, data)
     elif codebase == "mmcls":
@@ -191,7 +205,7 @@ def extract(sample) -> dict:
     img = _unwrap(sample["img"])
     out = {"img": img.float(), "img_dtype": str(img.dtype).replace("torch.", ""),
            "meta": C.jsonable(_unwrap(sample["img_metas"]))}
-    for key in ("gt_bboxes", "gt_labels", "gt_label", "gt_semantic_seg"):
+    for key in ("gt_bboxes", "gt_labels", "gt_label", "gt_semantic_seg", "proposals"):
         if key in sample:
             v = _unwrap(sample[key])
             out[key] = v if isinstance(v, torch.Tensor) else torch.as_tensor(np.asarray(v))
@@ -230,7 +244,7 @@ def run_one(item) -> dict:
             for pl in C.pipelines(ds_cfg):
                 # old-side only ones; the new side records the others with their sizes
                 applied.update(t for t in C.set_extremes(pl, "old", codebase)
-                               if t == "MultiScaleFlipAug")
+                               if t in C.OLD_ONLY)
                 if p is not None:
                     C.set_flip(pl, FLIP_KEY[codebase], p)
             if split == "test" and codebase == "mmcls":

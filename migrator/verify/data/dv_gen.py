@@ -11,6 +11,10 @@ sides. Three formats:
            formats: `proposals_old.pkl` (mmdet 2.x: a list in image order of (N, 5) float32
            arrays x1, y1, x2, y2, score) and `proposals_new.pkl` (mmdet 3.x: a dict keyed
            `<image dir>/<file name>` of {"bboxes": (N, 4), "scores": (N,)}), the same boxes.
+  openimages  OpenImages v6 (`train/img{i}.jpg`, the boxes csv with normalised coordinates, the
+           class-description csv, the hierarchy json, image-level labels, image metas pkl) or
+           the 2019 challenge variant (the boxes txt, the 3-column class csv, the hierarchy
+           as a pickled numpy matrix `.np`); three classes.
   xml      Pascal VOC / WIDERFace layouts (xml_layout below): `<sub>/JPEGImages/img{i}.jpg` (VOC)
            or `<sub>/imgs/img{i}.jpg` (WIDERFace, `folder` imgs), `<sub>/Annotations/img{i}.xml`
            (size, objects with name, difficult 0, bndbox: the coco boxes), image-id lists.
@@ -155,6 +159,60 @@ def panoptic(root: str, classes, things) -> dict:
         json.dump({"images": images, "annotations": anns, "categories": cats}, f)
     return {"format": "coco", "ann_file": ann, "img_prefix": os.path.join(root, "images") + "/",
             "seg_prefix": os.path.join(root, "panoptic") + "/", "num": len(images)}
+
+
+def openimages(root: str, challenge: bool) -> dict:
+    import pickle
+    mids = ["/m/c0", "/m/c1", "/m/c2"]
+    names = ["thing0", "thing1", "thing2"]
+    a = os.path.join(root, "annotations")
+    os.makedirs(a, exist_ok=True)
+    metas, rows, txt = [], [], []
+    for i, (h, w) in enumerate(SIZES):
+        _write(os.path.join(root, "train", f"img{i}.jpg"), _image(i, h, w))
+        metas.append({"filename": os.path.join(root, "train", f"img{i}.jpg"),
+                      "ori_shape": (h, w, 3)})
+        txt += [f"train/img{i}.jpg", f"{h} {w}", "3"]
+        for (x1, y1, x2, y2), k in zip(_boxes(h, w), (0, 1, 2)):
+            nx1, ny1, nx2, ny2 = x1 / w, y1 / h, x2 / w, y2 / h
+            rows.append(f"img{i},xclick,{mids[k]},1,{nx1!r},{nx2!r},{ny1!r},{ny2!r},0,0,"
+                        f"{int(k == 2)},0,0")
+            txt.append(f"{k + 1} {nx1!r} {ny1!r} {nx2!r} {ny2!r} {int(k == 2)}")
+    files = {"meta_file": os.path.join(a, "metas.pkl"),
+             "image_level_ann_file": os.path.join(a, "image-labels.csv")}
+    with open(files["meta_file"], "wb") as f:
+        pickle.dump(metas, f)
+    with open(files["image_level_ann_file"], "w") as f:
+        f.write("ImageID,Source,LabelName,Confidence\n" + "".join(
+            f"img{i},verification,{mids[k]},{1 - k % 2}\n" for i in range(len(SIZES))
+            for k in range(3)))
+    if challenge:
+        files["ann_file"] = os.path.join(a, "boxes.txt")
+        with open(files["ann_file"], "w") as f:
+            f.write("\n".join(txt) + "\n")
+        files["label_file"] = os.path.join(a, "cls-label-description.csv")
+        with open(files["label_file"], "w") as f:
+            f.write("".join(f"{m},{n},{k + 1}\n" for k, (m, n) in enumerate(zip(mids, names))))
+        files["hierarchy_file"] = os.path.join(a, "class_label_tree.np")
+        tree = np.eye(len(mids) + 1)
+        tree[3, 2] = 1                       # thing2 is a kind of thing1 (row 0: the root)
+        with open(files["hierarchy_file"], "wb") as f:
+            np.save(f, tree)
+    else:
+        files["ann_file"] = os.path.join(a, "boxes.csv")
+        with open(files["ann_file"], "w") as f:
+            f.write("ImageID,Source,LabelName,Confidence,XMin,XMax,YMin,YMax,IsOccluded,"
+                    "IsTruncated,IsGroupOf,IsDepiction,IsInside\n" + "\n".join(rows) + "\n")
+        files["label_file"] = os.path.join(a, "class-descriptions-boxable.csv")
+        with open(files["label_file"], "w") as f:
+            f.write("".join(f"{m},{n}\n" for m, n in zip(mids, names)))
+        files["hierarchy_file"] = os.path.join(a, "hierarchy.json")
+        with open(files["hierarchy_file"], "w") as f:
+            json.dump({"LabelName": "/m/0bl9f", "Subcategory": [
+                {"LabelName": mids[0]},
+                {"LabelName": mids[1], "Subcategory": [{"LabelName": mids[2]}]}]}, f)
+    prefix = root + "/" if challenge else os.path.join(root, "train") + "/"
+    return {"format": "openimages", "files": files, "img_prefix": prefix, "num": len(SIZES)}
 
 
 # XML layouts: dataset class -> (sub-directories, the image folder inside one, image-id lists

@@ -31,6 +31,10 @@ def _point(codebase, leaf, data):
     """Only the paths of a leaf dataset config change."""
     if codebase == "mmdet" and data["format"] == "xml":
         leaf.update(data_root=data["root"] + "/")       # the layout is the real one below it
+    elif codebase == "mmdet" and data["format"] == "openimages":
+        leaf.update(data_root="", data_prefix=dict(img=data["img_prefix"]),
+                    **{k: v for k, v in data["files"].items()
+                       if k in ("ann_file", "label_file", "hierarchy_file") or leaf.get(k)})
     elif codebase == "mmdet":
         prefix = dict(leaf.get("data_prefix") or {})
         prefix["img"] = data["img_prefix"]

@@ -60,9 +60,12 @@ def _generate(codebase, cls, cfg, mods, root):
     """The dataset for this config, or (None, reason) when its format is not generated."""
     if codebase == "mmdet":
         layout = next((k.__name__ for k in cls.__mro__ if k.__name__ in dv_gen.XML_LAYOUTS), None)
+        if issubclass(cls, mods["mmdet"].OpenImagesDataset):
+            return dv_gen.openimages(root, issubclass(cls, mods["mmdet"].OpenImagesChallengeDataset)), \
+                None
         if not issubclass(cls, mods["mmdet"].CocoDataset) and layout is None:
-            return None, f"{cls.__name__}: on-disk format not generated (COCO json, VOC and " \
-                         f"WIDERFace XML only)"
+            return None, f"{cls.__name__}: on-disk format not generated (COCO json and panoptic, " \
+                         f"LVIS, VOC and WIDERFace XML, OpenImages only)"
         leaf = next(C.leaves(cfg.data.train))
         classes = cls.CLASSES if leaf.get("classes") is None else leaf["classes"]
         if isinstance(classes, str):
@@ -161,6 +164,10 @@ def _point(codebase, leaf, data):
             leaf[key] = [dv_gen.rebase(x, data["root"], data["markers"]) for x in v] \
                 if isinstance(v, (list, tuple)) else dv_gen.rebase(v, data["root"], data["markers"])
         leaf["data_root"] = None
+    elif codebase == "mmdet" and data["format"] == "openimages":
+        leaf.update(img_prefix=data["img_prefix"], data_root=None,
+                    **{k: v for k, v in data["files"].items()
+                       if k in ("ann_file", "label_file", "hierarchy_file") or leaf.get(k)})
     elif codebase == "mmdet":
         leaf.update(ann_file=data["ann_file"], img_prefix=data["img_prefix"], data_root=None)
         if leaf.get("seg_prefix"):

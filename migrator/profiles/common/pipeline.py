@@ -361,7 +361,7 @@ def _convert_list(pipeline: List[Any], st: State, prefix: str, msfa=None) -> Lis
         if not isinstance(t, dict) or not isinstance(t.get("type"), str):
             out.append(copy.deepcopy(t))
             continue
-        if t["type"] == "LoadAnnotations":
+        if t["type"] in ("LoadAnnotations", "LoadPanopticAnnotations"):
             st.loads.update({k: v for k, v in t.items() if k != "type"})
         entry = st.spec.table.get(t["type"])
         if entry is None or not _applies(t, entry):

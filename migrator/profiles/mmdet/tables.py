@@ -105,7 +105,10 @@ PREFIX = {"img_prefix": "img", "seg_prefix": "seg"}
 # XMLDataset (VOC, WIDERFace) reads <data_prefix.sub_data_root>/JPEGImages and /Annotations
 PREFIX_BY_TYPE = {"VOCDataset": {"img_prefix": "sub_data_root"},
                   "XMLDataset": {"img_prefix": "sub_data_root"},
-                  "WIDERFaceDataset": {"img_prefix": "sub_data_root"}}
+                  # 3.3 WIDERFaceDataset.parse_data_info reads data_prefix['img'] (XML and
+                  # images below it), not sub_data_root (KeyError 'img' otherwise: found by
+                  # data verification, ssd300_wider_face)
+                  "WIDERFaceDataset": {"img_prefix": "img"}}
 # paths that are joined to data_root in 3.x (BaseDataset._join_prefix and BaseDetDataset)
 RELATIVE = ("ann_file", "proposal_file")
 # ... and per dataset type (3.x OpenImagesDataset._join_prefix; 2.x opened label_file and

@@ -130,7 +130,10 @@ def panoptic(root: str, classes, things) -> dict:
     segments_info: id, category_id, iscrowd 0, bbox, area; categories with isthing). Per image
     two thing segments (the first two thing classes, on the coco boxes), one stuff segment (the
     first stuff class) on the rest of the bottom half, void elsewhere."""
-    import cv2  # noqa: F401 - _write
+    # names as the real json spells them: mmdet 2.28.2's CLASSES has ' truck' (a leading space)
+    # where THING_CLASSES, mmdet 3.3's metainfo and COCO have 'truck'; 3.x maps categories by name
+    classes = [n.strip() for n in classes]
+    things = {n.strip() for n in things}
     thing_ids = [c + 1 for c, n in enumerate(classes) if n in things]
     stuff_ids = [c + 1 for c, n in enumerate(classes) if n not in things]
     images, anns = [], []
@@ -182,10 +185,11 @@ def openimages(root: str, challenge: bool) -> dict:
              "image_level_ann_file": os.path.join(a, "image-labels.csv")}
     with open(files["meta_file"], "wb") as f:
         pickle.dump(metas, f)
-    with open(files["image_level_ann_file"], "w") as f:
-        f.write("ImageID,Source,LabelName,Confidence\n" + "".join(
-            f"img{i},verification,{mids[k]},{1 - k % 2}\n" for i in range(len(SIZES))
-            for k in range(3)))
+    with open(files["image_level_ann_file"], "w") as f:     # the challenge has no Source
+        f.write(("ImageID,LabelName,Confidence\n" if challenge else
+                 "ImageID,Source,LabelName,Confidence\n") + "".join(
+            f"img{i},{'' if challenge else 'verification,'}{mids[k]},{1 - k % 2}\n"
+            for i in range(len(SIZES)) for k in range(3)))
     if challenge:
         files["ann_file"] = os.path.join(a, "boxes.txt")
         with open(files["ann_file"], "w") as f:

@@ -156,6 +156,20 @@ def bridge_rng() -> None:
 BRIDGE_SIZES: dict = {}     # bridged transform -> the largest value change the bridge made
 
 
+def _plus_one(dataset) -> None:
+    """dv_common.BRIDGED WIDERFaceDataset: the old boxes + 1 px (undoing XMLDataset's - 1)."""
+    get = dataset.get_ann_info
+
+    def get_ann_info(idx):
+        ann = dict(get(idx))
+        for k in ("bboxes", "bboxes_ignore"):
+            if len(ann.get(k, ())):
+                ann[k] = ann[k] + 1
+        return ann
+
+    dataset.get_ann_info = get_ann_info
+
+
 def _point(codebase, leaf, data):
     """Only the paths of a leaf dataset config change."""
     if codebase == "mmdet" and data["format"] == "xml":
@@ -263,8 +277,11 @@ def run_one(item) -> dict:
                 ds_cfg["test_mode"] = True
             ds = mods[codebase].build_dataset(ds_cfg)
             for d in C.wrapped(ds):
-                if type(d).__name__ in C.BRIDGED[codebase] and hasattr(d, "img_infos"):
+                if type(d).__name__ == "iSAIDDataset" and hasattr(d, "img_infos"):
                     d.img_infos.sort(key=lambda info: info["filename"])     # iSAID
+                    applied.add(type(d).__name__)
+                if type(d).__name__ == "WIDERFaceDataset":
+                    _plus_one(d)
                     applied.add(type(d).__name__)
             C.seed_transforms(ds)
             C.seed_all()

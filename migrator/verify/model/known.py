@@ -91,3 +91,15 @@ def annotate(rec: dict) -> dict:
             {"field": field, "size": first.get("message", ""), "why": why}]
         break
     return rec
+
+# --- h12fix (data) ---
+# more specific than the data entries above, so matched before them (inserted at the front)
+KNOWN[:0] = [
+    (r"", r" inputs$", r"pad region only \(image region \[:\d+, :\d+\] equal\): old pad values "
+     r"\[-[0-9.]+, -[0-9.]+, -[0-9.]+\], new \[0\.0, 0\.0, 0\.0\]", None,
+     "Pad before Normalize",
+     "the old pipeline pads before it normalises (albu_example: Pad(size_divisor=32), Albu, "
+     "Normalize), so its pad region is (0 - mean) / std; the MMEngine data_preprocessor pads "
+     "after normalising with one scalar pad_value (0, as the maintainers' 3.3 albu config): "
+     "the pad region differs by the per-channel -mean/std, the image region is equal"),
+]

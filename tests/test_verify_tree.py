@@ -124,3 +124,47 @@ def test_real_base_only_child_verified(tmp_path):
     assert rc == 0 and len(verified) == 1 and "faster_rcnn_r50_fpn_1x_coco.py" in verified[0]
     assert lines[-1] == ("verify summary: 1 verified, 0 approximate, 0 differs, 0 could not "
                          "run, 4 not trainable alone, 0 already MMEngine-style")
+
+
+def test_schedule_keys_hold_everything_a_trace_reads(tree_run):
+    """Pairs with equal lengths.old_key/new_key share one trace per side: so a config cut down
+    to the fields in its keys must give the very same traces as the whole config, on both sides
+    (MMCV model in-process, `mmrun dry-run` in its subprocess), for every trainable fixture."""
+    from migrator.load import load_config
+    from migrator.verify.lengths import OLD_KEYS, NEW_KEYS
+    from migrator.verify.mmcv import mmcv_columns
+    from migrator.verify.run import run_new_side
+    tmp, _, _ = tree_run
+    src, new = tmp / "configs", tmp / "new"
+    pairs = [(p, new / p.relative_to(src)) for p in sorted(src.rglob("toy_det/*.py"))]
+    assert len(pairs) == 4
+    items = []
+    for old_p, new_p in pairs:
+        old, cfg = load_config(old_p).cfg, load_config(new_p).cfg
+        data = old["data"]
+        cut_old = {k: old[k] for k in OLD_KEYS if k in old}
+        cut_old["data"] = {k: data[k] for k in ("imgs_per_gpu", "samples_per_gpu",
+                                                "train_dataloader", "val") if k in data}
+        assert mmcv_columns(cut_old, 12) == mmcv_columns(old, 12)
+        cut = {k: cfg[k] for k in NEW_KEYS + ("default_hooks", "custom_imports") if k in cfg}
+        cut["train_dataloader"] = {k: v for k, v in cfg["train_dataloader"].items()
+                                   if k != "dataset"}
+        for k in ("val_dataloader", "val_cfg", "val_evaluator"):
+            if cfg.get(k) is not None:
+                cut[k] = {}
+        items += [dict(cfg=cfg, dataset_lens=[12, 28], world_size=1, full=False),
+                  dict(cfg=cut, dataset_lens=[12, 28], world_size=1, full=False)]
+    outs = run_new_side(items)
+    for whole, cut in zip(outs[::2], outs[1::2]):
+        assert "traces" in whole and whole == cut
+
+
+def test_equal_schedules_are_traced_once(tree_run):
+    from migrator.verify.run import load_pair, verify_configs
+    tmp, _, _ = tree_run
+    old, new = tmp / "configs/toy_det/toy_det_1x.py", tmp / "new/toy_det/toy_det_1x.py"
+    a, b = verify_configs([load_pair("a", old, new), load_pair("b", old, new)], [4, 12])
+    assert a.checks is b.checks and a.status == b.status == "VERIFIED"
+    # --full runs the real Runner, which reads more than the keys: never shared
+    a, b = verify_configs([load_pair("a", old, new), load_pair("b", old, new)], [4], full=True)
+    assert a.checks is not b.checks

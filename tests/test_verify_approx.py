@@ -140,3 +140,42 @@ def test_verify_json_and_summary(tmp_path, capsys):
     assert [c["status"] for c in res["checks"]] == ["APPROXIMATE", "APPROXIMATE"]
     # at dataset_len 30 (15 per epoch, E = 30): worst at i = 29, 0.9 / (29 + 0.1)
     assert res["checks"][1]["approximation"]["max_dev"] == pytest.approx(0.9 / 29.1, rel=1e-6)
+
+
+ITER_RUN = """\
+model = dict(type='EncoderDecoder')
+optimizer = dict(type='SGD', lr=0.01, momentum=0.9)
+_ds = dict(type='ADE20KDataset', data_root='d', img_dir='i', ann_dir='a', pipeline=[])
+data = dict(samples_per_gpu=2, train=_ds, val=_ds, test=_ds)
+lr_config = dict(policy='poly', power=0.9, min_lr=1e-4, by_epoch=False, warmup='linear',
+                 warmup_iters=5, warmup_ratio=0.1)
+runner = dict(type='IterBasedRunner', max_iters=40)
+checkpoint_config = dict(by_epoch=False, interval=20)
+evaluation = dict(interval=10, metric='mIoU')
+"""
+
+
+def test_iteration_runs_are_checked_at_one_length(tmp_path):
+    """mmseg-style IterBasedRunner + per-iteration poly: neither side reads the dataset length
+    (what made the whole mmseg 0.30.0 tree slow: every config replayed 80k-160k iterations at
+    three lengths), so one check at the realistic length (ADE20K: 20210 images). Shown equal:
+    the traces at two lengths differ in nothing but epoch_len."""
+    from migrator.verify.run import choose_lengths, length_free
+    old = tmp_path / "it.py"
+    old.write_text(ITER_RUN)
+    assert main([str(old), "-o", str(tmp_path / "o"), "--flat", "-q"]) == 0
+    pair = load_pair("it", old, tmp_path / "o/it.py")
+    assert length_free(pair["old_cfg"], pair["new_cfg"])
+    assert choose_lengths(pair["old_cfg"], new_cfg=pair["new_cfg"]) == ([20210], 20210)
+    (r,) = verify_configs([pair], [6, 14])
+    a, b = r.checks
+    assert r.status == "APPROXIMATE"          # MA103: warmup over a poly with a minimum
+    for side in ("old_trace", "new_trace"):
+        ta, tb = dict(getattr(a, side)), dict(getattr(b, side))
+        assert (ta.pop("epoch_len"), tb.pop("epoch_len")) == (3, 7)
+        for t in (ta, tb):
+            t.pop("epoch", None)
+        assert ta == tb
+    assert a.approx == b.approx
+    (r,) = verify_configs([pair])
+    assert [c.dataset_len for c in r.checks] == [20210] and r.status == "APPROXIMATE"

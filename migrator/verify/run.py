@@ -125,13 +125,30 @@ class PairResult:
                 "checks": [c.to_dict() for c in self.checks]}
 
 
+def length_free(old_cfg: Dict[str, Any], new_cfg: Optional[Dict[str, Any]]) -> bool:
+    """An IterBasedRunner run whose converted schedulers all count iterations: neither side
+    reads the dataset length (MMCV's IterBasedRunner never calls before_train_epoch; MMEngine's
+    IterBasedTrainLoop steps only by_epoch schedulers per data pass), so one length suffices."""
+    runner = old_cfg.get("runner") or {}
+    if runner.get("type") != "IterBasedRunner" or not isinstance(new_cfg, dict):
+        return False
+    scheds = new_cfg.get("param_scheduler") or []
+    scheds = [scheds] if isinstance(scheds, dict) else scheds
+    return all(isinstance(s, dict) and s.get("by_epoch") is False for s in scheds)
+
+
 def choose_lengths(old_cfg: Dict[str, Any], world_size: int = 1,
-                   records: Sequence[Dict[str, Any]] = (), notes: Optional[List[str]] = None
-                   ) -> Tuple[List[int], Optional[int]]:
+                   records: Sequence[Dict[str, Any]] = (), notes: Optional[List[str]] = None,
+                   new_cfg: Optional[Dict[str, Any]] = None) -> Tuple[List[int], Optional[int]]:
     """(training-set sizes to verify at, the realistic one): see lengths.py."""
     per_step = int(samples_per_gpu(old_cfg)) * world_size
     toys = [e * per_step for e in toy_epochs(old_cfg)]
     real, why = realistic_length(old_cfg, int(samples_per_gpu(old_cfg)) * world_size)
+    if length_free(old_cfg, new_cfg):
+        if notes is not None:
+            notes.append(f"one check, dataset_len {real} ({why}): an iteration-based run whose "
+                         "schedulers all count iterations does not depend on the dataset length")
+        return [real], real
     keep = []
     runner = old_cfg.get("runner") or {}
     for n in toys:
@@ -221,7 +238,8 @@ def verify_configs(pairs: Sequence[Dict[str, Any]], lengths: Optional[List[int]]
             if lengths:
                 lens, real = list(lengths), max(lengths)
             else:
-                lens, real = choose_lengths(p["old_cfg"], world_size, r.records, r.notes)
+                lens, real = choose_lengths(p["old_cfg"], world_size, r.records, r.notes,
+                                            new_cfg)
         except Exception as exc:
             r.error = f"old: {type(exc).__name__}: {exc}"
             continue

@@ -66,7 +66,8 @@ def main():
         elif r.status == "DIFFERS":
             c = r.first
             detail = c.verdict.kind
-            key = ("differs", detail)
+            why = r.cause(c)
+            key = ("differs", detail + (f": {why[:70]}" if why else ""))
         else:
             msg = r.error or r.first.error
             key = ("could not run", _reason(msg))

@@ -65,7 +65,7 @@ def main():
             key = ("approximate", "+".join(r.first.approx["codes"]))
         elif r.status == "DIFFERS":
             c = r.first
-            detail = c.verdict.kind
+            detail = "+".join(c.verdict.kinds or (c.verdict.kind,))   # every kind that differs
             why = r.cause(c)
             key = ("differs", detail + (f": {why[:70]}" if why else ""))
         else:

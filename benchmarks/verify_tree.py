@@ -1,6 +1,7 @@
 """Verify the real mmdet 2.28.2 tree exactly as `migrate configs/ -o new/ --verify` does, and
-print a table: verified / differs (by first-difference kind) / could not run (by reason) /
-not trainable alone / already MMEngine-style.
+print a table: verified / approximate (by approximation codes: within the bound the converter
+recorded) / differs (by first-difference kind) / could not run (by reason) / not trainable alone
+/ already MMEngine-style, and the largest relative deviation measured against its bound.
 
 Conversion: the structure-preserving tree (`migrate configs/ -o OUT`, cached by
 tests/realdata.converted_tree). Verification: `migrator.verify.run.verify_tree` over every
@@ -60,10 +61,13 @@ def main():
     for r in results:
         if r.status == "VERIFIED":
             key = ("verified", "")
+        elif r.status == "APPROXIMATE":
+            key = ("approximate", "+".join(r.first.approx["codes"]))
         elif r.status == "DIFFERS":
             c = r.first
-            detail = c.verdict.kind
-            key = ("differs", detail)
+            detail = "+".join(c.verdict.kinds or (c.verdict.kind,))   # every kind that differs
+            why = r.cause(c)
+            key = ("differs", detail + (f": {why[:70]}" if why else ""))
         else:
             msg = r.error or r.first.error
             key = ("could not run", _reason(msg))
@@ -82,6 +86,12 @@ def main():
     print(f"{'result':<24}{'kind / reason':<84}{'files':>8}")
     for (status, detail), n in sorted(rows.items(), key=lambda kv: (kv[0][0], -kv[1])):
         print(f"{status:<24}{detail:<84}{n:>8}")
+    real = [(c.approx, r) for r in results for c in r.checks
+            if c.realistic and c.status == "APPROXIMATE"]
+    if real:
+        a, r = max(real, key=lambda ar: ar[0]["max_dev"])
+        print(f"APPROXIMATE at the realistic length: {len(real)} configs; largest relative "
+              f"deviation {a['max_dev']:.3g} (bound there {a['bound_at']:.3g}), {r.name}")
     if args.list:
         for (status, detail), rs in members.items():
             if args.list in (status, detail):

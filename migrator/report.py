@@ -3,6 +3,7 @@
 Rules never drop a field silently. They call
   report.applied(rule)                      a rule changed something
   report.warn(field, msg, original, anchor) converted to the closest MMEngine config; keep a note
+                                            (`approx=`: the approximation as data, with its bound)
   report.todo(field, msg, original, anchor) not converted; the emitter leaves `# TODO(migrate): ...`
 `field` is a dotted path in the *old* config (`log_config.hooks[1]`); `anchor` is the top-level key
 of the *new* config above which the emitter writes the comment (None: end of file); `original` is
@@ -26,6 +27,7 @@ class Finding:
     original: Any = MISSING
     anchor: Optional[str] = None
     location: Optional[Location] = None
+    approx: Optional[dict] = None  # an approximation's record (rules/schedule_approx.py)
 
     def to_dict(self) -> dict:
         d = {"kind": self.kind, "field": self.field, "message": self.message}
@@ -33,6 +35,8 @@ class Finding:
             d["file"], d["line"] = self.location.file, self.location.line
         if self.original is not MISSING:
             d["original"] = repr(self.original)
+        if self.approx is not None:
+            d["approximation"] = self.approx
         return d
 
 
@@ -50,8 +54,10 @@ class Report:
             self.rules.append(rule)
 
     def warn(self, field: str, message: str, original: Any = MISSING,
-             anchor: Optional[str] = None, location: Optional[Location] = None) -> None:
-        self.findings.append(Finding("warning", field, message, original, anchor, location))
+             anchor: Optional[str] = None, location: Optional[Location] = None,
+             approx: Optional[dict] = None) -> None:
+        self.findings.append(Finding("warning", field, message, original, anchor, location,
+                                     approx))
 
     def todo(self, field: str, message: str, original: Any = MISSING,
              anchor: Optional[str] = None, location: Optional[Location] = None) -> None:
@@ -65,6 +71,11 @@ class Report:
     def todos(self) -> List[Finding]:
         return [f for f in self.findings if f.kind == "todo"]
 
+    @property
+    def approximations(self) -> List[dict]:
+        """The records of every approximation made (rules/schedule_approx.py)."""
+        return [f.approx for f in self.findings if f.approx is not None]
+
     def to_dict(self) -> dict:
         return {
             "path": self.path,
@@ -74,4 +85,5 @@ class Report:
             "rules_applied": list(self.rules),
             "warnings": [f.to_dict() for f in self.warnings],
             "not_converted": [f.to_dict() for f in self.todos],
+            **({"approximations": self.approximations} if self.approximations else {}),
         }

@@ -104,15 +104,27 @@ def render_md(results, verification=None, command: Optional[str] = None) -> str:
 def _verification(tv) -> List[str]:
     c = tv.counts()
     out = ["### Verification (MMCV 1.x schedule model vs MMEngine runtime)", "",
-           f"{c['verified']} verified, {c['differs']} differ, {c['could not run']} could not "
+           f"{c['verified']} verified, {c['approximate']} approximate (within the bound the "
+           f"conversion recorded), {c['differs']} differ, {c['could not run']} could not "
            f"run; {c['not trainable alone']} not trainable alone, "
            f"{c['already MMEngine-style']} already MMEngine-style.", ""]
-    bad = [r for r in tv.results if r.status != "VERIFIED"]
+    bad = [r for r in tv.results if r.status not in ("VERIFIED", "APPROXIMATE")]
     if bad:
         out += _table(("config", "result", "first difference"),
                       [(_code(_rel(r.name)), r.status,
                         r.line().split(":", 1)[1].strip() if ":" in r.line() else "")
                        for r in bad], "configs") + [""]
+    approx = [r for r in tv.results if r.status == "APPROXIMATE"]
+    if approx:
+        from .verify.approx import describe
+        rows = []
+        for r in approx:
+            ch = r.shown if r.shown is not None and r.shown.status == "APPROXIMATE" else r.first
+            rows.append((_code(_rel(r.name)), ", ".join(sorted({a["code"] for a in r.records})),
+                         describe(ch.approx), ch.dataset_len))
+        out += ["#### Approximate: the conversion's recorded approximations, within their bounds",
+                ""] + _table(("config", "codes", "measured", "dataset length"), rows,
+                             "configs") + [""]
     ok = [r for r in tv.results if r.status == "VERIFIED"]
     if ok:
         out += [f"<details><summary>{len(ok)} verified</summary>", ""]

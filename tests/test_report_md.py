@@ -46,10 +46,19 @@ def test_verification_section():
     bad = PairResult("out/b.py", "b.py", "out/b.py", checks=[Check(
         4, {}, {}, Verdict(False, "lr", 1, 5.996e-5, 6.004e-5,
                            "iter 1: lr old=5.9960e-05 new=6.0040e-05"))])
-    tv = TreeVerification([ok, bad], [("out/_base_/s.py", "not trainable alone (no model)")])
+    near = PairResult("out/c.py", "c.py", "out/c.py", checks=[Check(
+        4, {}, {}, Verdict(False, "lr", 1, 1.0, 1.1, "iter 1: lr old=1.0000 new=1.1000"),
+        approx={"codes": ["MA101"], "max_dev": 0.1, "at": 1, "bound_at": 0.12, "max_bound": 0.12,
+                "quantities": ["lr"]})], records=[{"code": "MA101"}])
+    tv = TreeVerification([ok, bad, near],
+                          [("out/_base_/s.py", "not trainable alone (no model)")])
     md = render_md([_result("a.py")], tv)
     assert "| verification: verified | 1 |" in md and "| verification: differs | 1 |" in md
-    assert "1 verified, 1 differ, 0 could not run; 1 not trainable alone" in md
+    assert "| verification: approximate | 1 |" in md
+    assert "1 verified, 1 approximate (within the bound the conversion recorded), 1 differ, " \
+        "0 could not run; 1 not trainable alone" in md
+    assert "| `out/c.py` | MA101 | lr within MA101: max relative deviation 0.1 at iter 1 " \
+        "(bound there 0.12) | 4 |" in md
     assert "| `out/b.py` | DIFFERS | iter 1: lr old=5.9960e-05 new=6.0040e-05 (dataset_len=4) |" in md
     assert "<details><summary>1 verified</summary>\n\n- `out/a.py` (dataset lengths 4)" in md
     assert "- `out/_base_/s.py`: not trainable alone (no model)" in md

@@ -32,20 +32,23 @@ EPOCH_EVENTS = "evaluation = dict(interval=2, metric='bbox')\ncheckpoint_config 
 ITER_EVENTS = ("evaluation = dict(interval=10, metric='bbox')\n"
                "checkpoint_config = dict(interval=25, by_epoch=False)\n")
 
-# fixtures whose conversion is flagged approximate (warning) or incomplete (todo): the first
-# difference kind they must show at the chosen dataset lengths
+# fixtures whose conversion is recorded as an approximation (rules/schedule_approx.py): APPROXIMATE
+# with these codes at every chosen dataset length, within the recorded bound
 APPROXIMATE = {
-    "cosine_ratio_warmup_iter_runner": "lr",   # warning: warmup over a ratio-based cosine
-    "inv_epoch": "lr",                         # warning: Inv has no exact MMEngine scheduler
+    "cosine_ratio_warmup_iter_runner": "MA103",   # warmup over a ratio-based cosine
+    "inv_epoch": "MA104",                         # Inv has no exact MMEngine scheduler
+    "poly_by_iter_epoch_runner": "MA102",         # poly per iteration over epochs (+ warmup)
+    "poly_iter_runner": "MA103",                  # poly with a minimum + warmup
+    "step_linear_warmup_by_epoch": "MA101",       # warmup_by_epoch: LinearLR one step early
+}
+# flagged incomplete (todo) or approximate without a bound: DIFFERS, first difference of this kind
+DIFFERS = {
     "momentum_warmup": "momentum",             # todo: momentum warmup not converted
-    "poly_by_iter_epoch_runner": "lr",         # warning: poly + warmup composition
-    "poly_iter_runner": "lr",                  # warning: same
-    "step_linear_warmup_by_epoch": "lr",       # warning: warmup_by_epoch approximated
     "yolox_iter_runner": "lr",                 # todo: YOLOX in an IterBasedRunner
     "yolox_warmup_in_iters": "lr",             # todo: warmup in iterations + epoch cosine
-    "yolox_warmup_ratio": "lr",                # warning: warmup_ratio != 1
+    "yolox_warmup_ratio": "lr",                # warning: warmup_ratio != 1 (no bound recorded)
 }
-LINE = re.compile(r"^(VERIFIED|DIFFERS|ERROR)\s+(\S+?)(?::| \()\s*(.*)$")
+LINE = re.compile(r"^(VERIFIED|APPROXIMATE|DIFFERS|ERROR)\s+(\S+?)(?::| \()\s*(.*)$")
 
 
 def _schedule_cases():
@@ -89,9 +92,15 @@ def test_schedule_fixture_verifies(schedule_run, case):
         return
     status, detail = lines[name]
     if name in APPROXIMATE:
+        codes = {f["approximation"]["code"] for f in findings[name] if "approximation" in f}
+        assert ", ".join(sorted(codes)) == APPROXIMATE[name]
+        assert status == "APPROXIMATE", detail
+        assert re.match(rf"lr within {APPROXIMATE[name]}: max relative deviation \S+ at iter "
+                        rf"\d+ \(bound there \S+\)", detail), detail
+    elif name in DIFFERS:
         assert findings[name], f"{name} differs but its report has no warning/todo"
         assert status == "DIFFERS", detail
-        assert re.match(rf"iter \d+: {APPROXIMATE[name]} old=\S+ new=\S+", detail), detail
+        assert re.match(rf"iter \d+: {DIFFERS[name]} old=\S+ new=\S+", detail), detail
     else:
         assert status == "VERIFIED", f"{name}: {detail}"
     assert rc == 1                       # some approximate fixtures differ
@@ -114,7 +123,9 @@ def test_default_lengths_cover_warmup(schedule_run):
     _, lines, _, _ = schedule_run
     status, detail = lines["step_linear_warmup"]   # warmup_iters=10, samples_per_gpu=2
     assert status == "VERIFIED"
-    assert detail == "dataset lengths 2,6,10,12,14)"   # epochs of 1, 3, 5, 6, 7 iterations
+    # epochs of 1, 3, 5, 6, 7 iterations; COCO's 117266 images capped at 40000 iterations:
+    # 12 epochs of 3333 iterations of 2 samples
+    assert detail == "dataset lengths 2,6,10,12,14,6666)"
 
 
 WRONG = [  # (old, new, expected line) with the hand-computed first difference at dataset_len=4:
@@ -153,8 +164,9 @@ def test_wrong_configs_caught(capsys):
 def test_correct_pair_exit_zero_default_lengths(capsys):
     rc = main(["verify", str(VERIFY / "old_1x.py"), str(VERIFY / "new_1x.py")])
     out = capsys.readouterr().out
-    # epochs of 1, 3, 7 iterations and around warmup_iters/2 (5 -> 2 and 4), 2 samples per GPU
-    assert rc == 0 and "VERIFIED" in out and "(dataset lengths 2,4,6,8,14)" in out
+    # epochs of 1, 3, 7 iterations and around warmup_iters/2 (5 -> 2 and 4), 2 samples per GPU,
+    # and the realistic length: COCO, 12 epochs capped at 40000 iterations -> 3333 x 2 samples
+    assert rc == 0 and "VERIFIED" in out and "(dataset lengths 2,4,6,8,14,6666)" in out
 
 
 def test_verify_usage_errors(capsys):

@@ -120,9 +120,30 @@ def _no_external(html: str) -> None:
         assert bad not in body, bad
 
 
+def test_approximate_pair_shows_its_record_and_bound():
+    """A difference within the converter's recorded bound: APPROXIMATE, in its own colour, with
+    the record (code, field, bound) and the measured deviation per dataset length."""
+    r = pair()
+    rec = {"code": "MA101", "field": "lr_config.warmup_iters", "what": "linear warmup counted "
+           "in epochs", "bound": "(1-r)/(E-1+r)", "applies": "iterations 1..E-1", "params": {}}
+    r.records = [rec]
+    c = r.checks[1]
+    c.approx = {"codes": ["MA101"], "max_dev": 0.00133, "at": 1, "bound_at": 0.0014,
+                "max_bound": 0.0014, "quantities": ["lr"]}
+    c.realistic = True
+    assert r.status == "APPROXIMATE" and r.shown is c
+    html = render_html([r])
+    assert '<span class="APPROXIMATE">APPROXIMATE</span>' in html
+    assert "<b>MA101</b> lr_config.warmup_iters: linear warmup counted in epochs. Bound: " \
+        "(1-r)/(E-1+r); applies: iterations 1..E-1." in html
+    assert "APPROXIMATE (realistic): iter 1: lr old=5.9960e-05 new=6.0040e-05; lr within MA101: " \
+        "max relative deviation 0.00133 at iter 1 (bound there 0.0014)" in html
+    assert "0 verified, 1 approximate" in html
+
+
 def test_single_page_markup_escapes_and_is_self_contained():
     html = render_html([pair(), pair("off<by>one.py", warmup_den=500)])
-    assert html.startswith("<!DOCTYPE html>") and "1 verified, 1 differ, 0 could not run" in html
+    assert html.startswith("<!DOCTYPE html>") and "1 verified, 0 approximate (within the bound the conversion recorded), 1 differ, 0 could not run" in html
     assert 'href="#pair-1"' in html and 'id="pair-1"' in html
     assert "off&lt;by&gt;one.py" in html and "off<by>one" not in html
     assert 'first difference: iter 1' in html and 'viewBox="0 0 640 220"' in html
@@ -136,7 +157,7 @@ def test_tree_report_is_an_index_with_one_page_per_pair(tmp_path):
     index = (tmp_path / "report.html").read_text()
     pages = sorted((tmp_path / "report.files").glob("*.html"))
     assert files[0] == tmp_path / "report.html" and len(pages) == 30 == len(files) - 1
-    assert "<svg" not in index and "29 verified, 1 differ" in index and "not trainable alone" in index
+    assert "<svg" not in index and "29 verified, 0 approximate (within the bound the conversion recorded), 1 differ" in index and "not trainable alone" in index
     links = re.findall(r'href="([^"#]+)"', index)
     assert len(links) == 30 and all((tmp_path / link).is_file() for link in links)
     assert links[0].endswith("cfg_07.py.html")              # differences first in the summary

@@ -483,3 +483,18 @@ def test_matches_mmcv_source_executed(lr_config, momentum_config):
     tr = mmcv_trace(cfg, N)
     assert lrs(tr, *range(40)) == A(want_lr, rel=1e-12)
     assert moms(tr, *range(40)) == A(want_mom, rel=1e-12)
+
+
+def test_dict_of_optimizers_follows_the_first():
+    """mmpose's hmr: optimizer=dict(generator=Adam(2.5e-4), discriminator=Adam(1e-4)); MMCV's
+    LrUpdaterHook keeps base_lr per optimizer (lr_updater.py before_run) and sets each one; the
+    trace is the first optimizer's group 0, as the new side's first wrapper."""
+    from migrator.verify.mmcv import mmcv_columns
+    cfg = dict(optimizer=dict(generator=dict(type="Adam", lr=2.5e-4),
+                              discriminator=dict(type="Adam", lr=1e-4)),
+               lr_config=dict(policy="step", step=[1]), runner=dict(type="EpochBasedRunner",
+                                                                    max_epochs=2),
+               data=dict(samples_per_gpu=2))
+    cols = mmcv_columns(cfg, 4, validate=False)
+    assert cols["lr"] == pytest.approx([2.5e-4, 2.5e-4, 2.5e-5, 2.5e-5])
+    assert cols["momentum"] == [0.9] * 4          # Adam's betas[0]

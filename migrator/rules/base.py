@@ -59,8 +59,8 @@ class Context:
         return MigrateError(message, file=loc.file or self.path, line=loc.line, field=field)
 
     def warn(self, field: str, message: str, original: Any = MISSING,
-             anchor: Optional[str] = None) -> None:
-        self.report.warn(field, message, original, anchor, self.loc(field))
+             anchor: Optional[str] = None, approx: Optional[dict] = None) -> None:
+        self.report.warn(field, message, original, anchor, self.loc(field), approx)
 
     def todo(self, field: str, message: str, original: Any = MISSING,
              anchor: Optional[str] = None) -> None:

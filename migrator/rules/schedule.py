@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional
 from .base import Context
 from .ownership import old_fields
 from . import schedule_lr, schedule_momentum
+from .schedule_approx import record
 from .schedule_lr import Span, base_value
 
 NAME = "schedule"
@@ -84,12 +85,22 @@ def _convert(key: str, conf: Any, cfg: Dict[str, Any], ctx: Context, module,
                  "loop's default", original=cfg[key], anchor="param_scheduler")
     main = conv(args, span, ctx, key, base_value(cfg, kind))
     warm_scheds = module.warmup(warm, span, ctx, key, main, policy)
-    if warm_scheds and any(s["type"] not in _ETA_FREE and s.get("eta_min", 0) != 0
-                           or s.get("eta_min_ratio") for s in main):
+    floors = [s for s in main if s["type"] not in _ETA_FREE and s.get("eta_min", 0) != 0
+              or s.get("eta_min_ratio")]
+    restart = any(s["type"].startswith("CosineRestart") for s in main)
+    if warm_scheds and floors:
+        approx = None
+        if kind == "lr" and not restart:
+            by_ep = warm.get("warmup_by_epoch", False)
+            approx = record("MA103", f"{key}.warmup", kind, "from iteration 1 on",
+                            eta_min=floors[0].get("eta_min", 0),
+                            eta_min_ratio=floors[0].get("eta_min_ratio"),
+                            iters=None if by_ep else warm.get("warmup_iters"),
+                            epochs=warm.get("warmup_iters") if by_ep else None)
         ctx.warn(f"{key}.warmup", "while warmup overlaps a schedule with a minimum value, MMEngine "
                  "warms up (lr - eta_min) chained steps, MMCV scaled the whole lr: values differ "
-                 "slightly during warmup", original=warm, anchor="param_scheduler")
-    if any(s["type"].startswith("CosineRestart") for s in main):
+                 "slightly during warmup", original=warm, anchor="param_scheduler", approx=approx)
+    if restart:
         return main + warm_scheds   # its first step sets the value absolutely: warm up after it
     return warm_scheds + main
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from .base import Context, RunInfo
+from .schedule_approx import record
 
 REQUIRED: Any = object()   # argument MMCV requires
 OPTIONAL: Any = object()   # argument passed through only when written
@@ -99,9 +100,11 @@ def _eta(val, ratio) -> Dict[str, Any]:
     return {"eta_min": val} if ratio is None else {"eta_min_ratio": ratio}
 
 
-def _shift_end(span: Span, ctx: Context, field: str, original: Any, what: str) -> Any:
+def _shift_end(span: Span, ctx: Context, field: str, original: Any, what: str,
+               names=LR_CONTEXT, **shape) -> Any:
     """`end` for schedulers reaching their last value at end-1 (LinearLR, PolyLR): MMCV stops one
-    step before the target, so end = run length + 1 (impossible for convert_to_iter_based)."""
+    step before the target, so end = run length + 1 (impossible for convert_to_iter_based:
+    approximation MA102, `shape` = its eta_min / eta_min_ratio / power)."""
     if span.length is None:
         ctx.warn(field, f"{what}: without the run length MMEngine's default end reaches the "
                  "final value one step earlier than MMCV", original=original,
@@ -110,7 +113,9 @@ def _shift_end(span: Span, ctx: Context, field: str, original: Any, what: str) -
     if span.mode == "convert":
         ctx.warn(field, f"{what}: per-iteration schedule over epochs reaches its final value at "
                  "the last iteration; MMCV stopped one iteration short of it", original=original,
-                 anchor="param_scheduler")
+                 anchor="param_scheduler",
+                 approx=record("MA102", field, names["kind"], "every iteration (0 at the first)",
+                               **shape))
         return span.length
     return span.length + 1
 
@@ -174,7 +179,8 @@ def exp(a, span, ctx, key, base_value):
 
 def poly(a, span, ctx, key, base_value):
     power, eta = a.pop("power"), a.pop("min_lr")
-    end = _shift_end(span, ctx, key, {"policy": "poly"}, "PolyLR")
+    end = _shift_end(span, ctx, key, {"policy": "poly"}, "PolyLR", eta_min=eta, eta_min_ratio=None,
+                     power=power)
     return [{"type": "PolyLR", "eta_min": eta, "power": power, **span.shaped(0, end)}]
 
 
@@ -192,7 +198,8 @@ def inv(a, span, ctx, key, base_value):
     worst = max(abs(g ** p / (1 + gamma * p) ** (-power) - 1) for p in range(total))
     ctx.warn(f"{key}.policy", f"inv lr has no MMEngine scheduler: approximated by ExponentialLR "
              f"matching its first and last value (max relative deviation {worst:.3g})",
-             original={"policy": "inv", "gamma": gamma, "power": power}, anchor="param_scheduler")
+             original={"policy": "inv", "gamma": gamma, "power": power}, anchor="param_scheduler",
+             approx=record("MA104", f"{key}.policy", "lr", "the whole run", max_rel=worst))
     return [{"type": "ExponentialLR", "gamma": g, **span.counted()}]
 
 
@@ -258,7 +265,8 @@ def cosine_restart(a, span, ctx, key, base_value):
 def linear_annealing(a, span, ctx, key, base_value, names=LR_CONTEXT, prefix="min_lr"):
     val, ratio = _target(a, ctx, key, prefix)
     sfx = names["suffix"]
-    end = _shift_end(span, ctx, key, {prefix: val, f"{prefix}_ratio": ratio}, f"Linear{sfx}")
+    end = _shift_end(span, ctx, key, {prefix: val, f"{prefix}_ratio": ratio}, f"Linear{sfx}",
+                     names, eta_min=val, eta_min_ratio=ratio, power=1.0)
     if ratio is not None:
         return [{"type": f"Linear{sfx}", "start_factor": 1.0, "end_factor": ratio,
                  **span.shaped(0, end)}]
@@ -518,7 +526,12 @@ def warmup(w: Dict[str, Any], span: Span, ctx: Context, key: str,
                      f"reaches the full lr at iteration E-1, MMCV at E (E = {n} x iterations per "
                      f"epoch): the lr is higher by {1 - r:.6g}*i/(E*(E-1)) of the base lr at "
                      f"iteration i in 1..E-1, at most {1 - r:.6g}/E at i = E-1 (exact from "
-                     f"iteration E on)", original=orig, anchor="param_scheduler")
+                     f"iteration E on; with E = 1 MMEngine's one-step LinearLR never ramps and "
+                     f"the lr stays {r:.6g} times too small)", original=orig,
+                     anchor="param_scheduler",
+                     approx=record("MA101", f"{key}.warmup_iters", "lr",
+                                   "iterations 1..E-1 (E = epochs x iterations per epoch >= 2)",
+                                   ratio=r, epochs=n))
             return [{"type": "LinearLR", "start_factor": r, "begin": 0, "end": n, **ep}]
         ctx.todo(f"{key}.warmup", "exp warmup counted in epochs needs the epoch length: not "
                  "converted", original=orig, anchor="param_scheduler")

@@ -38,6 +38,9 @@ def add_verify_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--world-size", type=int, default=1, help="GPUs the runs are modelled on")
     p.add_argument("--trace-dir", type=Path, help="write both traces of every check as JSON here")
     p.add_argument("--html", type=Path, help="write a self-contained HTML report here")
+    p.add_argument("--verify-json", type=Path, metavar="FILE",
+                   help="write the verdicts as JSON here (per config and dataset length; "
+                        "APPROXIMATE ones with the converter's records, deviation and bound)")
     p.add_argument("--full", action="store_true",
                    help="new side: run the real Runner with stand-ins (slower) instead of the "
                         "schedule-only path")
@@ -112,5 +115,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         rc_deep, deep = run_deep_cli([(p["old"], p["new"]) for p in pairs], kinds, args)
         if deep is None:
             return rc_deep
-    rc = report(results, sys.stdout, args.trace_dir, args.html, deep=deep)
+    rc = report(results, sys.stdout, args.trace_dir, args.html, deep=deep,
+                json_path=args.verify_json)
     return max(rc, rc_deep)

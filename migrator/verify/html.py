@@ -298,6 +298,11 @@ def deep_rows(recs: Optional[Dict[str, dict]]) -> List[Dict[str, Any]]:
     return rows
 
 
+def _approx_text(c) -> str:
+    from .approx import describe
+    return f"{c.verdict.message}; {describe(c.approx)}"
+
+
 def pair_section(r, index: int, deep=None) -> Dict[str, Any]:
     """Everything the template draws for one PairResult (`deep`: its data/model records)."""
     sec: Dict[str, Any] = {
@@ -306,9 +311,12 @@ def pair_section(r, index: int, deep=None) -> Dict[str, Any]:
         "line": r.line(), "notes": list(r.notes), "charts": [], "zoom": [], "rows": [],
         "detail": r.line().split(r.name, 1)[-1].lstrip(": "),
         "checks": [{"len": c.dataset_len, "ok": c.verdict is not None and c.verdict.ok,
-                    "text": c.error or (c.verdict.message if c.verdict is not None else
+                    "status": c.status, "realistic": c.realistic,
+                    "text": c.error or (_approx_text(c) if c.status == "APPROXIMATE" else
+                                        c.verdict.message if c.verdict is not None else
                                         "not run")}
                    for c in r.checks],
+        "records": list(getattr(r, "records", []) or []),
         "old_cfg": _pretty(r.old_cfg, OLD_FIELDS), "new_cfg": _pretty(r.new_cfg, NEW_FIELDS),
     }
     c = r.shown
@@ -365,11 +373,12 @@ def _summary(results, skipped, link, deep=None) -> Dict[str, Any]:
              ", ".join(str(c.dataset_len) for c in r.checks),
              "deep": {d["kind"]: d for d in deep_rows(deep.get((str(r.old), str(r.new))))}}
             for i, r in enumerate(results, 1)]
-    order = {"DIFFERS": 0, "ERROR": 1, "VERIFIED": 2}
+    order = {"DIFFERS": 0, "ERROR": 1, "APPROXIMATE": 2, "VERIFIED": 3}
     bad = lambda x: any(d["verdict"] in ("DIFFERS", "ERROR") for d in x["deep"].values())  # noqa: E731
     rows.sort(key=lambda x: (0 if bad(x) and x["status"] == "VERIFIED" else
-                             order.get(x["status"], 3), x["name"]))
-    counts = {s: sum(r.status == s for r in results) for s in ("VERIFIED", "DIFFERS", "ERROR")}
+                             order.get(x["status"], 4), x["name"]))
+    counts = {s: sum(r.status == s for r in results)
+              for s in ("VERIFIED", "APPROXIMATE", "DIFFERS", "ERROR")}
     kinds = [k for k in KINDS if any(k in row["deep"] for row in rows)]
     deep_counts = {k: {v: sum(row["deep"].get(k, {}).get("verdict") == v for row in rows)
                        for v in ("VERIFIED", "DIFFERS", "PARTIAL", "ERROR", "SKIPPED")}

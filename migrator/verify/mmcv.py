@@ -86,6 +86,12 @@ def run_shape(cfg: Dict[str, Any], epoch_len: int):
 def base_values(cfg: Dict[str, Any], world_size: int, spg: int):
     """(base lr, base momentum or None) of param group 0 before any hook ran."""
     opt = cfg.get("optimizer") or {}
+    if opt and "type" not in opt and all(isinstance(v, dict) and "type" in v
+                                         for v in opt.values()):
+        # a dict of optimizers (mmpose's GAN-style models): LrUpdaterHook schedules each one
+        # from its own base lr (lr_updater.py before_run / _set_lr); the trace follows the first,
+        # as the new side follows the first wrapper of its MultiOptimWrapperConstructor
+        opt = next(iter(opt.values()))
     if not opt or "type" not in opt:
         raise ValueError("old config has no optimizer")
     if "lr" not in opt:

@@ -5,12 +5,14 @@ LrUpdaterHook, MomentumUpdaterHook, EvalHook and CheckpointHook did with the old
 New side: what MMEngine 0.10's Runner (train loop, ParamSchedulerHook, CheckpointHook) does with
 the converted config, recorded by `mmrun dry-run --batch` (runtime/dryrun.py) in a SUBPROCESS:
 migrate never imports torch nor `runtime`. Every config and every dataset length of one call
-goes to a single subprocess, so torch is imported once.
+goes to a single subprocess, so torch is imported once; pairs whose schedule fields are equal
+(lengths.old_key / new_key) are traced once.
 
-Dataset lengths are chosen so that epochs of 1, 3 and 7 iterations and epochs around half the
-warmup (warmups crossing epoch boundaries) are all exercised, in units of
-samples_per_gpu x world_size; lengths whose epoch-based run would exceed MAX_ITERS iterations
-are skipped (the shortest is always kept).
+Dataset lengths (lengths.py): toy lengths whose epochs of 1, 3 and 7 iterations and epochs
+around half the warmup exercise every epoch boundary, and one realistic length (the size of the
+training set the config names), the one the reports plot. Each check is VERIFIED (traces equal),
+APPROXIMATE (only lr/momentum values differ, within the bound the converter recorded for its
+approximations: approx.py) or DIFFERS; a pair takes the worst of its checks.
 """
 from __future__ import annotations
 
@@ -23,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .mmcv import mmcv_columns, samples_per_gpu
+from . import approx as _approx
+from .lengths import new_key, old_key, realistic_length, toy_epochs
+from .mmcv import epoch_length, mmcv_columns, samples_per_gpu
 from .trace import Verdict, compare
 
-MAX_ITERS = 250_000
-EPOCH_LENGTHS = (1, 3, 7)
+ORDER = ("VERIFIED", "APPROXIMATE", "DIFFERS", "ERROR")
 
 
 @dataclass
@@ -38,6 +41,27 @@ class Check:
     new_trace: Optional[Dict[str, Any]] = None
     verdict: Optional[Verdict] = None
     error: Optional[str] = None            # "old: ..." / "new: ..." when a side could not run
+    approx: Optional[Dict[str, Any]] = None  # approx.classify() of a difference
+    realistic: bool = False                # the realistic length (the one reports plot)
+
+    @property
+    def status(self) -> str:
+        if self.error or self.verdict is None:
+            return "ERROR"
+        if self.verdict.ok:
+            return "VERIFIED"
+        return "APPROXIMATE" if self.approx and "beyond" not in self.approx else "DIFFERS"
+
+    def to_dict(self) -> Dict[str, Any]:
+        d: Dict[str, Any] = {"dataset_len": self.dataset_len, "status": self.status,
+                             "realistic": self.realistic}
+        if self.error:
+            d["error"] = self.error
+        if self.verdict is not None and not self.verdict.ok:
+            d["first_difference"] = self.verdict.message
+        if self.approx:
+            d["approximation"] = self.approx
+        return d
 
 
 @dataclass
@@ -50,61 +74,108 @@ class PairResult:
     old_cfg: Optional[Dict[str, Any]] = field(default=None, repr=False)
     new_cfg: Optional[Dict[str, Any]] = field(default=None, repr=False)
     notes: List[str] = field(default_factory=list)
+    records: List[Dict[str, Any]] = field(default_factory=list)   # the converter's approximations
 
     @property
     def status(self) -> str:
-        """VERIFIED | DIFFERS | ERROR (the first check that differs or fails decides)."""
+        """VERIFIED | APPROXIMATE | DIFFERS | ERROR: the worst of its checks."""
         if self.error or not self.checks:
             return "ERROR"
-        for c in self.checks:
-            if c.error:
-                return "ERROR"
-            if not c.verdict.ok:
-                return "DIFFERS"
-        return "VERIFIED"
+        return max((c.status for c in self.checks), key=ORDER.index)
 
     @property
     def first(self) -> Optional[Check]:
-        return next((c for c in self.checks if c.error or not c.verdict.ok), None)
+        """The check that decides the status (the first of the worst)."""
+        st = self.status
+        return next((c for c in self.checks if c.status == st), None)
 
     @property
     def shown(self) -> Optional[Check]:
-        """The check a report draws: the longest (most realistic) dataset length among those
-        that differ, else the longest one that ran."""
-        bad = [c for c in self.checks if c.old_trace and c.new_trace and not c.verdict.ok]
+        """The check a report draws: the realistic length when it differs or nothing differs,
+        else the longest dataset length among those that differ."""
         ran = [c for c in self.checks if c.old_trace and c.new_trace]
+        bad = [c for c in ran if not c.verdict.ok]
+        real = [c for c in ran if c.realistic]
+        if real and (not bad or not real[0].verdict.ok):
+            return real[0]
         pool = bad or ran
         return max(pool, key=lambda c: c.dataset_len) if pool else None
 
     def line(self) -> str:
         st = self.status
+        lens = ",".join(str(c.dataset_len) for c in self.checks)
         if st == "VERIFIED":
-            lens = ",".join(str(c.dataset_len) for c in self.checks)
             return f"VERIFIED {self.name} (dataset lengths {lens})"
         if self.error:
             return f"ERROR    {self.name}: {self.error}"
         c = self.first
         if c.error:
             return f"ERROR    {self.name}: {c.error} (dataset_len={c.dataset_len})"
-        return f"DIFFERS  {self.name}: {c.verdict.message} (dataset_len={c.dataset_len})"
+        if st == "APPROXIMATE":
+            c = self.shown if self.shown is not None and self.shown.status == st else c
+            return (f"APPROXIMATE {self.name}: {_approx.describe(c.approx)} "
+                    f"(dataset_len={c.dataset_len}; lengths {lens})")
+        extra = f" [{c.approx['beyond']}]" if c.approx and "beyond" in c.approx else ""
+        why = self.cause(c)
+        extra += f" [{why}]" if why else ""
+        return f"DIFFERS  {self.name}: {c.verdict.message} (dataset_len={c.dataset_len}){extra}"
+
+    def cause(self, c: Check) -> Optional[str]:
+        """A known cause of a difference, read from the new config (None: none known)."""
+        new = self.new_cfg or {}
+        if c.verdict.kind == "val_at" and new.get("val_dataloader") is not None and \
+                new.get("val_cfg") is not None and new.get("val_evaluator") is None:
+            return ("the new config has no val_evaluator (a TODO of the conversion): MMEngine "
+                    "validates only with val_dataloader, val_cfg and val_evaluator all set")
+        return None
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"name": self.name, "old": self.old, "new": self.new, "status": self.status,
+                **({"error": self.error} if self.error else {}),
+                "notes": list(self.notes), "approximations": list(self.records),
+                "checks": [c.to_dict() for c in self.checks]}
 
 
-def choose_lengths(old_cfg: Dict[str, Any], world_size: int = 1) -> List[int]:
-    """Training-set sizes to verify at (see the module docstring)."""
-    per_step = int(samples_per_gpu(old_cfg)) * world_size
-    elens = set(EPOCH_LENGTHS)
-    for key in ("lr_config", "momentum_config"):
-        hook = old_cfg.get(key) or {}
-        w = hook.get("warmup_iters") if hook.get("warmup") else None
-        if isinstance(w, int) and w > 0 and not hook.get("warmup_by_epoch", False):
-            elens.update({max(1, w // 2), max(1, (w + 1) // 2 + 1)})
+def length_free(old_cfg: Dict[str, Any], new_cfg: Optional[Dict[str, Any]]) -> bool:
+    """An IterBasedRunner run whose converted schedulers all count iterations: neither side
+    reads the dataset length (MMCV's IterBasedRunner never calls before_train_epoch; MMEngine's
+    IterBasedTrainLoop steps only by_epoch schedulers per data pass), so one length suffices."""
     runner = old_cfg.get("runner") or {}
-    if runner.get("type") == "IterBasedRunner":
-        elens = {3, 7}                       # epoch length only matters for converted schedulers
-        return [e * per_step for e in sorted(elens)]
-    epochs = runner.get("max_epochs", old_cfg.get("total_epochs")) or 1
-    keep = [e for e in sorted(elens) if e * epochs <= MAX_ITERS] or [min(elens)]
-    return [e * per_step for e in keep]
+    if runner.get("type") != "IterBasedRunner" or not isinstance(new_cfg, dict):
+        return False
+    scheds = new_cfg.get("param_scheduler") or []
+    scheds = [scheds] if isinstance(scheds, dict) else scheds
+    return all(isinstance(s, dict) and s.get("by_epoch") is False for s in scheds)
+
+
+def choose_lengths(old_cfg: Dict[str, Any], world_size: int = 1,
+                   records: Sequence[Dict[str, Any]] = (), notes: Optional[List[str]] = None,
+                   new_cfg: Optional[Dict[str, Any]] = None) -> Tuple[List[int], Optional[int]]:
+    """(training-set sizes to verify at, the realistic one): see lengths.py."""
+    per_step = int(samples_per_gpu(old_cfg)) * world_size
+    toys = [e * per_step for e in toy_epochs(old_cfg)]
+    real, why = realistic_length(old_cfg, int(samples_per_gpu(old_cfg)) * world_size)
+    if length_free(old_cfg, new_cfg):
+        if notes is not None:
+            notes.append(f"one check, dataset_len {real} ({why}): an iteration-based run whose "
+                         "schedulers all count iterations does not depend on the dataset length")
+        return [real], real
+    keep = []
+    runner = old_cfg.get("runner") or {}
+    for n in toys:
+        elen = epoch_length(n, int(samples_per_gpu(old_cfg)), world_size)
+        its = runner.get("max_iters") if runner.get("type") == "IterBasedRunner" else \
+            elen * (runner.get("max_epochs", old_cfg.get("total_epochs")) or 1)
+        bad = _approx.out_of_domain(list(records), elen, its)
+        if bad:
+            if notes is not None:
+                notes.append(f"dataset_len {n} ({elen} iteration(s) per epoch) not checked: "
+                             f"outside the domain of {', '.join(bad)}")
+            continue
+        keep.append(n)
+    if notes is not None:
+        notes.append(f"realistic check: dataset_len {real}, {why}")
+    return sorted(set(keep) | {real}), real
 
 
 def _jsonable(v: Any) -> Any:
@@ -160,8 +231,9 @@ def assume_batch(old_cfg: Dict[str, Any], new_cfg: Dict[str, Any]):
 def verify_configs(pairs: Sequence[Dict[str, Any]], lengths: Optional[List[int]] = None,
                    world_size: int = 1, full: bool = False, jobs: int = 1) -> List[PairResult]:
     """pairs: [{name, old, new, old_cfg, new_cfg}] (loaded dicts) -> one PairResult each. The new
-    sides run in up to `jobs` `mmrun dry-run --batch` subprocesses."""
-    results, items, pending = [], [], []
+    sides run in up to `jobs` `mmrun dry-run --batch` subprocesses; pairs with the same schedule
+    fields share one trace per side and length (not with --full: the real Runner reads more)."""
+    results, items, pending, shared = [], [], [], {}
     for p in pairs:
         r = PairResult(p["name"], str(p.get("old", "")), str(p.get("new", "")),
                        old_cfg=p.get("old_cfg"), new_cfg=p.get("new_cfg"))
@@ -172,14 +244,39 @@ def verify_configs(pairs: Sequence[Dict[str, Any]], lengths: Optional[List[int]]
         new_cfg, note = assume_batch(p["old_cfg"], p["new_cfg"])
         if note:
             r.notes.append(note)
+        r.records = _approx.records(p["old_cfg"])
         try:
-            lens = list(lengths) if lengths else choose_lengths(p["old_cfg"], world_size)
+            if lengths:
+                lens, real = list(lengths), max(lengths)
+            else:
+                lens, real = choose_lengths(p["old_cfg"], world_size, r.records, r.notes,
+                                            new_cfg)
         except Exception as exc:
             r.error = f"old: {type(exc).__name__}: {exc}"
             continue
-        olds = _old_traces(p["old_cfg"], lens, world_size, validate=note is None)
+        data = p["old_cfg"].get("data")
+        validate = note is None and isinstance(data, dict) and data.get("val") is not None
+        if note is None and not validate:
+            r.notes.append("no data.val: the train APIs (train_detector, train_model, ...) build "
+                           "the EvalHook from it, so the old config only ran with --no-validate: "
+                           "no validation on the old side")
+        key = None if full else (old_key(p["old_cfg"]), new_key(new_cfg), tuple(lens), validate)
+        if key is not None and key in shared:
+            shared[key][1].append(r)
+            continue
+        olds = _old_traces(p["old_cfg"], lens, world_size, validate=validate)
+        if not lengths and isinstance(olds[lens.index(real)], str) and \
+                any(isinstance(o, dict) for o in olds):   # MMCV itself fails at that size
+            r.notes.append(f"realistic check dropped: MMCV fails at dataset_len {real} "
+                           f"({olds[lens.index(real)][5:]})")
+            olds.pop(lens.index(real))
+            lens.remove(real)
+            real = None
         r.checks = [Check(n, old_trace=o if isinstance(o, dict) else None,
-                          error=o if isinstance(o, str) else None) for n, o in zip(lens, olds)]
+                          error=o if isinstance(o, str) else None, realistic=n == real)
+                    for n, o in zip(lens, olds)]
+        if key is not None:
+            shared[key] = (r, [])
         items.append(dict(cfg=new_cfg, dataset_lens=lens, world_size=world_size, full=full))
         pending.append(r)
     jobs = max(1, min(jobs, len(items) // 20 + 1))      # a subprocess costs ~0.3 s to start
@@ -200,6 +297,12 @@ def verify_configs(pairs: Sequence[Dict[str, Any]], lengths: Optional[List[int]]
             c.new_trace = t
             if c.error is None:
                 c.verdict = compare(c.old_trace, t)
+                if not c.verdict.ok:
+                    c.approx = _approx.classify(c.old_trace, t, c.verdict, r.records,
+                                                r.old_cfg, world_size)
+    for first, others in shared.values():
+        for r in others:
+            r.checks = first.checks
     return results
 
 
@@ -234,10 +337,11 @@ def write_traces(results: List[PairResult], trace_dir) -> None:
 
 
 def report(results: List[PairResult], out=None, trace_dir=None, html=None,
-           skipped: Sequence[Tuple[str, str]] = (), deep=None) -> int:
+           skipped: Sequence[Tuple[str, str]] = (), deep=None, json_path=None) -> int:
     """Print one line per pair (and per skipped file), write the optional artefacts (`deep`:
     data/model records by (old, new), shown next to the schedule verdict in the HTML); exit
-    status 1 on any schedule difference or error, else 0."""
+    status 1 on any schedule difference or error, else 0 (APPROXIMATE: within the bounds the
+    converter recorded and warned about)."""
     out = out or sys.stdout
     for r in results:
         print(r.line(), file=out)
@@ -248,7 +352,10 @@ def report(results: List[PairResult], out=None, trace_dir=None, html=None,
     if html:
         from .html import write_report
         write_report(results, html, skipped, deep=deep)
-    return 0 if all(r.status == "VERIFIED" for r in results) else 1
+    if json_path:
+        Path(json_path).write_text(json.dumps(TreeVerification(list(results), list(skipped))
+                                              .to_dict(), indent=1) + "\n")
+    return 0 if all(r.status in ("VERIFIED", "APPROXIMATE") for r in results) else 1
 
 
 # ---- trees: which files are verified -------------------------------------------------------
@@ -287,15 +394,20 @@ class TreeVerification:
     deep: Optional[Dict[Tuple[str, str], Dict[str, dict]]] = None   # --verify=all records
 
     def counts(self) -> Dict[str, int]:
-        c = {"verified": 0, "differs": 0, "could not run": 0}
+        c = {"verified": 0, "approximate": 0, "differs": 0, "could not run": 0}
         for r in self.results:
-            c[{"VERIFIED": "verified", "DIFFERS": "differs"}.get(r.status, "could not run")] += 1
+            c[{"VERIFIED": "verified", "APPROXIMATE": "approximate",
+               "DIFFERS": "differs"}.get(r.status, "could not run")] += 1
         c["not trainable alone"] = sum(w.startswith(NOT_TRAINABLE) for _, w in self.skipped)
         c["already MMEngine-style"] = sum(w == ALREADY_NEW for _, w in self.skipped)
         return c
 
     def summary(self) -> str:
         return "verify summary: " + ", ".join(f"{n} {k}" for k, n in self.counts().items())
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"summary": self.counts(), "results": [r.to_dict() for r in self.results],
+                "skipped": [{"file": f, "reason": w} for f, w in self.skipped]}
 
 
 NOT_TRAINABLE = "not trainable alone"
@@ -353,7 +465,7 @@ def verify_written(results, args) -> Tuple[int, Optional[TreeVerification]]:
         if tv.deep is None:
             return rc_deep, tv
     rc = max(report(tv.results, sys.stdout, args.trace_dir, args.html, tv.skipped,
-                    deep=tv.deep), rc_deep)
+                    deep=tv.deep, json_path=getattr(args, "verify_json", None)), rc_deep)
     print(tv.summary(), file=sys.stdout)
     if not tv.results:
         print("migrate: --verify: no config among the outputs is trainable on its own",

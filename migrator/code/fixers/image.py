@@ -29,8 +29,10 @@ class ImageFixer:
         arg = code_of(updated.args[0].value)
         if isinstance(original.func, cst.Attribute):
             _drop_root_import(ctx, original.func)
-        else:
-            ctx.drop_if_unused(q.rpartition(".")[0], q.rpartition(".")[2])
+        elif isinstance(original.func, cst.Name):
+            module, _, name = q.rpartition(".")
+            local = original.func.value
+            ctx.drop_if_unused(module, name, local if local != name else None)
         ctx.note(original, CODE, f"{q.rpartition('.')[2]}(img) -> img[..., ::-1] (the channel "
                                  "axis reversed: cv2.cvtColor's result for an HxWx3 image)")
         needs_parens = not isinstance(updated.args[0].value, (cst.Name, cst.Attribute,

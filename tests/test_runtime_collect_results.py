@@ -67,3 +67,39 @@ def test_collect_results_one_process_equal_mmengine(tmp_path):
         assert rt == mm, name
     assert got[("padded", "runtime")][0] == [0, 1]                  # results[:size]
     assert got[("nones", "runtime")][0][1] is None                   # not filtered in 1 process
+
+
+def test_migrated_dist_eval_hook_under_runtime(tmp_path):
+    """mmcls 0.25.0's DistEvalHook migrated with --target runtime, in the runtime's Runner in a
+    2-process gloo group without mmengine: rank 0 evaluated all 5 val predictions, in dataset
+    order (each rank tested its DistributedSampler part: 3 + 2 samples, rank 1's padded one
+    dropped by collect_results' [:size]), computed with rank 0's broadcast BN statistics."""
+    from migrator.code import migrate_source
+    from migrator.envs.old import BLOCK_MMENGINE
+    from realdata import real_configs
+    root = real_configs("mmcls", "0.25.0").parent.parent
+    src = (root / "core" / "evaluation" / "eval_hooks.py").read_text()
+    res = migrate_source(src, "mmcls/core/evaluation/eval_hooks.py", "runtime")
+    assert res.error is None and "import mmengine" not in res.new_text and \
+        "from mmengine" not in res.new_text
+    assert "runtime.dist" in res.new_text
+    pkg = tmp_path / "pkg" / "mmcls" / "core" / "evaluation"
+    pkg.mkdir(parents=True)
+    (pkg / "eval_hooks.py").write_text(res.new_text)
+    for d in (pkg, pkg.parent, pkg.parent.parent):
+        (d / "__init__.py").touch()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(BLOCK_MMENGINE), str(HERE.parent)]))
+    port = _port()
+    worker = HERE / "support" / "runtime_dist_eval_worker.py"
+    procs = [subprocess.Popen([sys.executable, str(worker), str(tmp_path / "pkg"), str(r), "2",
+                               str(port), str(tmp_path / f"eval{r}.pt")], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for r in range(2)]
+    logs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], "\n".join(l[-3000:] for l in logs)
+    r0, r1 = [torch.load(tmp_path / f"eval{r}.pt", weights_only=False) for r in range(2)]
+    assert r0["world"] == r1["world"] == 2
+    assert not torch.allclose(r0["bn_before"], r1["bn_before"])
+    assert torch.equal(r1["bn_after"], r0["bn_before"])       # rank 0's BN stats broadcast
+    assert r1["evaluated"] == [] and len(r0["evaluated"]) == 1
+    assert r0["evaluated"][0] == pytest.approx(r0["expected"], abs=1e-6)

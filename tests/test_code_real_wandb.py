@@ -245,27 +245,44 @@ def test_mmseg_wandb_hook_offline_iter_based(tmp_path, offline):
 
 
 def test_mmcls_wandb_hook_offline(tmp_path, offline):
-    """mmcls' hook, epoch-based, checkpoints logged after every epoch. Its isinstance test for
-    an EvalHook names MMCV's EvalHook, which migrates to this module's own stand-in class, so
-    an mmcls EvalHook (a subclass of the stand-in in eval_hooks.py) is not found: no metadata
-    nor tables (known gap, said in the report)."""
+    """mmcls' hook, epoch-based, with mmcls' EvalHook: its isinstance test names MMCV's
+    EvalHook, which migrates to this module's own stand-in class; mmcls' EvalHook derives from
+    the stand-in of eval_hooks.py, and `_MMCVStandIn` makes the test true as under MMCV (both
+    derived from mmcv's class): checkpoints logged after every epoch with the epoch's metrics
+    as metadata (the hook evaluates `latest_results` again), evaluation results at
+    runner.iter + 1, SGD momentum 0.9 in every row."""
+    ev = code_hooks.load("mmcls.core.evaluation.eval_hooks")
     mod = code_hooks.load("mmcls.core.hook.wandblogger_hook")
-    hook = mod.MMClsWandbHook(interval=2, log_checkpoint=True, num_eval_images=0)
+    val = loader(3, 1, seed=7)
+    eval_hook = ev.EvalHook(val, interval=1)
+    assert isinstance(eval_hook, mod.EvalHook) and not isinstance(eval_hook, mod.DistEvalHook)
+    hook = mod.MMClsWandbHook(interval=2, log_checkpoint=True, log_checkpoint_metadata=True,
+                              num_eval_images=0)
     runner = Runner(model=BNToy(), work_dir=str(tmp_path / "work"), experiment_name="wandb-cls",
                     train_dataloader=loader(8, 2), train_cfg=dict(by_epoch=True, max_epochs=2),
                     optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1, momentum=0.9)),
-                    custom_hooks=[hook], log_level=logging.WARNING,
+                    custom_hooks=[eval_hook, hook], log_level=logging.WARNING,
                     default_hooks=dict(checkpoint=dict(type="CheckpointHook", interval=1)))
     runner.train()
+    assert hook.eval_hook is eval_hook
     losses = runner.message_hub.get_scalar("train/loss").data[0].tolist()
+    evals = [e["loss"] for e in val.dataset.evaluated]
+    assert len(evals) == 4 and evals[0::2] == evals[1::2]      # EvalHook's, then metadata's
     path = wr.run_file(offline)
     rows = _rows(path)
-    assert sorted(rows) == [2, 4, 6, 8]
-    for step in rows:
+    assert sorted(rows) == [2, 4, 5, 6, 8, 9]
+    for step in (2, 4, 6, 8):
         assert rows[step] == pytest.approx({"train/loss": np.mean(losses[step - 2:step]),
                                             "learning_rate": 0.1, "momentum": 0.9}, abs=1e-6)
+    for step, v in zip((5, 9), evals[0::2]):
+        assert rows[step] == pytest.approx({"val/loss": v, "learning_rate": 0.1,
+                                            "momentum": 0.9}, abs=1e-6)
     assert [a[2:] for a in wr.artifacts(path)] == [(["epoch_1", "latest"], ["epoch_1.pth"]),
                                                    (["epoch_2", "latest"], ["epoch_2.pth"])]
+    import json
+    metas = [json.loads(r.artifact.metadata) for k, r in wr.records(path) if k == "artifact"]
+    assert [m["epoch"] for m in metas] == [1, 2]
+    assert [m["loss"] for m in metas] == pytest.approx(evals[0::2], abs=1e-6)
 
 
 def test_channel_flip_equals_mmcv_1_7_2(tmp_path):

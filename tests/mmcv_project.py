@@ -67,10 +67,10 @@ def migrate_project(dst: Path, target: str = "mmengine") -> Dict[str, list]:
 
 
 def train(project: Path, work_dir: Path, python: str = sys.executable,
-          env: Dict[str, str] = None, extra: List[str] = ()) -> dict:
+          env: Dict[str, str] = None, extra: List[str] = (), config: str = CONFIG) -> dict:
     env = dict(os.environ if env is None else env)
     env.setdefault("PYTHONWARNINGS", "ignore")
-    cmd = [str(python), "tools/train.py", CONFIG, "--work-dir", str(work_dir), *TRAIN_ARGS,
+    cmd = [str(python), "tools/train.py", config, "--work-dir", str(work_dir), *TRAIN_ARGS,
            *extra]
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True,
                           timeout=600)
@@ -82,7 +82,8 @@ def train(project: Path, work_dir: Path, python: str = sys.executable,
 def records(work_dir: Path) -> dict:
     import torch
     lines = [json.loads(l) for l in (work_dir / "hook_calls.jsonl").read_text().splitlines()]
-    ckpts = sorted(work_dir.glob("epoch_*.pth"), key=lambda p: int(p.stem.split("_")[1]))
+    ckpts = sorted(list(work_dir.glob("epoch_*.pth")) + list(work_dir.glob("iter_*.pth")),
+                   key=lambda p: int(p.stem.split("_")[1]))
     state = torch.load(ckpts[-1], map_location="cpu", weights_only=False)["state_dict"]
     return {"calls": lines, "weights": {k: v.double() for k, v in state.items()},
             "checkpoints": [p.name for p in ckpts]}

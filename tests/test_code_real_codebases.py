@@ -33,10 +33,8 @@ STUB = Path(__file__).resolve().parent / "support" / "codebase_stub.py"
 # (module, property) -> why it fails today
 # (MC108 stands in for the MMCV hook bases MMEngine lacks: OptimizerHook, EvalHook, ...)
 GAPS = {
-    ("mmdet/core/hook/wandblogger_hook.py", "import"): "needs `import mmcv` for mmcv.bgr2rgb, an "
-    "image function mmcv 2.x still provides (MMEngine has no image ops; mmdet 3.x depends on "
-    "mmcv 2.x too); with no mmcv at all it cannot import",
-    ("mmseg/core/hook/wandblogger_hook.py", "import"): "(same: mmcv.bgr2rgb)",
+    # none left: mmdet's/mmseg's wandb hooks needed `import mmcv` for mmcv.bgr2rgb (MC109 now
+    # writes img[..., ::-1]; tests/test_code_real_wandb.py runs them offline)
 }
 
 

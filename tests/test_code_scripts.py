@@ -28,6 +28,14 @@ test_evaluator = dict(type='Accuracy')
 """
 
 
+class _Model:
+    def __init__(self):
+        self.calls = []
+
+    def init_weights(self):
+        self.calls.append("init_weights")
+
+
 class _Recorder:
     seen = []
 
@@ -36,8 +44,12 @@ class _Recorder:
         cls.seen.append(cfg)
         return cls()
 
+    def __init__(self):
+        self.model = _Model()
+        _Recorder.last = self
+
     def train(self):
-        pass
+        self.model.calls.append("train")
 
     def test(self):
         pass
@@ -73,6 +85,17 @@ class _nowarn:
 @pytest.fixture(scope="module")
 def train_text():
     return rewrite_script(TRAIN.read_text(), "tools/train.py", "runtime")[0]
+
+
+def test_model_initialised_where_the_old_script_did(train_text, tmp_path, monkeypatch):
+    """The toy's tools/train.py calls model.init_weights() right after building the model: the
+    migrated script initialises the runner's model before runner.train() (which builds the
+    train loop first: tests/test_mmcv_project_iter.py); a script without the call gets none."""
+    _run(train_text, [], tmp_path, monkeypatch)
+    assert _Recorder.last.model.calls == ["init_weights", "train"]
+    plain = TRAIN.read_text().replace("model.init_weights()", "pass")
+    _run(rewrite_script(plain, "tools/train.py", "runtime")[0], [], tmp_path, monkeypatch)
+    assert _Recorder.last.model.calls == ["train"]
 
 
 def test_every_old_option_is_still_accepted(train_text):

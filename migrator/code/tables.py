@@ -271,7 +271,7 @@ HOOK_HELPERS = {
 }
 # runner.<attr> in a hook: MMCV BaseRunner attribute -> expression in MMEngine (None: TODO).
 RUNNER_ATTRS_SAME = {"epoch", "iter", "max_epochs", "max_iters", "work_dir", "logger", "model",
-                     "rank", "world_size", "timestamp", "meta", "call_hook", "register_hook",
+                     "rank", "world_size", "timestamp", "call_hook", "register_hook",
                      "hooks", "_max_epochs", "_max_iters", "_epoch", "_iter"}
 # runner.log_buffer.<attr> beyond update (mmcv/runner/log_buffer.py: val_history/n_history
 # lists per key, average(n) fills `output` and sets `ready`, clear_output() empties it) ->
@@ -298,6 +298,8 @@ RUNNER_ATTR_TODO = {
     "data_batch": "the `data_batch` argument of the *_iter stages",
     "batch_processor": "MMEngine calls model.train_step/val_step",
     "optimizer": "runner.optim_wrapper (its .optimizer is the torch optimizer)",
+    "meta": "MMEngine's Runner has no meta: runner.cfg (the config), runner.message_hub "
+            "runtime info (update_info/get_info) for what hooks shared there",
 }
 
 
@@ -344,3 +346,10 @@ NO_EQUIVALENT_HOOKS = {
     "MomentumUpdaterHook": "a momentum parameter scheduler in param_scheduler",
     "ClosureHook": "a Hook subclass",
 }
+
+# ---- image helpers ------------------------------------------------------------------------
+# mmcv 1.x colour-order flips (mmcv/image/colorspace.py: cv2.cvtColor(img, COLOR_BGR2RGB /
+# RGB2BGR)) -> numpy's `img[..., ::-1]`, which gives the same HxWx3 array (mmcls 0.25.0's own
+# wandb hook writes it so); mmcv 2.x still has them, MMEngine has no image ops.
+CHANNEL_FLIPS = {f"{m}.{n}" for m in ("mmcv", "mmcv.image", "mmcv.image.colorspace")
+                 for n in ("bgr2rgb", "rgb2bgr")}

@@ -158,20 +158,72 @@ def sync_random_seed(group=None) -> int:
 
 def collect_results(results: list, size: int, device: str = "cpu",
                     tmpdir: Optional[str] = None) -> Optional[list]:
-    """Gather per-rank result lists into dataset order, truncated to `size`.
+    """Every rank's `results` on rank 0 in dataset order, truncated to `size` (MMEngine 0.10.7's
+    mmengine/dist/dist.py `collect_results`); None on the other ranks.
 
-    Rank r holds samples r, r+W, r+2W, ... (DefaultSampler), so the parts are interleaved. Returns the
-    list on rank 0 and None on other ranks; `tmpdir`/`device` are accepted for MMEngine compatibility
-    (objects always travel through `all_gather_object`).
+    Rank r holds samples r, r + W, ... (DefaultSampler), so the parts are interleaved like
+    `zip_longest` (parts of unequal length keep all their items) and None items are dropped, as
+    MMEngine's are; `[:size]` drops the samples the sampler padded. One process: `results[:size]`
+    as given (no None filtering). device 'cpu': each rank pickles its part to `tmpdir/part_<rank>
+    .pkl` (tmpdir None: rank 0 makes one under `./.dist_test` and shares its path), a barrier,
+    rank 0 reads them all and removes `tmpdir`; 'gpu'/'npu': the parts travel through
+    all_gather_object (tmpdir must be None).
     """
-    if device not in ("cpu", "gpu"):
-        raise NotImplementedError(f"device must be 'cpu' or 'gpu', got {device}")
-    if get_world_size() == 1:
-        return results[:size]
-    parts = all_gather_object(results)
-    if get_rank() != 0:
+    if device not in ("gpu", "cpu", "npu"):
+        raise NotImplementedError(f"device must be 'cpu' , 'gpu' or 'npu', but got {device}")
+    if device in ("gpu", "npu"):
+        assert tmpdir is None, f"tmpdir should be None when device is {device}"
+        return _collect_results_device(results, size)
+    return collect_results_cpu(results, size, tmpdir)
+
+
+def _ordered(parts: List[list], size: int) -> list:
+    from itertools import chain, zip_longest
+    return [r for r in chain.from_iterable(zip_longest(*parts)) if r is not None][:size]
+
+
+def collect_results_cpu(result_part: list, size: int,
+                        tmpdir: Optional[str] = None) -> Optional[list]:
+    import os.path as osp
+    import pickle
+    import shutil
+    import tempfile
+    rank, world_size = get_dist_info()
+    if world_size == 1:
+        return result_part[:size]
+    if tmpdir is None:
+        shared = [None]
+        if rank == 0:
+            os.makedirs(".dist_test", exist_ok=True)
+            shared = [tempfile.mkdtemp(dir=".dist_test")]
+        broadcast_object_list(shared, 0)
+        tmpdir = shared[0]
+    else:
+        os.makedirs(tmpdir, exist_ok=True)
+    with open(osp.join(tmpdir, f"part_{rank}.pkl"), "wb") as f:
+        pickle.dump(result_part, f, protocol=2)
+    barrier()
+    if rank != 0:
         return None
-    ordered: list = []
-    for group in zip(*parts):
-        ordered.extend(group)
-    return ordered[:size]
+    parts = []
+    for i in range(world_size):
+        path = osp.join(tmpdir, f"part_{i}.pkl")
+        if not osp.exists(path):
+            raise FileNotFoundError(f"{tmpdir} is not an shared directory for rank {i}, please "
+                                    f"make sure {tmpdir} is a shared directory for all ranks!")
+        with open(path, "rb") as f:
+            parts.append(pickle.load(f))
+    shutil.rmtree(tmpdir)
+    return _ordered(parts, size)
+
+
+def _collect_results_device(result_part: list, size: int) -> Optional[list]:
+    rank, world_size = get_dist_info()
+    if world_size == 1:
+        return result_part[:size]
+    parts = all_gather_object(result_part)
+    return _ordered(parts, size) if rank == 0 else None
+
+
+def collect_results_gpu(result_part: list, size: int) -> Optional[list]:
+    return _collect_results_device(result_part, size)

@@ -10,6 +10,7 @@ from .hook_generic import HookGenericFixer
 from .hook_helpers import HookHelpersFixer
 from .hook_runner_attrs import HookRunnerAttrsFixer
 from .hook_signatures import HookSignaturesFixer
+from .image import ImageFixer
 from .imports import ImportsFixer
 from .logger import LoggerFixer
 from .lr_updater import LrUpdaterFixer
@@ -37,6 +38,7 @@ FIXERS = [
     RegistryFixer,          # MC106
     DataContainerFixer,     # MC107
     NoEquivalentFixer,      # MC108
+    ImageFixer,             # MC109
     LoggerFixer,            # MC102
     ImportsFixer,           # MC101
 ]

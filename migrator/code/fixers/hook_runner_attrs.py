@@ -21,6 +21,10 @@ MMCV 1.x (mmcv/runner/base_runner.py, epoch_based_runner.py) -> MMEngine 0.10
 * `runner.inner_iter` -> `batch_idx`; `runner.data_batch` -> `data_batch`; `runner.mode` -> the
   stage's mode as a string;
 * `runner.model.module` -> the bare model whether or not it is wrapped (`is_model_wrapper`);
+* `runner.meta` read (MMCV: the dict tools/train.py passed, whose `exp_name` is the config's
+  file name, dumped into work_dir) -> `dict(exp_name=basename(runner.cfg.filename))`, or None
+  when the runner has no config file (MMEngine's Runner dumps the config as work_dir/<that
+  name>; it has no `meta`); a write into it gets a TODO (`tables.RUNNER_ATTR_TODO`);
 * `runner.rank`, `world_size`, `epoch`, `iter`, `max_*`, `work_dir`, `logger` are unchanged.
 Anything else of MMCV's runner state gets a TODO (`tables.RUNNER_ATTR_TODO`).
 """
@@ -97,6 +101,15 @@ def _statement_of(ctx, attr: cst.Attribute, runner):
             not up.args and isinstance(ctx.parent(up), cst.Expr):
         return "clear"
     return None
+
+
+def _written(ctx, node) -> bool:
+    """`node` (or a subscript/attribute of it) is an assignment target or deleted."""
+    while isinstance(ctx.parent(node), (cst.Subscript, cst.Attribute, cst.SubscriptElement,
+                                        cst.Index)):
+        node = ctx.parent(node)
+    return isinstance(ctx.parent(node), (cst.AssignTarget, cst.AugAssign, cst.Del)) and \
+        getattr(ctx.parent(node), "target", None) is node
 
 
 def _log_buffer_part(node, runner):
@@ -176,6 +189,10 @@ class HookRunnerAttrsFixer:
             new = f"{runner}.{mode}_dataloader"
         elif attr == "mode" and mode:
             new = repr(mode)
+        elif attr == "meta" and not _written(ctx, original):
+            ctx.add_import("os")
+            new = (f"(dict(exp_name=os.path.basename({runner}.cfg.filename)) "
+                   f"if {runner}.cfg.filename else None)")
         elif attr == "log_buffer" and isinstance(parent, cst.Attribute) and \
                 parent.attr.value == "update" and isinstance(ctx.parent(parent), cst.Call):
             return updated                    # rewritten with its call (leave_Call)

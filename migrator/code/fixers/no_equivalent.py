@@ -17,16 +17,17 @@ ImportError; an OptimizerHook subclass whose `after_train_iter` is MMCV's own st
 (`zero_grad()`, `<loss>.backward()`, `self.clip_grads(...)` when `grad_clip` is set, `step()`,
 nothing else: mmcls' DistOptimizerHook) loses that method, since MMEngine's
 `optim_wrapper.update_params` does exactly that in train_step (the stand-in hands `grad_clip`
-to the wrapper); any other override makes the stand-in refuse to run; `isinstance(hook, EvalHook)`
-is False, as it is for every hook an MMEngine Runner holds (mmdet's wandb hook looks for its
-EvalHook this way).
+to the wrapper); any other override makes the stand-in refuse to run; `isinstance(hook, EvalHook)` against
+a working stand-in is true for any hook deriving from an EvalHook stand-in, whichever module
+wrote it (`_MMCVStandIn`, written once per module; mmcls' wandb hook finds mmcls' EvalHook this
+way, as under MMCV where both derived from mmcv's class).
 """
 from __future__ import annotations
 
 import libcst as cst
 
 from .. import tables
-from ._stand_ins import REQUIRES, TEMPLATES
+from ._stand_ins import META, REQUIRES, TEMPLATES
 from ._util import dotted
 
 CODE = "MC108"
@@ -100,8 +101,12 @@ class NoEquivalentFixer:
         local_of = {name: local for local, name in stones.items()}
         # emitted in dependency order, then by name
         order = sorted(stones.items(), key=lambda kv: (kv[1] in REQUIRES, kv[0]))
+        if any(name in TEMPLATES for name in stones.values()):
+            order = [("_MMCVStandIn", None)] + order
         for local, name in reversed(order):
-            if name in TEMPLATES:
+            if name is None:
+                text = META
+            elif name in TEMPLATES:
                 text = TEMPLATES[name].format(local=local, eval_local=local_of.get("EvalHook"),
                                               dist_module=ctx.module("mmengine.dist"))
                 ctx.note(original, CODE, f"{local}: a stand-in porting mmcv.runner.{name} onto "

@@ -134,6 +134,13 @@ def _docstring(module: cst.Module, kind: str, path: str) -> str:
     return "\n".join(parts)
 
 
+def _calls_init_weights(module: cst.Module) -> bool:
+    """The old script calls `<model>.init_weights()` (mmdet/mmcls/mmseg tools/train.py do,
+    right after building the model)."""
+    import libcst.matchers as m
+    return bool(m.findall(module, m.Call(func=m.Attribute(attr=m.Name("init_weights")))))
+
+
 def _render_script(module: cst.Module, path: str, kind: str, pkg: str
                    ) -> Tuple[str, List[dict]]:
     spec: ArgSpec = scan(module)
@@ -200,6 +207,7 @@ def _render_script(module: cst.Module, path: str, kind: str, pkg: str
         extra_imports=extra, description=spec.description or "None", arguments=arguments,
         aliases=aliases, ignored=ignored, effects=effects, cfg_options=cfg_options,
         todos=todos, visual_flags="[" + ", ".join(visual) + "]",
+        init_weights=kind == "train" and _calls_init_weights(module),
         dump_results=pkg in DUMP_RESULTS)
     cst.parse_module(text)          # the template must always give valid Python
     findings.insert(0, dict(kind="applied", rule=f"scripts.{kind}", message=(

@@ -24,7 +24,9 @@ mtime and a checksum of the text.
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
+import gc
 import json
 import os
 import re
@@ -90,6 +92,21 @@ def clear_cache() -> None:
     _SEEN.clear()
     _PARSED.clear()
     _LOADED.clear()
+
+
+@contextlib.contextmanager
+def few_collections(threshold: int = 50_000):
+    """Cyclic garbage collection at most every `threshold` new objects (instead of 700) for a
+    whole-tree run: the loader's caches hold every config of the tree, and with Python's default
+    thresholds the collector kept walking them (~18% of a tree conversion of mmdet 2.28.2, in
+    1,500 collections). Config data and syntax trees hold no reference cycles; the previous
+    thresholds are restored on exit. Also a decorator."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], threshold), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 # --------------------------------------------------------------------------- caches

@@ -22,7 +22,7 @@ from .convert import convert_kept
 from .emit.tree import NEW_FROM_OLD, emit_tree_file, same
 from .errors import Location, MigrateError
 from .io import UTF8, SourceText, read_source, walk_configs
-from .load import load_config, load_file
+from .load import few_collections, load_config, load_file
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 
@@ -278,6 +278,7 @@ def _stage(out: Path, text: str, source: SourceText = UTF8) -> None:
     out.write_bytes(source.encode(text))
 
 
+@few_collections()
 def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str] = None,
                  allow_exec: bool = False, progress=None, stage: Optional[Path] = None,
                  exclude: Sequence[Path] = (), skip=None) -> List[TreeResult]:

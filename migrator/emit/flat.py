@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterable, List
 import libcst as cst
 
 from ..report import MISSING, Finding, Report
-from .texts import expression
+from .texts import Texts
 from .values import NO_NAMES, Names, format_value
 
 # MMEngine documentation order (mmdet 3.x / mmengine tutorials). Unknown keys go at UNKNOWN_SLOT.
@@ -50,11 +50,13 @@ def _comment_lines(texts: Iterable[str]) -> List[cst.EmptyLine]:
     return [cst.EmptyLine(comment=cst.Comment(t.rstrip())) for t in texts]
 
 
-def assignment(name: str, value: Any, comments: Iterable[str] = (),
+def assignment(name: str, value: Any, texts: Texts, comments: Iterable[str] = (),
                names: Names = NO_NAMES) -> cst.SimpleStatementLine:
+    """`name = value` as a libcst statement, the value placed as text through `texts`."""
     code = format_value(value, indent=0, prefix_len=len(name) + 3, names=names)
     return cst.SimpleStatementLine(
-        body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=expression(code))],
+        body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))],
+                         value=texts.expression(code))],
         leading_lines=_comment_lines(comments))
 
 

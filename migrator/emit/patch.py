@@ -21,7 +21,7 @@ from typing import Any, List, Optional
 import libcst as cst
 
 from .merge import MISSING, merge_override as _merge, normalize as _norm, override as _override, same
-from .texts import code_of, expression
+from .texts import Texts
 from .values import Names, format_value
 
 
@@ -33,11 +33,11 @@ def _col(ws: Any, fallback: int) -> int:
 
 
 class _Patcher:
-    def __init__(self, names: Names):
-        self.names = names
+    def __init__(self, names: Names, texts: Texts):
+        self.names, self.texts = names, texts
 
     def text(self, v: Any, col: int, prefix: int) -> cst.BaseExpression:
-        return expression(format_value(v, indent=col // 4, prefix_len=prefix + col % 4,
+        return self.texts.expression(format_value(v, indent=col // 4, prefix_len=prefix + col % 4,
                                        names=self.names))
 
     def value(self, expr: cst.BaseExpression, own: Any, base: Any, want: Any,
@@ -74,7 +74,7 @@ class _Patcher:
         try:
             interp = Interpreter()
             interp.ns = dict(self.names.ns)
-            got = interp.eval(ast.parse(code_of(cand).strip(),
+            got = interp.eval(ast.parse(self.texts.code_of(cand).strip(),
                                         mode="eval").body)
         except (Unsupported, SyntaxError, RecursionError):
             return None
@@ -123,7 +123,7 @@ class _Patcher:
 
         def with_items(kept, news, original):
             return call.with_changes(args=_joined(kept, list(news), call.whitespace_before_args,
-                                                  col, original))
+                                                  col, original, self.texts))
 
         return self._entries(args, own, base, want, col, lambda a: a.keyword.value,
                              lambda a, v: a.with_changes(value=v), make, ws_of, with_items)
@@ -149,7 +149,7 @@ class _Patcher:
 
         def with_items(kept, news, original):
             return d.with_changes(elements=_joined(kept, list(news), d.lbrace.whitespace_after,
-                                                   col, original))
+                                                   col, original, self.texts))
 
         return self._entries(elems, own, base, want, col, key_of,
                              lambda e, v: e.with_changes(value=v), make, ws_of, with_items)
@@ -196,11 +196,12 @@ def _separator(items: List, first_ws: Any) -> cst.Comma:
     return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
-def _multiline(node: cst.CSTNode) -> bool:
-    return "\n" in code_of(node)
+def _multiline(node: cst.CSTNode, texts: Texts) -> bool:
+    return "\n" in texts.code_of(node)
 
 
-def _joined(kept: List, news: List, first_ws: Any, col: int, original: List) -> List:
+def _joined(kept: List, news: List, first_ws: Any, col: int, original: List,
+            texts: Texts) -> List:
     """Items `kept` (with their own commas) followed by `news`, the last one closing as the
     display's last item did. A multi-line new item after items written on one line starts a
     line of its own."""
@@ -214,7 +215,7 @@ def _joined(kept: List, news: List, first_ws: Any, col: int, original: List) -> 
         isinstance(k.comma, cst.Comma) and isinstance(k.comma.whitespace_after,
                                                       cst.ParenthesizedWhitespace) for k in kept)
     if isinstance(sep.whitespace_after, cst.SimpleWhitespace) and kept \
-            and (spread or any(_multiline(n.value) for n in news)):
+            and (spread or any(_multiline(n.value, texts) for n in news)):
         at = _col(first_ws, col + 4)
         broken = cst.Comma(whitespace_after=cst.ParenthesizedWhitespace(
             first_line=cst.TrailingWhitespace(), last_line=cst.SimpleWhitespace(" " * at)))
@@ -251,10 +252,11 @@ def _relink(items: List, original: List, first_ws: Any) -> List:
 
 
 def patch_value(expr: cst.BaseExpression, own: Any, base: Any, want: Any, col: int,
-                names: Names) -> Optional[cst.BaseExpression]:
-    """See the module docstring. `col`: the column `expr` starts at."""
+                names: Names, texts: Texts) -> Optional[cst.BaseExpression]:
+    """See the module docstring. `col`: the column `expr` starts at; new text is placed through
+    `texts` (the emission's placeholders)."""
     try:
-        return _Patcher(names).value(expr, own, base, want, col)
+        return _Patcher(names, texts).value(expr, own, base, want, col)
     except (cst.ParserSyntaxError, TypeError, RecursionError):
         return None
 

@@ -29,7 +29,8 @@ from ..load import parse_python
 from ..report import Finding, Report
 from .flat import FIELD_ORDER, assignment, finding_comment
 from ..provenance import Trace
-from .texts import code_of, reset as reset_texts
+from .lazy import lazy_module, statement_names
+from .texts import Texts
 from .values import Names
 
 from .merge import MISSING, NAN, merge_override, normalize, override, same  # noqa: F401
@@ -50,19 +51,15 @@ class Statement:
     comments: List[str] = field(default_factory=list)
 
 
-def _assigned_name(stmt: cst.BaseStatement) -> Optional[str]:
-    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
-        small = stmt.body[0]
-        if isinstance(small, cst.Assign) and len(small.targets) == 1 \
-                and isinstance(small.targets[0].target, cst.Name):
-            return small.targets[0].target.value
-    return None
-
-
-def plan_statements(module: cst.Module, own: Dict[str, Any], old_names: Set[str],
-                    have: Dict[str, Any], want: Dict[str, Any]) -> Tuple[List[Statement], Dict[str, Any]]:
-    """Decide keep/drop/replace per top-level statement; return the fields still to insert."""
-    return _plan([Statement(s, _assigned_name(s)) for s in module.body], own, old_names, have,
+def plan_statements(module: cst.Module, names: List[Optional[str]], own: Dict[str, Any],
+                    old_names: Set[str], have: Dict[str, Any],
+                    want: Dict[str, Any]) -> Tuple[List[Statement], Dict[str, Any]]:
+    """Decide keep/drop/replace per top-level statement (`names`: what each assigns, from
+    `lazy.statement_names`); return the fields still to insert."""
+    if len(names) != len(module.body):
+        raise MigrateError("internal: the Python and libcst syntax trees disagree on the "
+                           "top-level statements; please report this bug")
+    return _plan([Statement(s, n) for s, n in zip(module.body, names)], own, old_names, have,
                  want)
 
 
@@ -162,8 +159,12 @@ def _comments(module: cst.Module) -> List[cst.Comment]:
 
 
 def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing: Dict[str, Any],
-           own: Dict[str, Any], findings: List[Finding], known: Optional[Known] = None) -> str:
+           own: Dict[str, Any], findings: List[Finding], known: Optional[Known] = None,
+           texts: Optional[Texts] = None) -> str:
+    """The source of `module` with `stmts` applied; `texts`: the placeholders `module` and the
+    statements hold (a fresh registry when None)."""
     known = known or Known()
+    texts = texts or Texts()
     notes: Dict[Optional[str], List[str]] = {}
     placed = {k for s in stmts for k in s.inserted} | set(tail) | \
         {s.name for s in stmts if s.action != "drop" and s.name}
@@ -190,7 +191,7 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
             keep_lead.add(i)
 
     def new_field(k: str, upto: int) -> cst.SimpleStatementLine:
-        stmt = assignment(k, missing[k], notes.pop(k, []),
+        stmt = assignment(k, missing[k], texts, notes.pop(k, []),
                           _names_before(stmts, upto, own, k, known))
         if not _has_delete(missing[k]):
             known.emitted.append((k, missing[k]))   # a later field equal to it says its name
@@ -219,11 +220,12 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
             names = _names_before(stmts, i, own, s.name, known)
             expr = None
             if s.patch is not None and s.name in own:
-                expr = patch_value(node.body[0].value, own[s.name], s.patch[0], s.patch[1], 0, names)
+                expr = patch_value(node.body[0].value, own[s.name], s.patch[0], s.patch[1], 0,
+                                   names, texts)
             if expr is not None:
                 node = node.with_changes(body=[node.body[0].with_changes(value=expr)])
             else:
-                node = node.with_changes(body=assignment(s.name, s.new_value, (), names).body)
+                node = node.with_changes(body=assignment(s.name, s.new_value, texts, (), names).body)
         if s.name in notes:
             node = node.with_changes(leading_lines=list(node.leading_lines) + [
                 cst.EmptyLine(comment=cst.Comment(t)) for t in notes.pop(s.name)])
@@ -232,7 +234,7 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
         add(new_field(k, len(stmts)))
     footer = pending + list(module.footer) + [cst.EmptyLine(comment=cst.Comment(t))
                                                for ts in notes.values() for t in ts]
-    return code_of(module.with_changes(body=body, footer=footer))
+    return texts.code_of(module.with_changes(body=body, footer=footer))
 
 
 class _RelativeBases(cst.CSTTransformer):
@@ -262,21 +264,6 @@ def _relative_bases(stmts: List[Statement], src: Path, root: Optional[str]) -> N
             s.node = s.node.visit(_RelativeBases(src, root))
 
 
-def _ast_names(tree: ast.Module) -> Optional[List[Optional[str]]]:
-    """`_assigned_name` of each top-level statement, read from the Python syntax tree; None
-    when two statements share a line (`a = 1; b = 2` is one libcst statement line)."""
-    names: List[Optional[str]] = []
-    end = 0
-    for stmt in tree.body:
-        if stmt.lineno <= end:
-            return None
-        end = stmt.end_lineno or stmt.lineno
-        ok = isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
-            and isinstance(stmt.targets[0], ast.Name)
-        names.append(stmt.targets[0].id if ok else None)
-    return names
-
-
 def _unchanged(src: Path, text: str, own: Dict[str, Any], old_names: Set[str],
                have: Dict[str, Any], want: Dict[str, Any], mine: List[Finding],
                forced: Set[str], root: Optional[str]) -> bool:
@@ -286,8 +273,8 @@ def _unchanged(src: Path, text: str, own: Dict[str, Any], old_names: Set[str],
     if old_names or mine or any(k in want for k in forced):
         return False
     tree = parse_python(text, str(src))
-    names = _ast_names(tree)
-    if names is None:
+    names = statement_names(tree)
+    if len(names) != len(tree.body):    # statements sharing a line: emitted (libcst renders it)
         return False
     stmts, missing = _plan([Statement(None, n) for n in names], own, old_names, have, want)
     if missing or any(st.action != "keep" for st in stmts):
@@ -310,16 +297,26 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
     absolute `_base_` paths under `root` (the tree's root) are written relative. `trace` (from
     the loader) names the base references and string expressions the input wrote: a value equal
     to what a reference gives in the converted bases is written as that reference again."""
-    reset_texts()
+    texts = Texts()
     old_names = {f.field for f in old_fields(src, text)}
     mine = [f for f in report.findings if f.location is None or f.location.file in (None, str(src))]
     if _unchanged(Path(src), text, own, old_names, have, want, mine, forced, root):
         return text
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        raise MigrateError(f"syntax error: {exc.message}", file=str(src), line=exc.raw_line) from None
-    stmts, missing = plan_statements(module, own, old_names, have, want)
+    tree = parse_python(text, str(src))
+    lazy = lazy_module(text, tree, texts)
+    if lazy is not None:
+        module = lazy.module
+    else:
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            raise MigrateError(f"syntax error: {exc.message}", file=str(src),
+                               line=exc.raw_line) from None
+    stmts, missing = plan_statements(module, statement_names(tree), own, old_names, have, want)
+    if lazy is not None and root:       # `_base_` paths may be rewritten: the real statements
+        for i, s in enumerate(stmts):
+            if s.name == "_base_":
+                s.node = lazy.real(i)
     _relative_bases(stmts, Path(src), root)
     for k in forced:
         if k in want:
@@ -331,9 +328,13 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
             else:
                 missing[k] = value
     tail = place_new_fields(stmts, missing)
+    if lazy is not None:                # a statement emission edits: parsed now
+        for i, s in enumerate(stmts):
+            if s.action == "replace":
+                s.node = lazy.real(i)
     known = Known(refs=trace.resolved(have) if trace else [],
                   exprs=trace.exprs if trace else {})
     # a variable of the converted bases (`data_preprocessor`, `dataset_info`): `_base_.name`
     known.refs += [(f"_base_.{k}", v) for k, v in have.items()
                    if k not in FIELD_ORDER and k.isidentifier() and not k.startswith("_")]
-    return render(module, stmts, tail, missing, own, mine, known)
+    return render(module, stmts, tail, missing, own, mine, known, texts)

@@ -24,9 +24,9 @@ stacking collate (mmengine/dataset/utils.py), unless the model already has a dat
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, Dict, List
 
+from ..load import deep_copy
 from .base import Context
 from .ownership import old_fields
 from .placement import replace_keys
@@ -50,7 +50,7 @@ def _int(ctx: Context, field: str, value: Any) -> int:
 
 
 def _loader(split: str, data: Dict[str, Any], ctx: Context) -> Dict[str, Any]:
-    ds = copy.deepcopy(data[split])
+    ds = deep_copy(data[split])        # copy.deepcopy, faster
     over = data.get(f"{split}_dataloader") or {}
     if not isinstance(over, dict):
         raise ctx.error(f"data.{split}_dataloader", "expected a dict")

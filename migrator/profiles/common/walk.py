@@ -13,9 +13,9 @@ Findings are reported once per distinct pipeline, at the first place it appears.
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, Dict, Iterator, List, Tuple
 
+from ...load import deep_copy
 from .pipeline import Converted, PipelineSpec, convert
 
 SPLITS = ("train", "val", "test")
@@ -158,7 +158,7 @@ def _place_preprocessor(cfg: Dict[str, Any], pre: Dict[str, Any], paths: List[Pa
         return {**cfg, "model": model}
     merged = {**pre, **(cfg.get("data_preprocessor") or {})}
     if on_model and isinstance(model, dict):
-        cfg = {**cfg, "model": {**model, "data_preprocessor": copy.deepcopy(merged)}}
+        cfg = {**cfg, "model": {**model, "data_preprocessor": deep_copy(merged)}}
     if "data_preprocessor" in cfg:
         return {**cfg, "data_preprocessor": merged}
     before = next((str(p[0]) for p in paths if len(p) == 1), "model" if "model" in cfg else None)
@@ -176,7 +176,7 @@ def rewrite_pipelines(cfg: Dict[str, Any], spec: PipelineSpec, ctx) -> Dict[str,
     paths = find_pipelines(cfg, spec)
     if not paths:
         return cfg
-    out = copy.deepcopy(cfg)
+    out = deep_copy(cfg)
     cache: Dict[str, Converted] = {}
     found: List[Tuple[Path, Converted]] = []
     for path in paths:
@@ -186,7 +186,7 @@ def rewrite_pipelines(cfg: Dict[str, Any], spec: PipelineSpec, ctx) -> Dict[str,
         if first:
             cache[key] = convert(old, spec)
         conv = cache[key]
-        _set(out, path, copy.deepcopy(conv.pipeline))
+        _set(out, path, deep_copy(conv.pipeline))
         found.append((path, conv))
         if first:
             field, anchor = old_field(path), str(path[0])
@@ -199,7 +199,7 @@ def rewrite_pipelines(cfg: Dict[str, Any], spec: PipelineSpec, ctx) -> Dict[str,
     ttas = [(p, c) for p, c in found if c.tta is not None]
     if ttas and "tta_pipeline" not in out:
         ttas.sort(key=lambda pc: 0 if split_of(pc[0]) == "test" else 1)
-        out["tta_pipeline"] = copy.deepcopy(ttas[0][1].tta)
+        out["tta_pipeline"] = deep_copy(ttas[0][1].tta)
         if spec.tta_model is not None and "tta_model" not in out:
-            out["tta_model"] = copy.deepcopy(dict(spec.tta_model))
+            out["tta_model"] = deep_copy(dict(spec.tta_model))
     return out

@@ -48,6 +48,47 @@ def test_history_buffer_fast_append_matches_mmengine():
                 assert mine.dtype == ref.dtype and mine.tolist() == ref.tolist()
 
 
+def test_history_buffer_pending_appends_read_like_mmengine():
+    """Bursts of updates (the float/count-1 ones only queued) between reads of every kind, and
+    the same through MessageHub.update_scalar: every read sees what MMEngine's buffer holds."""
+    import pickle
+    from mmengine.logging import HistoryBuffer as MMHistoryBuffer
+    from mmengine.logging import MessageHub as MMMessageHub
+    rng = random.Random(11)
+    for trial in range(60):
+        max_length = rng.choice([5, 23, 1000000])
+        hub, mm_hub = MessageHub.get_instance(_name("hub")), MMMessageHub.get_instance(_name("mmhub"))
+        ours, theirs = HistoryBuffer(max_length=max_length), MMHistoryBuffer(max_length=max_length)
+        for _ in range(rng.randint(1, 12)):
+            for _ in range(rng.randint(0, 30)):
+                value = rng.choice([rng.random(), rng.random(), rng.randint(-3, 3), np.float64(0.5)])
+                count = rng.choice([1, 1, 1, 2]) if trial % 2 else 1
+                ours.update(value, count)
+                theirs.update(value, count)
+                hub.update_scalar("train/v", value, count)
+                mm_hub.update_scalar("train/v", value, count)
+            for mine, ref in ((ours, theirs), (hub.get_scalar("train/v"), mm_hub.get_scalar("train/v"))):
+                read = rng.choice(["mean", "current", "max", "data", "state", "pickle"])
+                if read == "mean":
+                    window = rng.choice([1, 3, 10, None])
+                    a, b = mine.mean(window), ref.mean(window)
+                    assert type(a) is type(b) and a == b
+                elif read == "current":
+                    a, b = mine.current(), ref.current()
+                    assert type(a) is type(b) and a == b
+                elif read == "max":
+                    assert mine.max(4) == ref.max(4) and mine.min() == ref.min()
+                elif read == "state":
+                    state = mine.__getstate__()
+                    for key in ("_log_history", "_count_history"):
+                        assert state[key].dtype == ref.__dict__[key].dtype
+                        assert state[key].tolist() == ref.__dict__[key].tolist()
+                else:
+                    data = mine.data if read == "data" else pickle.loads(pickle.dumps(mine)).data
+                    for a, b in zip(data, ref.data):
+                        assert a.dtype == b.dtype and a.tolist() == b.tolist()
+
+
 def test_message_hub_update_scalar_paths_agree():
     hub = MessageHub.get_instance(_name("hub"))
     for value in (0.5, 2, torch.tensor(1.5), np.float64(0.25), 3.0):
@@ -241,6 +282,10 @@ def test_cast_data_shortcut_returns_what_to_returns():
     batch = pre.cast_data(dict(inputs=[t, t.double()], meta=("a", None), x=t))
     assert type(batch) is dict and batch["x"] is t.to("cpu") is t
     assert batch["inputs"][0] is t and batch["meta"] == ("a", None)
+    pre._device = torch.device("cpu", 0)     # .to('cpu:0') makes a new tensor: so does cast_data
+    batch = pre.cast_data(dict(x=t, y=[t]))
+    assert batch["x"] is not t and batch["y"][0] is not t and torch.equal(batch["x"], t)
+    assert (batch["x"] is t) == (t.to(pre._device) is t)
 
 
 def test_cast_data_exact_types_first_same_as_mmengine():
@@ -335,3 +380,68 @@ def test_call_hook_plan_follows_instance_patches_and_new_hooks(tmp_path):
     assert late.n == 1 and counter.n == 4
     runner.train()
     assert counter.n == 4 + 4   # 2 epochs x 2 iterations
+
+
+def test_update_params_shortcut_same_steps_and_honours_overrides():
+    """The no-accumulation/no-clipping shortcut of OptimWrapper.update_params leaves the same
+    weights, gradients and count as mmengine's OptimWrapper; overridden or patched update steps
+    still run."""
+    from mmengine.optim import OptimWrapper as MMOptimWrapper
+    from runtime.optim import OptimWrapper
+    results = []
+    for cls in (OptimWrapper, MMOptimWrapper):
+        torch.manual_seed(0)
+        net = torch.nn.Linear(3, 1)
+        wrapper = cls(torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9))
+        for _ in range(3):
+            wrapper.update_params(net(torch.ones(2, 3)).pow(2).sum())
+        results.append(([p.detach().clone() for p in net.parameters()],
+                        [p.grad for p in net.parameters()], wrapper._inner_count))
+    (w_a, g_a, n_a), (w_b, g_b, n_b) = results
+    assert n_a == n_b == 3 and all(torch.equal(a, b) for a, b in zip(w_a, w_b))
+    assert g_a == g_b == [None, None]                  # zero_grad ran after the last step
+
+    calls = []
+
+    class Logged(OptimWrapper):
+        def backward(self, loss, **kwargs):
+            calls.append("backward")
+            super().backward(loss, **kwargs)
+
+    net = torch.nn.Linear(3, 1)
+    wrapper = Logged(torch.optim.SGD(net.parameters(), lr=0.1))
+    wrapper.update_params(net(torch.ones(1, 3)).sum())
+    wrapper.step = mock.MagicMock()                    # patched on the instance
+    plain = OptimWrapper(torch.optim.SGD(net.parameters(), lr=0.1))
+    plain.update_params(net(torch.ones(1, 3)).sum())
+    plain.zero_grad = mock.MagicMock()
+    plain.update_params(net(torch.ones(1, 3)).sum())
+    wrapper.update_params(net(torch.ones(1, 3)).sum())
+    assert calls == ["backward", "backward"] and wrapper.step.call_count == 1
+    assert plain.zero_grad.call_count == 1 and plain._inner_count == 2
+
+
+def test_call_hook_plan_follows_class_patches(tmp_path):
+    """MMEngine looks the method up at every call: a method patched on a hook class after the
+    plans were built (mock.patch.object(SomeHook, ...)) is what runs, and the original again
+    once the patch is undone."""
+    class Counter(Hook):
+        n = 0
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            type(self).n += 1
+
+    class Quiet(Hook):
+        pass
+
+    runner = _runner(tmp_path, [Counter(), Quiet()])
+    runner.call_hook("after_train_iter", batch_idx=0)
+    runner.call_hook("before_train_iter", batch_idx=0)
+    with mock.patch.object(Counter, "after_train_iter") as counted, \
+            mock.patch.object(Quiet, "after_train_iter") as quiet, \
+            mock.patch.object(Quiet, "_before_iter") as helper:   # what before_train_iter calls
+        runner.call_hook("after_train_iter", batch_idx=1)
+        runner.call_hook("before_train_iter", batch_idx=1)
+    assert counted.call_count == quiet.call_count == helper.call_count == 1 and Counter.n == 1
+    runner.call_hook("after_train_iter", batch_idx=2)
+    assert Counter.n == 2 and quiet.call_count == 1

@@ -33,28 +33,48 @@ class HistoryBuffer:
 
     # Storage: the values live in over-allocated arrays (`_log_buf`, `_count_buf`, `_len` used)
     # so `update` is O(1) instead of MMEngine's np.append copy; `_log_history`/`_count_history`
-    # are views. Pickling writes MMEngine's exact state ({'max_length', '_log_history',
-    # '_count_history'}), so checkpoints stay interchangeable both ways.
+    # are views. The common update (a float with count 1 into float64/int64 arrays, where no
+    # dtype promotion can happen) only appends to the python list `_pending`; every read moves
+    # the pending values into the arrays first (`_flush`), so what is read is always the same.
+    # Pickling writes MMEngine's exact state ({'max_length', '_log_history', '_count_history'}),
+    # so checkpoints stay interchangeable both ways.
     def _set_arrays(self, logs: np.ndarray, counts: np.ndarray) -> None:
         self._log_buf, self._count_buf, self._len = logs, counts, len(logs)
+        self._pending = []
         # whether every count is the integer 1 (then a window's count sum is its length)
         self._unit_counts = bool(counts.dtype.kind in "iu" and (counts == 1).all())
         self._refresh_fast()
 
     def _refresh_fast(self) -> None:
-        # `update` writes a float with count 1 in place while the buffers have room and hold
-        # float64 values / int64 counts (no promotion can happen then); anything else goes
-        # through `_put`, which mirrors np.append's dtype promotion.
-        self._room = min(len(self._log_buf), len(self._count_buf))
-        self._log_f64 = self._log_buf.dtype == np.float64
-        self._count_i64 = self._count_buf.dtype == np.int64
+        # pending appends are allowed while the arrays hold float64 values / int64 counts
+        self._fast = self._log_buf.dtype == np.float64 and self._count_buf.dtype == np.int64
+
+    def _flush(self) -> None:
+        pending = self._pending
+        if pending:
+            n, k = self._len, len(pending)
+            if n + k > len(self._log_buf) or n + k > len(self._count_buf):
+                size = max(2 * len(self._log_buf), n + k, 16)
+                for name in ("_log_buf", "_count_buf"):
+                    old = getattr(self, name)
+                    new = np.empty(size, dtype=old.dtype)
+                    new[:n] = old[:n]
+                    setattr(self, name, new)
+            self._log_buf[n:n + k] = pending
+            self._count_buf[n:n + k] = 1
+            self._len = n + k
+            self._pending = []
 
     @property
     def _log_history(self) -> np.ndarray:
+        if self._pending:
+            self._flush()
         return self._log_buf[:self._len]
 
     @property
     def _count_history(self) -> np.ndarray:
+        if self._pending:
+            self._flush()
         return self._count_buf[:self._len]
 
     def __getstate__(self) -> dict:
@@ -104,15 +124,13 @@ class HistoryBuffer:
             cls._statistics_methods.setdefault(name, getattr(HistoryBuffer, name))
 
     def append_float(self, log_val, count) -> bool:
-        """`update` for the common case (a float with count 1 into float64/int64 buffers that
-        have room); returns False, changing nothing, when the general path is needed."""
-        n = self._len
-        if n < self._room and type(log_val) is float and count == 1 and type(count) is int \
-                and self._log_f64 and self._count_i64 and n < self.max_length:
-            self._log_buf[n] = log_val
-            self._count_buf[n] = 1
-            self._len = n + 1
-            return True
+        """`update` for the common case (a float with count 1 into float64/int64 arrays, below
+        max_length); returns False, changing nothing, when the general path is needed."""
+        if type(log_val) is float and count == 1 and type(count) is int and self._fast:
+            pending = self._pending
+            if self._len + len(pending) < self.max_length:
+                pending.append(log_val)
+                return True
         return False
 
     def update(self, log_val, count=1) -> None:
@@ -121,6 +139,7 @@ class HistoryBuffer:
                             f"count must be int (got {type(count)})")
         if self.append_float(log_val, count):
             return
+        self._flush()
         n = self._len
         self._log_buf = self._put(self._log_buf, n, log_val)
         self._count_buf = self._put(self._count_buf, n, count)
@@ -159,6 +178,8 @@ class HistoryBuffer:
 
     def mean(self, window_size: Optional[int] = None):
         n = self._window(window_size)
+        if self._pending:
+            self._flush()
         used = self._len
         if n > 0 and self._unit_counts and used:
             # every count is 1: the count sum is the window length, so only the values need a
@@ -174,6 +195,8 @@ class HistoryBuffer:
         return self._log_history[-self._window(window_size):].min()
 
     def current(self):
+        if self._pending:
+            self._flush()
         if self._len == 0:
             raise ValueError("HistoryBuffer is empty; call update() first")
         return self._log_buf[self._len - 1]

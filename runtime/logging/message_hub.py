@@ -75,18 +75,20 @@ class MessageHub(ManagerMixin):
 
     def update_scalar(self, key: str, value, count: int = 1, resumed: bool = True) -> None:
         known = self._resumed_keys.get(key)
-        if known is None:
-            self._set_resumed_keys(key, resumed)
-        elif known is not resumed and known != resumed:
-            self._set_resumed_keys(key, resumed)   # raises
+        if known is not resumed and (known is None or known != resumed):
+            self._set_resumed_keys(key, resumed)   # records a new key, raises on a change
         if type(value) is not float:   # floats (times, lr) are already what _as_number returns
             value = _as_number(value)
-        if not isinstance(count, int):
+        if type(count) is not int and not isinstance(count, int):
             raise TypeError(f"count must be an int, got {type(count)}")
         buffer = self._log_scalars.get(key)
         if buffer is None:
             self._log_scalars[key] = HistoryBuffer([value], [count])
-        elif not buffer.append_float(value, count):
+        elif type(buffer) is HistoryBuffer and buffer._fast and type(value) is float \
+                and count == 1 and type(count) is int \
+                and buffer._len + len(buffer._pending) < buffer.max_length:
+            buffer._pending.append(value)   # HistoryBuffer.update's common case, inlined
+        else:
             buffer.update(value, count)
 
     def update_scalars(self, log_dict: dict, resumed: bool = True) -> None:
@@ -103,7 +105,8 @@ class MessageHub(ManagerMixin):
             self.update_scalar(key, value, count, resumed)
 
     def update_info(self, key: str, value: Any, resumed: bool = True) -> None:
-        self._set_resumed_keys(key, resumed)
+        if self._resumed_keys.get(key) is not resumed:   # new key, or raises on a change
+            self._set_resumed_keys(key, resumed)
         self._runtime_info[key] = value
 
     def update_info_dict(self, info_dict: dict, resumed: bool = True) -> None:

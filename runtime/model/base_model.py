@@ -21,6 +21,10 @@ from runtime.registry import MODELS
 from .base_module import BaseModule
 
 
+_Tensor = torch.Tensor
+_CPU = torch.device("cpu")
+
+
 @MODELS.register_module()
 class BaseDataPreprocessor(nn.Module):
     """Moves every tensor in a (nested) batch to the model's device."""
@@ -32,12 +36,21 @@ class BaseDataPreprocessor(nn.Module):
 
     def cast_data(self, data):
         kind = type(data)
-        if kind is torch.Tensor:   # the common leaf first; same result as below
+        if kind is _Tensor:   # the common leaf first; same result as below
             if data.device == self._device:
                 return data   # what .to() returns for a tensor already on the device
             return data.to(self._device, non_blocking=self._non_blocking)
         if kind is dict:   # the common container (exact type: no isinstance calls)
-            return {k: self.cast_data(data[k]) for k in data}
+            # on the plain CPU device (not 'cpu:0', where .to() copies), a plain CPU tensor is
+            # returned as it is (what .to() returns, see above) without a call per value;
+            # anything else goes through cast_data
+            on_cpu = self._device == _CPU
+            out = {}
+            for k in data:
+                value = data[k]
+                out[k] = value if on_cpu and type(value) is _Tensor and value.is_cpu \
+                    else self.cast_data(value)
+            return out
         if isinstance(data, torch.Tensor):
             return data.to(self._device, non_blocking=self._non_blocking)
         if isinstance(data, Mapping):   # a plain dict, as MMEngine
@@ -150,14 +163,17 @@ _MODULE_SETATTR = nn.Module.__setattr__
 def _train_is_noop(module: nn.Module, mode: bool) -> bool:
     """Whether nn.Module.train(mode) would leave `module`'s subtree exactly as it is: every
     module already has `training is mode` and none customises train() or __setattr__."""
-    if module.training is not mode or type(module).__setattr__ is not _MODULE_SETATTR:
-        return False
-    for child in module._modules.values():
-        if child is None:
-            continue
-        if type(child).train not in (_MODULE_TRAIN, BaseModel.train) or \
-                not _train_is_noop(child, mode):
+    plain_train = _PLAIN_TRAIN
+    stack = [module]
+    while stack:
+        module = stack.pop()
+        if module.training is not mode or type(module).__setattr__ is not _MODULE_SETATTR:
             return False
+        for child in module._modules.values():
+            if child is not None:
+                if type(child).train not in plain_train:
+                    return False
+                stack.append(child)
     return True
 
 
@@ -180,7 +196,7 @@ def _mean(value: torch.Tensor) -> torch.Tensor:
     it is, which saves a reduction and an autograd node per loss term and iteration. Anything
     else (other shapes, integer dtypes that make mean() raise, -0.0, tensor subclasses, devices
     where reading the value would synchronise) goes through mean()."""
-    if type(value) is torch.Tensor and value.is_cpu and value.dim() == 0 \
+    if type(value) is _Tensor and value.is_cpu and not value.shape \
             and value.is_floating_point():
         number = value.item()
         if number != 0.0 or math.copysign(1.0, number) > 0:
@@ -231,20 +247,22 @@ class BaseModel(BaseModule):
         # MMEngine: log_vars = [[name, mean], ...]; loss = sum of the entries whose name
         # contains 'loss'; OrderedDict([['loss', loss]] + log_vars) (so 'loss' comes first, and
         # an entry named 'loss' keeps that place with its own value)
-        log_vars = [["loss", None]]
+        log_vars = OrderedDict(loss=None)
         terms = []
         for name, value in losses.items():
-            if type(value) is torch.Tensor or isinstance(value, torch.Tensor):
+            if type(value) is _Tensor or isinstance(value, torch.Tensor):
                 value = _mean(value)
             elif isinstance(value, list) and all(isinstance(v, torch.Tensor) for v in value):
                 value = _sum_from_first([_mean(v) for v in value])
             else:
                 raise TypeError(f"{name} is not a tensor or list of tensors")
-            log_vars.append([name, value])
+            log_vars[name] = value
             if "loss" in name:
                 terms.append(value)
-        loss = log_vars[0][1] = _sum_from_first(terms)
-        return loss, OrderedDict(log_vars)
+        loss = _sum_from_first(terms)
+        if "loss" not in losses:
+            log_vars["loss"] = loss
+        return loss, log_vars
 
     def _run_forward(self, data, mode: str):
         if isinstance(data, dict):
@@ -274,3 +292,6 @@ class BaseModel(BaseModule):
 
     def forward(self, inputs, data_samples=None, mode: str = "tensor"):
         raise NotImplementedError
+
+
+_PLAIN_TRAIN = (_MODULE_TRAIN, BaseModel.train)   # train() methods _train_is_noop looks through

@@ -8,12 +8,17 @@ import types
 from typing import Dict
 
 _IMPLEMENTS: Dict[tuple, bool] = {}
+_IMPLEMENTS_AT = [-1]   # CLASS_CHANGES when _IMPLEMENTS was last valid
 
 
 def _implements(cls: type, fn_name: str) -> bool:
     """Whether `fn_name` on an instance of `cls` can do anything. Hook's own stage methods are
     empty, except `<when>_<mode>_<epoch|iter>` which forward to `_<when>_<epoch|iter>`; a class
     that inherits both unchanged is skipped. Non-Hook objects are called when they have it."""
+    from runtime.hooks.hook import CLASS_CHANGES
+    if _IMPLEMENTS_AT[0] != CLASS_CHANGES[0]:   # a Hook class changed since: ask again
+        _IMPLEMENTS.clear()
+        _IMPLEMENTS_AT[0] = CLASS_CHANGES[0]
     key = (cls, fn_name)
     found = _IMPLEMENTS.get(key)
     if found is None:
@@ -38,14 +43,34 @@ _DYNAMIC = object()
 def stage_method(hook, fn_name: str):
     """How `call_hook` calls `fn_name` on `hook`: None (Hook's no-op, skipped), the class's
     plain function (called as func(hook, runner, ...)), or _DYNAMIC (getattr at every call:
-    custom attribute lookup, descriptors other than functions)."""
+    custom attribute lookup, descriptors other than functions, classes that are not Hooks,
+    whose changes CLASS_CHANGES does not see)."""
+    from runtime.hooks.hook import Hook
     cls = type(hook)
     if not _implements(cls, fn_name):
         return None
-    if cls.__getattribute__ is not object.__getattribute__ or hasattr(cls, "__getattr__"):
+    if cls.__getattribute__ is not object.__getattribute__ or hasattr(cls, "__getattr__") \
+            or not issubclass(cls, Hook):
         return _DYNAMIC
     for klass in cls.__mro__:
         if fn_name in klass.__dict__:
             func = klass.__dict__[fn_name]
             return func if isinstance(func, types.FunctionType) else _DYNAMIC
     return _DYNAMIC
+
+
+def plan(hooks, fn_name: str):
+    """(active, skipped) for `call_hook(fn_name)`: `active` lists (hook, instance dict, func)
+    in order for the hooks whose class implements the stage (func None: look it up at every
+    call), `skipped` the instance dicts of the others (a later instance attribute named
+    fn_name makes call_hook fall back to the plain loop over every hook)."""
+    active, skipped = [], []
+    for hook in hooks:
+        attrs = getattr(hook, "__dict__", None)
+        func = stage_method(hook, fn_name)
+        if func is None and attrs is not None:
+            skipped.append(attrs)
+        elif func is not None or attrs is None:
+            active.append((hook, {} if attrs is None else attrs,
+                           None if func is _DYNAMIC or func is None else func))
+    return active, skipped

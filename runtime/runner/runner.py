@@ -25,13 +25,13 @@ from runtime.dist import broadcast, get_dist_info, init_dist, is_distributed, ma
 from runtime.registry import (EVALUATOR, HOOKS, LOG_PROCESSORS, LOOPS, MODEL_WRAPPERS, MODELS,
                               OPTIM_WRAPPERS, RUNNERS, VISUALIZERS)
 
-from . import builders, startup_log
-from .hook_dispatch import _DYNAMIC, stage_method
+from . import builders, hook_dispatch, startup_log
 from .checkpoint import (DEFAULT_REVISE_KEYS, check_resumable, find_latest_checkpoint,
                          load_checkpoint_to_model, load_raw, save_checkpoint, to_plain,
                          weights_to_cpu, write_last_checkpoint)
 from .loops import BaseLoop, EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
 
+_OWN_TRAIN_LOOPS = (EpochBasedTrainLoop, IterBasedTrainLoop)
 DEFAULT_HOOKS = dict(runtime_info=dict(type="RuntimeInfoHook"), timer=dict(type="IterTimerHook"),
                      sampler_seed=dict(type="DistSamplerSeedHook"), logger=dict(type="LoggerHook"),
                      param_scheduler=dict(type="ParamSchedulerHook"),
@@ -144,16 +144,27 @@ class Runner:
     seed = property(lambda self: self._seed)
     deterministic = property(lambda self: self._deterministic)
     hooks = property(lambda self: self._hooks)
-    # read several times per iteration: `train_loop.<x>` with one check (and no call) less
-    # once the loop is built
-    epoch = property(lambda self: (self._train_loop if isinstance(self._train_loop, BaseLoop)
-                                   else self.train_loop).epoch)
-    iter = property(lambda self: (self._train_loop if isinstance(self._train_loop, BaseLoop)
-                                  else self.train_loop).iter)
-    max_epochs = property(lambda self: (self._train_loop if isinstance(self._train_loop, BaseLoop)
-                                        else self.train_loop).max_epochs)
-    max_iters = property(lambda self: (self._train_loop if isinstance(self._train_loop, BaseLoop)
-                                       else self.train_loop).max_iters)
+    # read several times per iteration: `train_loop.<x>`, straight from the counter of a
+    # built loop of our own train loop classes (whose properties return just that)
+    @property
+    def epoch(self) -> int:
+        loop = self._train_loop
+        return loop._epoch if type(loop) in _OWN_TRAIN_LOOPS else self.train_loop.epoch
+
+    @property
+    def iter(self) -> int:
+        loop = self._train_loop
+        return loop._iter if type(loop) in _OWN_TRAIN_LOOPS else self.train_loop.iter
+
+    @property
+    def max_epochs(self) -> int:
+        loop = self._train_loop
+        return loop._max_epochs if type(loop) in _OWN_TRAIN_LOOPS else self.train_loop.max_epochs
+
+    @property
+    def max_iters(self) -> int:
+        loop = self._train_loop
+        return loop._max_iters if type(loop) in _OWN_TRAIN_LOOPS else self.train_loop.max_iters
 
     def _built_train_loop(self):
         """`train_loop`, with one check less once the loop is built (read every iteration)."""
@@ -379,22 +390,38 @@ class Runner:
         # Same calls as MMEngine's `getattr(hook, fn_name)(self, **kwargs)` over `self._hooks`,
         # minus hooks whose class leaves `fn_name` as Hook's no-op. The per-stage plan is
         # rebuilt whenever the hook list differs from the one it was built for; an instance
-        # attribute named `fn_name` (e.g. a mock patched in later) is checked at call time.
+        # attribute named `fn_name` (e.g. a mock patched in later) is checked at call time:
+        # on a skipped hook it sends this call through every hook in order (`_call_each`).
+        # A change to any Hook class (CLASS_CHANGES: a method patched on the class) also
+        # rebuilds the plans.
         plans = self.__dict__.get("_hook_plans")
-        if plans is None or plans[0] != self._hooks:
-            plans = self._hook_plans = (list(self._hooks), {})
+        if plans is None or plans[0] != self._hooks or plans[2][0] != plans[3]:
+            from runtime.hooks.hook import CLASS_CHANGES
+            plans = self._hook_plans = (list(self._hooks), {}, CLASS_CHANGES, CLASS_CHANGES[0])
         plan = plans[1].get(fn_name)
         if plan is None:
-            plan = plans[1][fn_name] = [(hook, getattr(hook, "__dict__", {}), stage_method(hook, fn_name))
-                                        for hook in plans[0]]
-        for hook, attrs, func in plan:
+            plan = plans[1][fn_name] = hook_dispatch.plan(plans[0], fn_name)
+        active, skipped = plan
+        for attrs in skipped:
+            if fn_name in attrs:
+                return self._call_each(fn_name, kwargs)
+        for hook, attrs, func in active:
             try:
-                if func is _DYNAMIC or fn_name in attrs:
+                if func is None or fn_name in attrs:
                     getattr(hook, fn_name)(self, **kwargs)
-                elif func is not None:
+                else:
                     func(hook, self, **kwargs)
             except TypeError as e:
                 raise TypeError(f"{e} in {hook}") from e
+
+    def _call_each(self, fn_name: str, kwargs: dict) -> None:
+        """MMEngine's call_hook loop itself."""
+        for hook in self._hooks:
+            if hasattr(hook, fn_name):
+                try:
+                    getattr(hook, fn_name)(self, **kwargs)
+                except TypeError as e:
+                    raise TypeError(f"{e} in {hook}") from e
 
     def get_hooks_info(self) -> str:
         """Per stage, the hooks it calls with their priority names (see startup_log.py)."""

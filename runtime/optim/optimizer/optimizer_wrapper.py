@@ -50,6 +50,25 @@ def _has_batch_norm(model) -> bool:
     return any(isinstance(m, _BatchNorm) for m in model.modules())
 
 
+_UPDATE_STEPS = ("scale_loss", "backward", "should_update", "step", "zero_grad")
+_PLAIN_CLASSES: Dict[type, bool] = {}
+
+
+def _plain_update(wrapper) -> bool:
+    """Whether `update_params` may skip its method calls: the class keeps OptimWrapper's own
+    update steps and none is replaced on the instance (e.g. by a mock)."""
+    cls = type(wrapper)
+    plain = _PLAIN_CLASSES.get(cls)
+    if plain is None:
+        plain = _PLAIN_CLASSES[cls] = cls.__getattribute__ is object.__getattribute__ and all(
+            getattr(cls, name) is getattr(OptimWrapper, name) for name in _UPDATE_STEPS)
+    if not plain:
+        return False
+    attrs = wrapper.__dict__
+    return not ("step" in attrs or "backward" in attrs or "zero_grad" in attrs
+                or "scale_loss" in attrs or "should_update" in attrs)
+
+
 @OPTIM_WRAPPERS.register_module()
 class OptimWrapper(BaseOptimWrapper):
     """Optimizer wrapper with gradient accumulation and clipping."""
@@ -88,6 +107,15 @@ class OptimWrapper(BaseOptimWrapper):
     # ------------------------------------------------------------------ update
     def update_params(self, loss: torch.Tensor, step_kwargs: Optional[Dict] = None,
                       zero_kwargs: Optional[Dict] = None) -> None:
+        if self._accumulative_counts == 1 and not self.clip_grad_kwargs and not step_kwargs \
+                and not zero_kwargs and _plain_update(self):
+            # what the general path below does then (scale by 1, backward, count, always
+            # update, no clipping), without its five method calls
+            loss.backward()
+            self._inner_count += 1
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+            return
         loss = self.scale_loss(loss)
         self.backward(loss)
         if self.should_update():

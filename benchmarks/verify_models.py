@@ -166,6 +166,14 @@ def plan(corpus, args):
     return runs, counts, len(found)
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes (the harnesses): on a shared
+    machine the wall time depends on the neighbours, the CPU time much less."""
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def line(r, counts):
     rel = r["rel"]
     return (f"  {r['seconds']:7.1f}s  {r['verdict']:8s} {rel}"
@@ -193,7 +201,9 @@ def main():
                          "newest record of a model is the one reported)")
     ap.add_argument("--budget", type=float, default=0,
                     help="start no new batch after this many seconds (the rest is listed)")
-    ap.add_argument("--batch", type=int, default=10)
+    ap.add_argument("--batch", type=int, default=50,
+                    help="restart the two harness processes after N models (they are kept "
+                         "warm in between)")
     ap.add_argument("--summary", action="store_true",
                     help="run nothing: the report of the records in --out, and what is left")
     args = ap.parse_args()
@@ -213,6 +223,7 @@ def main():
                                                       re.search(args.rerun, r["rel"])):
                     done[r["rel"]] = annotate(dict(r, known_deviations=[]))  # as known now
         recs = [done[rel] for rel, _, _ in runs if rel in done]
+        done_here = list(recs)
         todo = [] if args.summary else [r for r in runs if r[0] not in done]
         if args.summary:
             left = [rel for rel, _, _ in runs if rel not in done]
@@ -220,25 +231,37 @@ def main():
                   (": " + ", ".join(left) if left else ""))
         if recs:
             print(f"  {len(recs)} models from {args.out}")
-        start, run_s = time.time(), 0.0
-        for b in range(0, len(todo), args.batch):
-            if args.budget and time.time() - t_start > args.budget:
-                print(f"  budget spent: {len(todo) - b} unique models not run: " +
-                      ", ".join(rel for rel, _, _ in todo[b:]))
-                break
-            chunk = todo[b:b + args.batch]
-            with tempfile.TemporaryDirectory(prefix="mmmigrate-models-") as work:
-                got = verify_models([(o, n) for _, o, n in chunk], old_py, new_py, work,
-                                    batch=len(chunk))
-            for (rel, _, _), r in zip(chunk, got):
-                r = dict(r, corpus=corpus, rel=rel, configs=counts[rel])
-                recs.append(r)
-                run_s += r["seconds"]
-                print(line(r, counts), flush=True)
-                if args.out:
-                    with open(args.out, "a") as f:
-                        f.write(json.dumps(r) + "\n")
+        start = time.time()
+        cpu0 = _children_cpu()
+
+        def spent():
+            return bool(args.budget) and time.time() - t_start > args.budget
+
+        def keep(i, r):
+            rel = todo[i][0]
+            r = dict(r, corpus=corpus, rel=rel, configs=counts[rel])
+            recs.append(r)
+            print(line(r, counts), flush=True)
+            if args.out:
+                with open(args.out, "a") as f:
+                    f.write(json.dumps(r) + "\n")
+        if todo and not spent():
+            # the work files live in memory when /dev/shm exists: one model's state dict and
+            # update at a time (the harnesses run in lockstep), up to ~2 GB for ConvNeXt-L
+            shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
+            with tempfile.TemporaryDirectory(prefix="mmmigrate-models-", dir=shm) as work:
+                verify_models([(o, n) for _, o, n in todo], old_py, new_py, work,
+                              batch=args.batch, on_record=keep, stop=spent)
+        left = [rel for rel, _, _ in todo if rel not in {r["rel"] for r in recs}]
+        if left:
+            print(f"  budget spent: {len(left)} unique models not run: " + ", ".join(left))
         wall = time.time() - start
+        ran = len(recs) - len(done_here)
+        if ran:
+            cpu = _children_cpu() - cpu0
+            print(f"  {corpus}: this run {ran} models in {wall:.0f}s wall: "
+                  f"{wall / ran:.1f} s/model wall, {cpu / ran:.1f} CPU s/model (the two "
+                  "harness processes: imports, builds, both sides, comparison)")
         n = len(recs)
         covered = sum(counts[r["rel"]] for r in recs)
         secs = sum(r["seconds"] for r in recs)

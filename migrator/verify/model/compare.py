@@ -69,6 +69,9 @@ class Record:
 
     def tensor(self, where, a, b):
         import torch
+        if a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b):
+            self.checked.append(where)         # bitwise equal (most tensors): no float64 pass
+            return True
         d = diff(a, b)
         if d is None:
             self.checked.append(where)

@@ -138,16 +138,39 @@ def input_shapes(codebase: str, cfg) -> list:
     """Candidate (batch, channels, height, width) shapes of the random batch, smallest first:
     a small batch keeps a CPU run short; a model that cannot run at it on the old side (fixed
     token counts: MLP-Mixer, ...) is run at the size its config's test pipeline feeds it."""
-    chans = 3
-    backbone = (cfg.get("model") or {}).get("backbone") or {}
-    if isinstance(backbone.get("in_channels"), int):
-        chans = backbone["in_channels"]
+    chans = input_channels(cfg)
     if codebase == "mmdet":
         from .det import LARGE, PAD
         return [(2, chans) + PAD, (2, chans) + LARGE]
     full = (2, chans) + (_cls_size(cfg) if codebase == "mmcls" else _seg_size(cfg))
     small = (2, chans, 64, 64)
     return [small, full] if full[2] * full[3] > 64 * 64 else [full]
+
+
+def input_channels(cfg) -> int:
+    """The backbone's `in_channels`, else the length of the test pipeline's Normalize mean
+    (LeNet5 on MNIST: `mean=[33.46]`, one channel), else 3."""
+    backbone = (cfg.get("model") or {}).get("backbone") or {}
+    if isinstance(backbone.get("in_channels"), int):
+        return backbone["in_channels"]
+    data = cfg.get("data") or {}
+    for split in ("test", "val", "train"):
+        pipeline = (data.get(split) or {}).get("pipeline") if isinstance(data, dict) else None
+        for t in _flat_pipeline(pipeline):
+            mean = t.get("mean")
+            if t.get("type") == "Normalize" and isinstance(mean, (list, tuple)) and mean:
+                return len(mean)
+    return 3
+
+
+def _flat_pipeline(pipeline) -> list:
+    """The transforms of a pipeline, those inside MultiScaleFlipAug & co. included."""
+    out = []
+    for t in pipeline if isinstance(pipeline, (list, tuple)) else []:
+        if isinstance(t, dict):
+            out.append(t)
+            out.extend(_flat_pipeline(t.get("transforms")))
+    return out
 
 
 def _seg_size(cfg) -> tuple:
@@ -226,3 +249,30 @@ def quiet() -> None:
     import warnings
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)
+
+
+MARK = "@@mmmigrate-done "   # = migrator.verify.model.MARK
+
+
+def serve(handle) -> int:
+    """A harness's main loop: one JSON job per stdin line, `handle(job)` -> a JSON-able payload
+    (or None), then `@@mmmigrate-done <id> <payload>` on the real stdout. Everything the
+    codebases print goes to stderr, so the protocol stream carries the done lines only."""
+    import gc
+    import json
+    import os
+    import sys
+    proto = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        if not line.strip():
+            continue
+        job = json.loads(line)
+        payload = handle(job)
+        gc.collect()
+        proto.write(f"{MARK}{job['id']} {json.dumps(payload) if payload is not None else ''}\n")
+        proto.flush()

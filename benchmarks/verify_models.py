@@ -83,6 +83,13 @@ def _group(messages):
     return norm.most_common()
 
 
+VERDICTS = ("VERIFIED", "PARTIAL", "DIFFERS", "ERROR", "SKIPPED")
+
+
+def _first(r) -> str:
+    return f"{r['first_difference']['where']}: {r['first_difference']['message']}"
+
+
 def report(corpus, recs, counts):
     verdicts = collections.Counter()
     distinct = collections.Counter()
@@ -91,8 +98,7 @@ def report(corpus, recs, counts):
         distinct[r["verdict"]] += 1
     total = sum(verdicts.values())
     print(f"\n== {corpus}: {total} configs ({len(recs)} unique models): " +
-          ", ".join(f"{v} {verdicts[v]} ({distinct[v]})" for v in
-                    ("VERIFIED", "PARTIAL", "DIFFERS", "ERROR", "SKIPPED") if verdicts[v]))
+          ", ".join(f"{v} {verdicts[v]} ({distinct[v]})" for v in VERDICTS if verdicts[v]))
     stops = _group([r["stopped_at"] for r in recs if r["stopped_at"]])
     if stops:
         print("  stopped_at (distinct models):")
@@ -100,12 +106,74 @@ def report(corpus, recs, counts):
             print(f"    {n:4d}  {m}")
     for label, known in (("first differences, known deviations", True),
                          ("first differences, unexplained", False)):
-        msgs = [f"{r['first_difference']['where']}: {r['first_difference']['message']}"
-                for r in recs if r["first_difference"] and bool(r["known_deviations"]) == known]
+        msgs = [_first(r) for r in recs if r["first_difference"] and
+                bool(r["known_deviations"]) == known]
         if msgs:
             print(f"  {label} (distinct models):")
             for m, n in _group(msgs):
                 print(f"    {n:4d}  {m}")
+
+
+def _cpu(r) -> float:
+    return sum(sum((r.get("phases") or {}).get(side, {}).values()) for side in ("old", "new"))
+
+
+def markdown(rows, source: Path, command: str) -> str:
+    """The results page: per corpus the counts (unique models, configs they stand for in
+    parentheses), then the first differences grouped, the known deviations with their reason."""
+    out = ["# Model verification over the converted corpora (issue 12)", "",
+           f"Written by `{command}` from `{source.name}` "
+           f"({sum(len(r[1]) for r in rows)} records). Counts are unique (old model, new "
+           "model) pairs; in parentheses the configs they stand for. DIFFERS known: the first "
+           "difference is a real change between the codebase versions (`migrator/verify/model/"
+           "known.py`, size and reason below); DIFFERS ours: unexplained (a conversion or "
+           "harness bug). PARTIAL: compared up to a compiled MMCV kernel that is not built, "
+           "everything before it equal. s/model: wall seconds inside both harnesses (build, "
+           "init, both sides, comparison), CPU s/model the same in CPU seconds.", "",
+           "| corpus | configs / unique models | done | VERIFIED | PARTIAL | DIFFERS known | "
+           "DIFFERS ours | ERROR | s/model | CPU s/model |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def cnt(recs, counts, pred):
+        sel = [r for r in recs if pred(r)]
+        return f"{len(sel)} ({sum(counts[r['rel']] for r in sel)})"
+    for corpus, recs, counts, n_configs, n_models in rows:
+        n = max(1, len(recs))
+        out.append("| " + " | ".join([
+            corpus, f"{n_configs} / {n_models}", cnt(recs, counts, lambda r: True),
+            cnt(recs, counts, lambda r: r["verdict"] == "VERIFIED"),
+            cnt(recs, counts, lambda r: r["verdict"] == "PARTIAL"),
+            cnt(recs, counts, lambda r: r["verdict"] == "DIFFERS" and r["known_deviations"]),
+            cnt(recs, counts, lambda r: r["verdict"] == "DIFFERS" and not r["known_deviations"]),
+            cnt(recs, counts, lambda r: r["verdict"] == "ERROR"),
+            f"{sum(r['seconds'] for r in recs) / n:.1f}",
+            f"{sum(_cpu(r) for r in recs) / n:.1f}"]) + " |")
+    for corpus, recs, counts, n_configs, n_models in rows:
+        out += ["", f"## {corpus}", "",
+                f"{len(recs)} of {n_models} unique models run ({n_models - len(recs)} not run)."]
+        stops = _group([r["stopped_at"] for r in recs if r["stopped_at"]])
+        if stops:
+            out += ["", "PARTIAL, where the comparison stopped (models):", ""]
+            out += [f"- {n} x `{m}`" for m, n in stops]
+        known = collections.defaultdict(list)
+        for r in recs:
+            if r["known_deviations"]:
+                known[r["known_deviations"][0]["why"]].append(r)
+        if known:
+            out += ["", "Known deviations (real changes between the versions):", "",
+                    "| models | field | first difference (example) | why |", "|---|---|---|---|"]
+            for why, rs in sorted(known.items(), key=lambda x: -len(x[1])):
+                k = rs[0]["known_deviations"][0]
+                ex = ", ".join(r["rel"] for r in rs[:3]) + (" ..." if len(rs) > 3 else "")
+                out.append(f"| {len(rs)} | {k['field']} | {ex}: `{_first(rs[0])[:160]}` | "
+                           f"{why} |")
+        for verdict in ("DIFFERS", "ERROR"):
+            rs = [r for r in recs if r["verdict"] == verdict and not r["known_deviations"]]
+            if rs:
+                out += ["", f"{verdict}, unexplained (models):", ""]
+                for r in rs:
+                    out.append(f"- `{r['rel']}`: `{_first(r)[:240]}`")
+    return "\n".join(out) + "\n"
 
 
 DATASET_FIELDS = ("num_classes", "align_corners")
@@ -137,7 +205,8 @@ def arch(key: str) -> str:
 
 
 def plan(corpus, args):
-    """(runs [(rel, old, new)], counts: run rel -> configs it stands for, n configs)."""
+    """(runs [(rel, old, new)], counts: run rel -> configs it stands for, n configs,
+    n unique models)."""
     found = candidates(corpus, args.match)
     runs, counts, seen = [], collections.Counter(), {}
     for rel, old, new, key in found:
@@ -163,7 +232,7 @@ def plan(corpus, args):
     print(f"{corpus}: {len(found)} configs, {len(seen)} unique models "
           f"({len(archs)} architectures, {len(fams)} without num_classes/align_corners), "
           f"running {len(runs)}")
-    return runs, counts, len(found)
+    return runs, counts, len(found), len(seen)
 
 
 def _children_cpu() -> float:
@@ -204,6 +273,12 @@ def main():
     ap.add_argument("--batch", type=int, default=50,
                     help="restart the two harness processes after N models (they are kept "
                          "warm in between)")
+    ap.add_argument("--no-dropout", action="store_true",
+                    help="every dropout/drop-path rate 0 on both sides (diagnosis of train-mode "
+                         "differences; use another --out)")
+    ap.add_argument("--md", type=Path, default=None,
+                    help="write the Markdown results page here (with --summary: "
+                         "benchmarks/results/verify_models.md)")
     ap.add_argument("--summary", action="store_true",
                     help="run nothing: the report of the records in --out, and what is left")
     args = ap.parse_args()
@@ -213,10 +288,11 @@ def main():
     from migrator.verify.model.known import annotate
     old_py, new_py = old_codebases_python(log=print), new_python(log=print)
     t_start = time.time()
+    rows = []
     for corpus in args.corpora:
-        runs, counts, n_configs = plan(corpus, args)
+        runs, counts, n_configs, n_models = plan(corpus, args)
         done = {}
-        if args.resume and args.out and args.out.exists():
+        if (args.resume or args.summary) and args.out and args.out.exists():
             for ln in args.out.read_text().splitlines():
                 r = json.loads(ln)
                 if r.get("corpus") == corpus and not (args.rerun and
@@ -228,7 +304,8 @@ def main():
         if args.summary:
             left = [rel for rel, _, _ in runs if rel not in done]
             print(f"  not run yet: {len(left)} unique models" +
-                  (": " + ", ".join(left) if left else ""))
+                  (": " + ", ".join(left[:20]) + (" ..." if len(left) > 20 else "")
+                   if left else ""))
         if recs:
             print(f"  {len(recs)} models from {args.out}")
         start = time.time()
@@ -251,7 +328,8 @@ def main():
             shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
             with tempfile.TemporaryDirectory(prefix="mmmigrate-models-", dir=shm) as work:
                 verify_models([(o, n) for _, o, n in todo], old_py, new_py, work,
-                              batch=args.batch, on_record=keep, stop=spent)
+                              batch=args.batch, on_record=keep, stop=spent,
+                              no_dropout=args.no_dropout)
         left = [rel for rel, _, _ in todo if rel not in {r["rel"] for r in recs}]
         if left:
             print(f"  budget spent: {len(left)} unique models not run: " + ", ".join(left))
@@ -270,6 +348,14 @@ def main():
               f"(build + both sides), per config {secs / max(1, covered):.1f}s "
               "with the models shared")
         report(corpus, recs, counts)
+        rows.append((corpus, recs, counts, n_configs, n_models))
+    md = args.md or (ROOT / "benchmarks" / "results" / "verify_models.md"
+                     if args.summary and args.out else None)
+    if md:
+        cmd = ("python3 benchmarks/verify_models.py " + " ".join(args.corpora) +
+               f" --out {args.out.name if args.out else '-'} --summary")
+        md.write_text(markdown(rows, args.out or Path("-"), cmd))
+        print(f"wrote {md}")
 
 
 if __name__ == "__main__":

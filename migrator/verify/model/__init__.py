@@ -138,22 +138,26 @@ def verify_models(pairs: Sequence[Tuple[str, str]], old_python, new_python, work
                   old_env: Optional[Dict[str, str]] = None, log=None,
                   rules: Optional[Sequence[Tuple[str, Optional[str]]]] = None,
                   on_record: Optional[Callable[[int, dict], None]] = None,
-                  stop: Optional[Callable[[], bool]] = None) -> List[dict]:
+                  stop: Optional[Callable[[], bool]] = None,
+                  no_dropout: bool = False) -> List[dict]:
     """Verify each `(old_config, new_config)` pair; records in the order of `pairs`.
 
     `batch`: the two harness processes are restarted after this many configs (memory);
     `timeout`: per config and side. `on_record(i, rec)` is called as each record is made;
     `stop()`, asked before each config, ends the run early (the records made so far are
-    returned). `rules`: checkpoint renames to use instead of the table's (a checkpoint
+    returned). `no_dropout`: every dropout/drop-path rate 0 on both sides (a diagnosis of
+    train-mode differences; the records say so). `rules`: checkpoint renames to use instead of the table's (a checkpoint
     migration that differs from the table, e.g. one that lost a rename: the tests)."""
     from .known import annotate
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     jobs = [{"id": i, "old": str(Path(o).resolve()), "new": str(Path(n).resolve())}
             for i, (o, n) in enumerate(pairs)]
-    if rules is not None:
-        for j in jobs:
+    for j in jobs:
+        if rules is not None:
             j["rules"] = [list(r) for r in rules]
+        if no_dropout:
+            j["no_dropout"] = True
     cwd = tempfile.gettempdir()
     old = _Worker(old_python, "harness_old.py", [str(work)],
                   old_env if old_env is not None else _old_env(), cwd, work / "old.stderr")

@@ -72,7 +72,8 @@ def one(job: dict, work: str) -> dict:
     import torch
     from migrator.verify.model import cls, det, seg
     from migrator.verify.model.compare import compare
-    from migrator.verify.model.inenv import error_info
+    from mmengine.config import Config
+    from migrator.verify.model.inenv import adjusted, error_info, to_plain
     from migrator.verify.model.side import run
     start = time.time()
     rec = {"kind": "model", "old": job["old"], "new": job["new"], "verdict": "ERROR",
@@ -104,6 +105,10 @@ def one(job: dict, work: str) -> dict:
     try:
         stage = "build"
         scope, model_cfg, model = build(job["new"])
+        if job.get("no_dropout"):
+            from migrator.verify.model.inenv import no_dropout
+            no_dropout(model)
+            rec["no_dropout"] = True
         lap("build")
         adapter = {"det": det, "cls": cls, "seg": seg}[ADAPTERS[scope]]
         stage = "checkpoint"
@@ -111,7 +116,8 @@ def one(job: dict, work: str) -> dict:
                                   job.get("rules"))
         lap("checkpoint")
         stage = "run"
-        new = {"result": run(model, adapter, "new", old["img"], old["gt"], phases)}
+        new = {"result": run(model, adapter, "new", old["img"], old["gt"], phases),
+               "adjusted": adjusted(to_plain(Config.fromfile(job["new"]).model))}
         mark[0] = time.process_time()
         rec.update(compare(old, new, ckpt, names, OLD_CODEBASE[scope]))
         lap("compare")

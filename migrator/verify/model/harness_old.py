@@ -70,6 +70,8 @@ def one(job: dict, work: str) -> None:
         cfg = Config.fromfile(job["old"])
         out["model_type"] = cfg.model.get("type")
         out["codebase"] = codebase = codebase_of(out["model_type"])
+        from migrator.verify.model.inenv import adjusted, to_plain
+        out["adjusted"] = adjusted(to_plain(cfg.model))
         stage = "build"
         lap("config")
         adapter, model = build(cfg, codebase)
@@ -78,6 +80,9 @@ def one(job: dict, work: str) -> None:
         model.init_weights()
         lap("init_weights")
         out["state_dict"] = state(model)
+        if job.get("no_dropout"):
+            from migrator.verify.model.inenv import no_dropout
+            no_dropout(model)
         stage = "run"
         shapes = input_shapes(codebase, cfg)
         for i, shape in enumerate(shapes):

@@ -87,8 +87,30 @@ def prepare(model_cfg):
     """What both sides do to the model config before building it: `strip_pretrained`, and every
     synchronised BN (`SyncBN`, `MMSyncBN`, `NaiveSyncBN`) becomes `BN`. With one process these
     compute what BN computes (same parameters and buffers), but torch's SyncBatchNorm refuses CPU
-    tensors in train mode."""
-    return _no_sync_bn(strip_pretrained(model_cfg))
+    tensors in train mode. A backbone with a fixed token grid (`FIXED_GRID`) gets `GRID_SIZE`
+    (`adjusted` says what was changed; both sides must have had the same value)."""
+    cfg = _no_sync_bn(strip_pretrained(model_cfg))
+    if adjusted(cfg):
+        cfg = dict(cfg, backbone=dict(cfg["backbone"], img_size=GRID_SIZE))
+    return cfg
+
+
+# backbones whose relative position tables are sized by `img_size` (window = img_size / patch):
+# they run at no other input size, and at mmseg's 640 px BEiT-L's attention maps alone need
+# ~20 GB for one train step. Both sides build them at GRID_SIZE instead (64 px: a 4x4 grid of
+# 16 px patches); the value each config had is compared first (`adjusted`)
+FIXED_GRID = ("BEiT", "MAE")
+GRID_SIZE = (64, 64)
+
+
+def adjusted(model_cfg) -> dict:
+    """{"backbone.img_size": the config's value} where `prepare` sets GRID_SIZE, else {}."""
+    backbone = (model_cfg or {}).get("backbone") if isinstance(model_cfg, dict) else None
+    if not isinstance(backbone, dict) or backbone.get("type") not in FIXED_GRID:
+        return {}
+    size = backbone.get("img_size", 224)
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    return {} if size == GRID_SIZE else {"backbone.img_size": list(size)}
 
 
 def _no_sync_bn(v):
@@ -147,6 +169,19 @@ def input_shapes(codebase: str, cfg) -> list:
     return [small, full] if full[2] * full[3] > 64 * 64 else [full]
 
 
+def no_dropout(model) -> None:
+    """Every dropout and drop-path rate to 0 (a diagnosis, both sides alike: `verify_models(...,
+    no_dropout=True)`): a train-mode difference that goes away is the versions drawing their
+    dropout masks differently, not a different computation."""
+    import torch.nn as nn
+    for m in model.modules():
+        if isinstance(m, nn.modules.dropout._DropoutNd):
+            m.p = 0.0
+        for attr in ("drop_prob", "dropout", "attn_drop", "drop_path_rate", "dropout_rate"):
+            if isinstance(getattr(m, attr, None), float):
+                setattr(m, attr, 0.0)
+
+
 def input_channels(cfg) -> int:
     """The backbone's `in_channels`, else the length of the test pipeline's Normalize mean
     (LeNet5 on MNIST: `mean=[33.46]`, one channel), else 3."""
@@ -174,14 +209,12 @@ def _flat_pipeline(pipeline) -> list:
 
 
 def _seg_size(cfg) -> tuple:
-    """A backbone with a fixed token grid (BEiT's relative position tables: `img_size`) runs at
-    its size; else the test crop, at most 256."""
-    fixed = ((cfg.get("model") or {}).get("backbone") or {}).get("img_size")
-    if isinstance(fixed, int):
-        return (fixed, fixed)
-    if isinstance(fixed, (list, tuple)) and len(fixed) == 2 and all(isinstance(s, int)
-                                                                  for s in fixed):
-        return tuple(fixed)
+    """A backbone with a fixed token grid (BEiT's relative position tables) runs at GRID_SIZE
+    (`prepare`); else the test crop, at most 256 (vision transformers resize their position
+    embeddings to the input, in both versions)."""
+    backbone = (cfg.get("model") or {}).get("backbone") or {}
+    if backbone.get("type") in FIXED_GRID:
+        return GRID_SIZE
     crop = ((cfg.get("model") or {}).get("test_cfg") or {}).get("crop_size")
     if isinstance(crop, (list, tuple)) and len(crop) == 2:
         return tuple(min(int(c), 256) for c in crop)

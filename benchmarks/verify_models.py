@@ -151,10 +151,17 @@ def markdown(rows, source: Path, command: str) -> str:
     for corpus, recs, counts, n_configs, n_models in rows:
         out += ["", f"## {corpus}", "",
                 f"{len(recs)} of {n_models} unique models run ({n_models - len(recs)} not run)."]
-        stops = _group([r["stopped_at"] for r in recs if r["stopped_at"]])
-        if stops:
-            out += ["", "PARTIAL, where the comparison stopped (models):", ""]
-            out += [f"- {n} x `{m}`" for m, n in stops]
+        partial = [r for r in recs if r["verdict"] == "PARTIAL"]
+        if partial:
+            out += ["", "PARTIAL, where the comparison stopped (models; every tensor compared "
+                        "before the stop was equal: no first difference):", ""]
+            by = collections.defaultdict(list)
+            for r in partial:
+                by[re.sub(r"\d+(\.\d+)?(e-?\d+)?", "N", r["stopped_at"])[:200]].append(r)
+            for m, rs in sorted(by.items(), key=lambda x: -len(x[1])):
+                n_chk = sorted(len(r["checked"]) for r in rs)
+                out.append(f"- {len(rs)} x `{m}` ({n_chk[0]}-{n_chk[-1]} tensors/keys compared "
+                           f"equal; e.g. {rs[0]['rel']})")
         known = collections.defaultdict(list)
         for r in recs:
             if r["known_deviations"]:

@@ -112,8 +112,8 @@ def one(job: dict, work: str) -> dict:
         lap("build")
         adapter = {"det": det, "cls": cls, "seg": seg}[ADAPTERS[scope]]
         stage = "checkpoint"
-        names, ckpt = load_mapped(model, old["state_dict"], scope, model_cfg,
-                                  job.get("rules"))
+        names, ckpt = load_mapped(model, old.pop("state_dict"), scope, model_cfg,
+                                  job.get("rules"))      # loaded: its copy is not needed
         lap("checkpoint")
         stage = "run"
         new = {"result": run(model, adapter, "new", old["img"], old["gt"], phases),

@@ -287,6 +287,16 @@ def quiet() -> None:
 MARK = "@@mmmigrate-done "   # = migrator.verify.model.MARK
 
 
+def _trim() -> None:
+    """Give the freed heap back to the system (glibc keeps a large model's freed tensors in its
+    arenas: the idle harness would hold gigabytes while the other side runs)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(handle) -> int:
     """A harness's main loop: one JSON job per stdin line, `handle(job)` -> a JSON-able payload
     (or None), then `@@mmmigrate-done <id> <payload>` on the real stdout. Everything the
@@ -307,5 +317,6 @@ def serve(handle) -> int:
         job = json.loads(line)
         payload = handle(job)
         gc.collect()
+        _trim()
         proto.write(f"{MARK}{job['id']} {json.dumps(payload) if payload is not None else ''}\n")
         proto.flush()

@@ -84,3 +84,4 @@ def _train_result(res, model, losses, total, before) -> None:
     # rounded to float32 gave (3x slower on large models), and both sides compute it alike
     with torch.no_grad():
         res["step"] = {k: v.detach() - before[k] for k, v in model.state_dict().items()}
+    model.zero_grad(set_to_none=True)          # the gradients are no longer needed (memory)

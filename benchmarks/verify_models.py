@@ -10,9 +10,14 @@ merged) are identical to another config's give the same comparison: each distinc
 once and stands for all of them (counted in the output; `--every` runs each config).
 
 Prints the time per config, then per codebase the counts per verdict (configs and distinct
-models), `stopped_at` grouped, and first differences grouped with the known deviations apart.
+models), `stopped_at` grouped, and first differences grouped with the known deviations apart,
+and the run's wall and CPU seconds per model (the CPU time of the harness processes: on a
+shared machine the wall time mostly measures the neighbours). The two harness processes stay
+up for `--batch` models. `--summary` runs nothing and writes the results page
+(benchmarks/results/verify_models.md, or --md) from the records in --out.
 Usage: python benchmarks/verify_models.py [mmcls mmseg mmdet] [--limit N] [--match REGEX]
-       [--every] [--out records.jsonl] [--batch 20]
+       [--every] [--out records.jsonl] [--resume [--rerun REGEX]] [--budget S] [--tier 0|1|2]
+       [--per-dir N] [--no-dropout] [--summary [--md FILE]]
 """
 import argparse
 import collections

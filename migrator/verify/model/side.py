@@ -19,6 +19,10 @@ from .inenv import SEED_FORWARD, error_info, flatten, missing_kernel, seed_all, 
 
 
 def run(model, adapter, side: str, img, gt, phases=None) -> dict:
+    """Each stage gets its own copy of `img` and `gt`: a stage that writes into its input
+    (mmcls 0.25.0 BatchCutMixLayer pastes the patch into the batch in place) must not change
+    what the next stage, or the saved batch the new side reads, sees."""
+    import copy
     import time
     import torch
     phases = {} if phases is None else phases
@@ -34,7 +38,8 @@ def run(model, adapter, side: str, img, gt, phases=None) -> dict:
     seed_all(SEED_FORWARD)
     try:
         with torch.no_grad():
-            getattr(adapter, f"{side}_eval")(model, img, gt, res["eval"])
+            getattr(adapter, f"{side}_eval")(model, img.clone(), copy.deepcopy(gt),
+                                             res["eval"])
     except Exception as e:  # noqa: BLE001 - recorded, compared with the other side
         op = missing_kernel(e)
         if op:
@@ -46,7 +51,8 @@ def run(model, adapter, side: str, img, gt, phases=None) -> dict:
     model.train()
     seed_all(SEED_FORWARD)
     try:
-        losses, total = getattr(adapter, f"{side}_losses")(model, img, gt)
+        losses, total = getattr(adapter, f"{side}_losses")(model, img.clone(),
+                                                           copy.deepcopy(gt))
         lap("train forward")
         _train_result(res, model, losses, total, before)
         lap("backward + step")
@@ -64,7 +70,7 @@ def run(model, adapter, side: str, img, gt, phases=None) -> dict:
             return res
         seed_all(SEED_FORWARD)
         try:
-            got = partial(model, img, gt)
+            got = partial(model, img.clone(), copy.deepcopy(gt))
             if got is not None:
                 res["partial"] = got[0]
                 _train_result(res, model, got[1], got[2], before)

@@ -2,7 +2,7 @@
 mmseg 0.30.0 -> mmseg 1.2.2, and the mmdet 2.28.2 single- and two-stage detectors -> mmdet 3.3.0.
 
 Old trees: the real wheels' `.mim/configs` (tests/realdata.real_configs); new trees: `migrate`'s
-structure-preserving conversion of them (tests/realdata.converted_tree). Every config with a
+structure-preserving conversion of them (verify_data_model.converted, shared with it). Every config with a
 `model` (not a `_base_` file) is verified with `migrator.verify.model.verify_models` in the real
 envs; mmdet configs are restricted to detectors with a `bbox_head` (single-stage) or an
 `rpn_head` (two-stage). Configs whose old and new `model` dicts (read statically, `_base_`
@@ -62,10 +62,13 @@ def model_key(old_model: dict, cfg_new) -> str:
 
 
 def candidates(corpus, match):
-    from realdata import converted_tree
+    # the converted tree shared with verify_data_model.py: keyed by the compiler's source
+    # without migrator/verify/ (editing a verifier does not convert the corpus again); exit 2
+    # accepted (mmcls ships configs whose bases it lacks)
+    from verify_data_model import converted
     pkg, ver = CORPORA[corpus]
     old_root = real_configs(pkg, ver)
-    new_root = converted_tree(pkg, ver, allow_errors=True)  # mmcls ships bases it lacks
+    new_root = converted(pkg, ver)
     out = []
     for old in sorted(old_root.rglob("*.py")):
         rel = old.relative_to(old_root)

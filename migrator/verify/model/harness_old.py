@@ -74,18 +74,27 @@ def one(job: dict, work: str) -> None:
         out["adjusted"] = adjusted(to_plain(cfg.model))
         stage = "build"
         lap("config")
-        adapter, model = build(cfg, codebase)
-        lap("build")
-        torch.manual_seed(SEED_INIT)
-        model.init_weights()
-        lap("init_weights")
-        out["state_dict"] = state(model)
-        if job.get("no_dropout"):
-            from migrator.verify.model.inenv import no_dropout
-            no_dropout(model)
+
+        def fresh():
+            """The model built and initialised (seeded: the same weights every time)."""
+            torch.manual_seed(SEED_INIT)
+            adapter, model = build(cfg, codebase)
+            lap("build")
+            torch.manual_seed(SEED_INIT)
+            model.init_weights()
+            lap("init_weights")
+            out["state_dict"] = state(model)
+            if job.get("no_dropout"):
+                from migrator.verify.model.inenv import no_dropout
+                no_dropout(model)
+            return adapter, model
+        adapter, model = fresh()
         stage = "run"
         shapes = input_shapes(codebase, cfg)
         for i, shape in enumerate(shapes):
+            if i:          # built again: a forward at the smaller size may have changed buffers
+                del model  # (mmcls SwinV2 no longer loads its own state dict after one)
+                adapter, model = fresh()
             img = make_inputs(shape)
             gt = (adapter.make_gt(model, shape[0], shape[2:]) if codebase in ("mmseg", "mmdet")
                   else adapter.make_gt(model, shape[0]))
@@ -93,7 +102,6 @@ def one(job: dict, work: str) -> None:
             if not result["errors"] or i == len(shapes) - 1 or all(
                     e["type"] == "NotImplementedError" for e in result["errors"]):
                 break                   # (a refusal to train is not about the input size)
-            model.load_state_dict(out["state_dict"])      # the step changed it: start again
         out["img"], out["gt"], out["result"] = img, gt, result
     except Exception as e:  # noqa: BLE001 - reported, never raised
         out["error"] = error_info(e, stage)

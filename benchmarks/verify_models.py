@@ -95,7 +95,20 @@ VERDICTS = ("VERIFIED", "PARTIAL", "DIFFERS", "ERROR", "SKIPPED")
 
 
 def _first(r) -> str:
-    return f"{r['first_difference']['where']}: {r['first_difference']['message']}"
+    fd = r["first_difference"]
+    return fd["message"] if fd["message"].startswith(fd["where"]) else \
+        f"{fd['where']}: {fd['message']}"
+
+
+def _sizes(rs) -> str:
+    """The range of the first differences' max |diff| over a group ('' when none states one)."""
+    got = [float(m.group(1)) for r in rs for m in
+           [re.search(r"max \|diff\| ([0-9.]+(?:e[-+]?\d+)?)", r["first_difference"]["message"])]
+           if m]
+    if not got:
+        return ""
+    lo, hi = min(got), max(got)
+    return f"max \\|diff\\| {lo:.3g}" if lo == hi else f"max \\|diff\\| {lo:.3g} to {hi:.3g}"
 
 
 def report(corpus, recs, counts):
@@ -176,11 +189,13 @@ def markdown(rows, source: Path, command: str) -> str:
                 known[r["known_deviations"][0]["why"]].append(r)
         if known:
             out += ["", "Known deviations (real changes between the versions):", "",
-                    "| models | field | first difference (example) | why |", "|---|---|---|---|"]
+                    "| models | field | size over the models | first difference (example) | "
+                    "why |", "|---|---|---|---|---|"]
             for why, rs in sorted(known.items(), key=lambda x: -len(x[1])):
                 k = rs[0]["known_deviations"][0]
                 ex = ", ".join(r["rel"] for r in rs[:3]) + (" ..." if len(rs) > 3 else "")
-                out.append(f"| {len(rs)} | {k['field']} | {ex}: `{_first(rs[0])[:160]}` | "
+                first = _first(rs[0])[:160].replace("|", "\\|")
+                out.append(f"| {len(rs)} | {k['field']} | {_sizes(rs)} | {ex}: `{first}` | "
                            f"{why} |")
         for verdict in ("DIFFERS", "ERROR"):
             rs = [r for r in recs if r["verdict"] == verdict and not r["known_deviations"]]
@@ -250,6 +265,15 @@ def plan(corpus, args):
     return runs, counts, len(found), len(seen)
 
 
+def _read_lines(path: Path):
+    """The records file's lines (a committed copy may be gzipped: benchmarks/results/)."""
+    if path.suffix == ".gz":
+        import gzip
+        with gzip.open(path, "rt") as f:
+            return f.read().splitlines()
+    return path.read_text().splitlines()
+
+
 def _children_cpu() -> float:
     """User + system CPU seconds of the finished child processes (the harnesses): on a shared
     machine the wall time depends on the neighbours, the CPU time much less."""
@@ -308,7 +332,7 @@ def main():
         runs, counts, n_configs, n_models = plan(corpus, args)
         done = {}
         if (args.resume or args.summary) and args.out and args.out.exists():
-            for ln in args.out.read_text().splitlines():
+            for ln in _read_lines(args.out):
                 r = json.loads(ln)
                 if r.get("corpus") == corpus and not (args.rerun and
                                                       re.search(args.rerun, r["rel"])):

@@ -41,7 +41,8 @@ def build(path: str):
     model_cfg = prepare(to_plain(cfg.model))
     if cfg.get("data_preprocessor") is not None:
         model_cfg.setdefault("data_preprocessor", to_plain(copy.deepcopy(cfg.data_preprocessor)))
-    return scope, model_cfg, MODELS.build(ConfigDict(copy.deepcopy(model_cfg)))
+    from migrator.verify.model.inenv import revert_sync_bn
+    return scope, model_cfg, revert_sync_bn(MODELS.build(ConfigDict(copy.deepcopy(model_cfg))))
 
 
 def load_mapped(model, old_sd: dict, scope: str, model_cfg: dict, rules=None):

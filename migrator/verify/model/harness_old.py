@@ -39,15 +39,15 @@ def codebase_of(model_type: str) -> str:
 
 def build(cfg, codebase: str):
     from migrator.verify.model import cls, det, seg
-    from migrator.verify.model.inenv import prepare, to_plain
+    from migrator.verify.model.inenv import prepare, revert_sync_bn, to_plain
     from mmcv import ConfigDict
     model_cfg = ConfigDict(prepare(to_plain(cfg.model)))  # 2.x code reads attributes
     if codebase == "mmcls":
-        return cls, cls.old_build(model_cfg)
+        return cls, revert_sync_bn(cls.old_build(model_cfg))
     tr, te = cfg.get("train_cfg"), cfg.get("test_cfg")
     if codebase == "mmseg":
-        return seg, seg.old_build(model_cfg, tr, te)
-    return det, det.old_build(model_cfg, tr, te)
+        return seg, revert_sync_bn(seg.old_build(model_cfg, tr, te))
+    return det, revert_sync_bn(det.old_build(model_cfg, tr, te))
 
 
 def one(job: dict, work: str) -> None:

@@ -169,6 +169,19 @@ def input_shapes(codebase: str, cfg) -> list:
     return [small, full] if full[2] * full[3] > 64 * 64 else [full]
 
 
+def revert_sync_bn(model):
+    """Every SyncBatchNorm module left in a built model as a plain BN (both sides alike): the
+    ones a codebase builds from its own default `norm_cfg=dict(type='SyncBN')` with no dict in
+    the config for `prepare` to change (mmseg Feature2Pyramid, BEiT's neck). The codebases' own
+    `revert_sync_batchnorm` (mmengine's on the new side, MMCV 1.x's on the old): the same
+    parameters and buffers, no input-dimension check."""
+    try:
+        from mmengine.model import revert_sync_batchnorm
+    except ImportError:                           # the old env blocks mmengine
+        from mmcv.cnn.utils import revert_sync_batchnorm
+    return revert_sync_batchnorm(model)
+
+
 def no_dropout(model) -> None:
     """Every dropout and drop-path rate to 0 (a diagnosis, both sides alike: `verify_models(...,
     no_dropout=True)`): a train-mode difference that goes away is the versions drawing their

@@ -41,3 +41,56 @@ def test_refused_on_both_sides_is_partial_other_errors_are_not():
     rec = compare(side([("x", t)], [no]), side([("x", t)]), CKPT, {}, "mmcls")
     assert rec["verdict"] == "DIFFERS"
     assert rec["first_difference"]["message"] == "train raised on the old side only"
+
+
+def test_fixed_grid_size_replaced_on_both_sides_is_compared_first():
+    """BEiT is built at GRID_SIZE on both sides (inenv.prepare); the size each config had is
+    the first thing compared: a conversion that lost `img_size=(640, 640)` (BEiT's default 224)
+    is named there, not hidden by the replacement."""
+    from migrator.verify.model.inenv import GRID_SIZE, adjusted, prepare
+    beit = {"type": "EncoderDecoder", "backbone": {"type": "BEiT", "img_size": (640, 640)}}
+    assert prepare(beit)["backbone"]["img_size"] == GRID_SIZE
+    assert adjusted(beit) == {"backbone.img_size": [640, 640]}
+    lost = {"type": "EncoderDecoder", "backbone": {"type": "BEiT"}}
+    assert adjusted(lost) == {"backbone.img_size": [224, 224]}
+    assert adjusted({"backbone": {"type": "VisionTransformer", "img_size": 512}}) == {}
+    t = torch.ones(2)
+    o, n = side([("x", t)]), side([("x", t)])
+    o["adjusted"], n["adjusted"] = adjusted(beit), adjusted(lost)
+    rec = compare(o, n, CKPT, {}, "mmseg")
+    assert rec["verdict"] == "DIFFERS"
+    assert rec["first_difference"]["where"] == "config backbone.img_size"
+    assert rec["first_difference"]["message"].startswith(
+        "config backbone.img_size: old [640, 640], new [224, 224]")
+    n["adjusted"] = adjusted(beit)
+    rec = compare(o, n, CKPT, {}, "mmseg")
+    assert rec["verdict"] == "VERIFIED" and rec["checked"][1].startswith(
+        "config backbone.img_size = [640, 640]")
+
+
+def test_bitwise_equal_and_rounding_and_real_differences():
+    """The torch.equal fast path changes no verdict: bitwise equal is checked and exact, a few
+    ulps is checked and inexact, 1e-3 relative differs with its size and index."""
+    from migrator.verify.model.compare import Record
+    r = Record()
+    a = torch.linspace(-1, 1, 50)
+    assert r.tensor("same", a, a.clone()) and r.inexact == []
+    assert r.tensor("ulps", a, a * (1 + 2e-7)) and r.inexact == ["ulps"]
+    b = a.clone()
+    b[7] += 1e-3
+    assert not r.tensor("off", a, b)
+    assert r.first["message"].startswith("off: max |diff| 0.001 at [7]")
+    assert r.checked == ["same", "ulps"]
+
+
+def test_channels_come_from_the_config():
+    """LeNet5 (MNIST) has no in_channels: its Normalize mean has one value, one channel."""
+    from migrator.verify.model.inenv import input_channels, input_shapes
+    lenet = {"model": {"backbone": {"type": "LeNet5", "num_classes": 10}},
+             "data": {"test": {"pipeline": [{"type": "Resize", "size": 32},
+                                            {"type": "Normalize", "mean": [33.46],
+                                             "std": [78.87]}]}}}
+    assert input_channels(lenet) == 1
+    assert input_shapes("mmcls", lenet) == [(2, 1, 32, 32)]
+    assert input_channels({"model": {"backbone": {"in_channels": 4}}}) == 4
+    assert input_channels({"model": {"backbone": {}}}) == 3

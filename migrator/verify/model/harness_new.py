@@ -1,15 +1,15 @@
 """New side of the model comparison, and the comparison: runs inside the new-codebase env
 (mmcv 2.1.0, mmengine 0.10.7, mmdet 3.3.0 / mmpretrain 1.2.0 / mmseg 1.2.2).
 
-`python -P harness_new.py WORK_DIR RECORDS.jsonl < jobs.jsonl`, one job per line
-`{"id", "old", "new"}`, after `harness_old.py` wrote `WORK_DIR/<id>.old.pt`. Per job it loads
+`python -P harness_new.py WORK_DIR`, one job per stdin line `{"id", "old", "new"}`, after
+`harness_old.py` wrote `WORK_DIR/<id>.old.pt` (`inenv.serve`: the verdict record is the job's
+done line on stdout). Per job it loads
 the new config with mmengine's `Config.fromfile`, initialises its `default_scope`
 (`init_default_scope`), builds `MODELS.build(model)` (the top-level `data_preprocessor` merged
 in, as the Runner does) from `inenv.prepare`'s copy, renames the old state dict through the
 checkpoint table (`migrator/checkpoint/table.py`, selected by the new config's scope and model
 types), loads it (`strict=False`, keys with a different shape left out and reported), runs
-`side.run` on the old side's batch and ground truth, and appends one verdict record per job
-(`compare.compare`) to RECORDS.jsonl.
+`side.run` on the old side's batch and ground truth, and compares (`compare.compare`).
 """
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def build(path: str):
     model_cfg = prepare(to_plain(cfg.model))
     if cfg.get("data_preprocessor") is not None:
         model_cfg.setdefault("data_preprocessor", to_plain(copy.deepcopy(cfg.data_preprocessor)))
-    return scope, model_cfg, MODELS.build(ConfigDict(copy.deepcopy(model_cfg)))
+    from migrator.verify.model.inenv import revert_sync_bn
+    return scope, model_cfg, revert_sync_bn(MODELS.build(ConfigDict(copy.deepcopy(model_cfg))))
 
 
 def load_mapped(model, old_sd: dict, scope: str, model_cfg: dict, rules=None):
@@ -72,31 +73,55 @@ def one(job: dict, work: str) -> dict:
     import torch
     from migrator.verify.model import cls, det, seg
     from migrator.verify.model.compare import compare
-    from migrator.verify.model.inenv import error_info
+    from mmengine.config import Config
+    from migrator.verify.model.inenv import adjusted, error_info, to_plain
     from migrator.verify.model.side import run
     start = time.time()
     rec = {"kind": "model", "old": job["old"], "new": job["new"], "verdict": "ERROR",
            "first_difference": None, "checked": [], "stopped_at": None, "known_deviations": []}
+    phases = {}
+    mark = [time.process_time()]          # phases in CPU seconds (a shared machine)
+
+    def lap(name):
+        now = time.process_time()
+        phases[name] = round(phases.get(name, 0.0) + now - mark[0], 3)
+        mark[0] = now
     old = torch.load(os.path.join(work, f"{job['id']}.old.pt"), weights_only=True)
+    lap("load old")
+    side_file = os.path.join(work, f"{job['id']}.old.json")
+    old_t = {"seconds": old["seconds"], "phases": old.get("phases", {})}
+    if os.path.exists(side_file):
+        with open(side_file) as f:
+            old_t = json.load(f)
+    rec["phases"] = {"old": old_t["phases"], "new": phases}
     if "error" in old:
         e = old["error"]
         rec["first_difference"] = {"where": f"old {e['stage']}", "old": f"{e['type']}: "
                                    f"{e['message']}", "new": "not run",
                                    "message": f"the old model could not be run ({e['stage']}): "
                                               f"{e['type']}: {e['message']} [{e['where']}]"}
-        rec["seconds"] = old["seconds"]
+        rec["seconds"] = round(old_t["seconds"] + time.time() - start, 2)
         return rec
     stage = "config"
     try:
         stage = "build"
         scope, model_cfg, model = build(job["new"])
+        if job.get("no_dropout"):
+            from migrator.verify.model.inenv import no_dropout
+            no_dropout(model)
+            rec["no_dropout"] = True
+        lap("build")
         adapter = {"det": det, "cls": cls, "seg": seg}[ADAPTERS[scope]]
         stage = "checkpoint"
-        names, ckpt = load_mapped(model, old["state_dict"], scope, model_cfg,
-                                  job.get("rules"))
+        names, ckpt = load_mapped(model, old.pop("state_dict"), scope, model_cfg,
+                                  job.get("rules"))      # loaded: its copy is not needed
+        lap("checkpoint")
         stage = "run"
-        new = {"result": run(model, adapter, "new", old["img"], old["gt"])}
+        new = {"result": run(model, adapter, "new", old["img"], old["gt"], phases),
+               "adjusted": adjusted(to_plain(Config.fromfile(job["new"]).model))}
+        mark[0] = time.process_time()
         rec.update(compare(old, new, ckpt, names, OLD_CODEBASE[scope]))
+        lap("compare")
         rec["input_shape"] = list(old["img"].shape)
     except Exception as e:  # noqa: BLE001
         info = error_info(e, stage)
@@ -105,26 +130,16 @@ def one(job: dict, work: str) -> dict:
                                    "message": f"the new model could not be run ({stage}): "
                                               f"{info['type']}: {info['message']} "
                                               f"[{info['where']}]"}
-    rec["seconds"] = round(old["seconds"] + time.time() - start, 2)
+    rec["seconds"] = round(old_t["seconds"] + time.time() - start, 2)
     return rec
 
 
 def main(argv) -> int:
-    work, records = argv[0], argv[1]
-    from migrator.verify.model.inenv import init_dist, quiet
+    work = argv[0]
+    from migrator.verify.model.inenv import init_dist, quiet, serve
     quiet()
     init_dist()
-    jobs = [json.loads(line) for line in sys.stdin if line.strip()]
-    with open(records, "a") as out:
-        for job in jobs:
-            rec = one(job, work)
-            out.write(json.dumps(rec) + "\n")
-            out.flush()
-            try:
-                os.unlink(os.path.join(work, f"{job['id']}.old.pt"))
-            except OSError:
-                pass
-    return 0
+    return serve(lambda job: one(job, work))
 
 
 if __name__ == "__main__":

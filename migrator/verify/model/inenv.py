@@ -87,8 +87,30 @@ def prepare(model_cfg):
     """What both sides do to the model config before building it: `strip_pretrained`, and every
     synchronised BN (`SyncBN`, `MMSyncBN`, `NaiveSyncBN`) becomes `BN`. With one process these
     compute what BN computes (same parameters and buffers), but torch's SyncBatchNorm refuses CPU
-    tensors in train mode."""
-    return _no_sync_bn(strip_pretrained(model_cfg))
+    tensors in train mode. A backbone with a fixed token grid (`FIXED_GRID`) gets `GRID_SIZE`
+    (`adjusted` says what was changed; both sides must have had the same value)."""
+    cfg = _no_sync_bn(strip_pretrained(model_cfg))
+    if adjusted(cfg):
+        cfg = dict(cfg, backbone=dict(cfg["backbone"], img_size=GRID_SIZE))
+    return cfg
+
+
+# backbones whose relative position tables are sized by `img_size` (window = img_size / patch):
+# they run at no other input size, and at mmseg's 640 px BEiT-L's attention maps alone need
+# ~20 GB for one train step. Both sides build them at GRID_SIZE instead (64 px: a 4x4 grid of
+# 16 px patches); the value each config had is compared first (`adjusted`)
+FIXED_GRID = ("BEiT", "MAE")
+GRID_SIZE = (64, 64)
+
+
+def adjusted(model_cfg) -> dict:
+    """{"backbone.img_size": the config's value} where `prepare` sets GRID_SIZE, else {}."""
+    backbone = (model_cfg or {}).get("backbone") if isinstance(model_cfg, dict) else None
+    if not isinstance(backbone, dict) or backbone.get("type") not in FIXED_GRID:
+        return {}
+    size = backbone.get("img_size", 224)
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    return {} if size == GRID_SIZE else {"backbone.img_size": list(size)}
 
 
 def _no_sync_bn(v):
@@ -138,10 +160,7 @@ def input_shapes(codebase: str, cfg) -> list:
     """Candidate (batch, channels, height, width) shapes of the random batch, smallest first:
     a small batch keeps a CPU run short; a model that cannot run at it on the old side (fixed
     token counts: MLP-Mixer, ...) is run at the size its config's test pipeline feeds it."""
-    chans = 3
-    backbone = (cfg.get("model") or {}).get("backbone") or {}
-    if isinstance(backbone.get("in_channels"), int):
-        chans = backbone["in_channels"]
+    chans = input_channels(cfg)
     if codebase == "mmdet":
         from .det import LARGE, PAD
         return [(2, chans) + PAD, (2, chans) + LARGE]
@@ -150,15 +169,65 @@ def input_shapes(codebase: str, cfg) -> list:
     return [small, full] if full[2] * full[3] > 64 * 64 else [full]
 
 
+def revert_sync_bn(model):
+    """Every SyncBatchNorm module left in a built model as a plain BN (both sides alike): the
+    ones a codebase builds from its own default `norm_cfg=dict(type='SyncBN')` with no dict in
+    the config for `prepare` to change (mmseg Feature2Pyramid, BEiT's neck). The codebases' own
+    `revert_sync_batchnorm` (mmengine's on the new side, MMCV 1.x's on the old): the same
+    parameters and buffers, no input-dimension check."""
+    try:
+        from mmengine.model import revert_sync_batchnorm
+    except ImportError:                           # the old env blocks mmengine
+        from mmcv.cnn.utils import revert_sync_batchnorm
+    return revert_sync_batchnorm(model)
+
+
+def no_dropout(model) -> None:
+    """Every dropout and drop-path rate to 0 (a diagnosis, both sides alike: `verify_models(...,
+    no_dropout=True)`): a train-mode difference that goes away is the versions drawing their
+    dropout masks differently, not a different computation."""
+    import torch.nn as nn
+    for m in model.modules():
+        if isinstance(m, nn.modules.dropout._DropoutNd):
+            m.p = 0.0
+        for attr in ("drop_prob", "dropout", "attn_drop", "drop_path_rate", "dropout_rate"):
+            if isinstance(getattr(m, attr, None), float):
+                setattr(m, attr, 0.0)
+
+
+def input_channels(cfg) -> int:
+    """The backbone's `in_channels`, else the length of the test pipeline's Normalize mean
+    (LeNet5 on MNIST: `mean=[33.46]`, one channel), else 3."""
+    backbone = (cfg.get("model") or {}).get("backbone") or {}
+    if isinstance(backbone.get("in_channels"), int):
+        return backbone["in_channels"]
+    data = cfg.get("data") or {}
+    for split in ("test", "val", "train"):
+        pipeline = (data.get(split) or {}).get("pipeline") if isinstance(data, dict) else None
+        for t in _flat_pipeline(pipeline):
+            mean = t.get("mean")
+            if t.get("type") == "Normalize" and isinstance(mean, (list, tuple)) and mean:
+                return len(mean)
+    return 3
+
+
+def _flat_pipeline(pipeline) -> list:
+    """The transforms of a pipeline, those inside MultiScaleFlipAug & co. included."""
+    out = []
+    for t in pipeline if isinstance(pipeline, (list, tuple)) else []:
+        if isinstance(t, dict):
+            out.append(t)
+            out.extend(_flat_pipeline(t.get("transforms")))
+    return out
+
+
 def _seg_size(cfg) -> tuple:
-    """A backbone with a fixed token grid (BEiT's relative position tables: `img_size`) runs at
-    its size; else the test crop, at most 256."""
-    fixed = ((cfg.get("model") or {}).get("backbone") or {}).get("img_size")
-    if isinstance(fixed, int):
-        return (fixed, fixed)
-    if isinstance(fixed, (list, tuple)) and len(fixed) == 2 and all(isinstance(s, int)
-                                                                  for s in fixed):
-        return tuple(fixed)
+    """A backbone with a fixed token grid (BEiT's relative position tables) runs at GRID_SIZE
+    (`prepare`); else the test crop, at most 256 (vision transformers resize their position
+    embeddings to the input, in both versions)."""
+    backbone = (cfg.get("model") or {}).get("backbone") or {}
+    if backbone.get("type") in FIXED_GRID:
+        return GRID_SIZE
     crop = ((cfg.get("model") or {}).get("test_cfg") or {}).get("crop_size")
     if isinstance(crop, (list, tuple)) and len(crop) == 2:
         return tuple(min(int(c), 256) for c in crop)
@@ -226,3 +295,41 @@ def quiet() -> None:
     import warnings
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)
+
+
+MARK = "@@mmmigrate-done "   # = migrator.verify.model.MARK
+
+
+def _trim() -> None:
+    """Give the freed heap back to the system (glibc keeps a large model's freed tensors in its
+    arenas: the idle harness would hold gigabytes while the other side runs)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def serve(handle) -> int:
+    """A harness's main loop: one JSON job per stdin line, `handle(job)` -> a JSON-able payload
+    (or None), then `@@mmmigrate-done <id> <payload>` on the real stdout. Everything the
+    codebases print goes to stderr, so the protocol stream carries the done lines only."""
+    import gc
+    import json
+    import os
+    import sys
+    proto = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        if not line.strip():
+            continue
+        job = json.loads(line)
+        payload = handle(job)
+        gc.collect()
+        _trim()
+        proto.write(f"{MARK}{job['id']} {json.dumps(payload) if payload is not None else ''}\n")
+        proto.flush()

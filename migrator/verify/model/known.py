@@ -103,3 +103,21 @@ KNOWN[:0] = [
      "after normalising with one scalar pad_value (0, as the maintainers' 3.3 albu config): "
      "the pad region differs by the per-channel -mean/std, the image region is equal"),
 ]
+
+# --- h12models ---
+KNOWN += [
+    (r"/t2t_vit/", r"^eval backbone\.out\[0\]\.cls_token$", r"max \|diff\|", None,
+     "T2T module attention scale",
+     "mmpretrain 1.2.0 MultiheadAttention with a qk_scale given (the T2T module's two "
+     "T2TTransformerLayers pass qk_scale=(input_dims // num_heads) ** -0.5, 147 ** -0.5 and "
+     "576 ** -0.5) calls scaled_dot_product_attention_pyimpl(scale=head_dims ** -0.5), which "
+     "divides q k^T by that scale: the logits are multiplied by sqrt(64) = 8 instead of by "
+     "qk_scale (0.082, 0.042), a 97x / 192x sharper softmax than mmcls 0.25.0 computes. Same "
+     "weights, different tokens from the T2T module on (max |diff| 1.92 on the cls token at "
+     "64x64; the checkpoint maps and the transformer encoder's updates are equal)"),
+    (r"/twins/", r"^(eval|step|loss) ", r"max \|diff\|", 1e-5, "update rounding",
+     "mmpretrain 1.2.0 GlobalSubsampledAttention (Twins) computes attention with torch's fused "
+     "F.scaled_dot_product_attention, mmcls 0.25.0 step by step (q k^T * scale, softmax, @ v): "
+     "every eval output and the loss agree within float32 rounding (relative 1e-6), the SGD "
+     "update differs by <= 7.5e-9 absolute (patch_embeds.0.projection.weight, values ~1e-4)"),
+]

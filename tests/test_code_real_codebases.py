@@ -161,3 +161,16 @@ def test_migrated_scripts_help(migrated):
         assert not missing, f"{path}: old options no longer accepted: {missing}"
         if scripts[path] == "train.py":
             assert "--amp" in text and "--resume " in text and "--resume-from" in text, path
+
+
+def test_migration_is_idempotent_on_the_real_code(migrated):
+    """Migrating the migrated mmdet/mmcls/mmseg scripts, apis and hook modules changes nothing."""
+    _, files = migrated
+    changed = []
+    for name, (_, target) in files.items():
+        text = target.read_text()
+        again, _ = migrate_code(text, name, "mmengine")
+        if again != text:
+            changed.append(name)
+    assert len(files) > 20
+    assert changed == []

@@ -4,7 +4,6 @@ anything unless asked, and reports bad input with file, line and field."""
 import json
 import os
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -321,16 +320,14 @@ def _mmdet_configs():
 
 
 @pytest.mark.integration
-def test_mmdet2_tree_loads_statically_and_fast():
+def test_mmdet2_tree_loads_statically():
+    """Every config of the real tree loads without exec (its speed: benchmarks/convert_tree.py)."""
     root = _mmdet_configs()
     paths = sorted(root.rglob("*.py"))
     assert len(paths) == 666
     clear_cache()
-    start = time.process_time()          # CPU time: robust to a busy machine
     for p in paths:
-        load_config(p)
-    elapsed = time.process_time() - start
-    assert elapsed < 10, f"{len(paths)} configs took {elapsed:.1f}s"
+        assert isinstance(load_config(p).cfg, dict), p
 
 
 N_CHUNKS = 4

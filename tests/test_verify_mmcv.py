@@ -4,7 +4,6 @@ Each test names the MMCV definition it follows (file :: function, paths under
 mmcv-1.7.2/mmcv/runner/ unless said otherwise). Expected numbers are worked out by hand in the
 comments, never produced by the code under test.
 """
-import time
 
 import pytest
 
@@ -58,12 +57,11 @@ def test_samples_per_gpu_sources():
     assert samples_per_gpu({"data": {}}) == 2
 
 
-def test_coco_1x_shape_and_speed():
+def test_coco_1x_shape():
+    # its speed: benchmarks/verify_speed.py
     cfg = cfg_(dict(policy="step", warmup="linear", warmup_iters=500, warmup_ratio=0.001,
                     step=[8, 11]))
-    t0 = time.perf_counter()
     tr = mmcv_trace(cfg, 117266, world_size=8)
-    assert time.perf_counter() - t0 < 1.0
     assert tr["max_iters"] == 12 * 7330 == 87960 and tr["epoch_len"] == 7330
     # epoch_based_runner.py :: train: iteration 58640 = 8 * 7330 is the first of epoch 8
     assert tr["iters"][58640]["epoch"] == 8 and tr["iters"][58639]["epoch"] == 7

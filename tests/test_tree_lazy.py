@@ -13,7 +13,7 @@ import pytest
 
 import migrator.emit.tree as tree
 from migrator.cli import main as migrate
-from migrator.emit.lazy import lazy_module, statement_names
+from migrator.emit.lazy import assigned_names, lazy_module
 from migrator.emit.texts import Texts
 
 READ_LAZILY = [
@@ -38,14 +38,16 @@ REFUSED = [
 ]
 
 
-def _libcst_name(stmt):
-    """What the statement assigns alone, read from the libcst node (the reference)."""
-    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
-        small = stmt.body[0]
-        if isinstance(small, cst.Assign) and len(small.targets) == 1 \
-                and isinstance(small.targets[0].target, cst.Name):
-            return small.targets[0].target.value
-    return None
+def _libcst_names(module):
+    """What each small statement assigns alone, read from the libcst nodes (the reference)."""
+    out = []
+    for stmt in module.body:
+        for small in getattr(stmt, "body", ()) if isinstance(stmt, cst.SimpleStatementLine) \
+                else [None]:
+            alone = isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                and isinstance(small.targets[0].target, cst.Name)
+            out.append(small.targets[0].target.value if alone else None)
+    return out
 
 
 def _same_lines(a, b):
@@ -75,10 +77,9 @@ def test_files_that_are_not_plain_statement_sequences_are_parsed_whole(text):
     assert lazy_module(text, ast.parse(text.replace("\r", "")), Texts()) is None
 
 
-@pytest.mark.parametrize("text", READ_LAZILY + REFUSED[:-1])
-def test_statement_names_are_the_names_libcst_statements_assign(text):
-    assert statement_names(ast.parse(text)) == [_libcst_name(s) for s in
-                                                cst.parse_module(text).body]
+@pytest.mark.parametrize("text", READ_LAZILY + REFUSED[:-1] + ["a = 1; \\\nb = 2; c = b\n"])
+def test_assigned_names_are_the_names_libcst_small_statements_assign(text):
+    assert assigned_names(ast.parse(text)) == _libcst_names(cst.parse_module(text))
 
 
 BASE = """# the runtime, as a maintainer wrote it

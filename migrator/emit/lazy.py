@@ -28,19 +28,11 @@ _COMPOUND = tuple(getattr(ast, n) for n in (
     "AsyncFunctionDef", "ClassDef", "Match") if hasattr(ast, n))
 
 
-def statement_names(tree: ast.Module) -> List[Optional[str]]:
-    """The name each top-level libcst statement assigns alone (`x = ...`), else None, read from
-    the Python syntax tree: statements sharing a logical line (`a = 1; b = 2`) are one libcst
-    statement line, which assigns no single name."""
-    names: List[Optional[str]] = []
-    end = 0
-    for stmt in tree.body:
-        if names and stmt.lineno <= end:         # continues the previous logical line
-            names[-1] = None
-        else:
-            names.append(_assigned(stmt))
-        end = max(end, stmt.end_lineno or stmt.lineno)
-    return names
+def assigned_names(tree: ast.Module) -> List[Optional[str]]:
+    """The name each top-level statement of the Python syntax tree assigns alone (`x = ...`),
+    else None. Statements sharing a line (`a = 1; b = 2`) are one libcst statement line holding
+    one small statement each, in the same order (emit/tree.py pairs them)."""
+    return [_assigned(stmt) for stmt in tree.body]
 
 
 def _assigned(stmt: ast.stmt) -> Optional[str]:

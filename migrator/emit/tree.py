@@ -29,7 +29,7 @@ from ..load import parse_python
 from ..report import Finding, Report
 from .flat import FIELD_ORDER, assignment, finding_comment
 from ..provenance import Trace
-from .lazy import lazy_module, statement_names
+from .lazy import assigned_names, lazy_module
 from .texts import Texts
 from .values import Names
 
@@ -49,18 +49,37 @@ class Statement:
     inserted: List[str] = field(default_factory=list)   # new fields written before this statement
     patch: Optional[Tuple[Any, Any]] = None   # (base value, wanted value): edit in place
     comments: List[str] = field(default_factory=list)
+    index: int = 0                       # the statement line of the module it comes from
+    line: Optional[cst.SimpleStatementLine] = None   # that line, when statements share it
+    part: int = 0                        # and which of its statements this one is
 
 
 def plan_statements(module: cst.Module, names: List[Optional[str]], own: Dict[str, Any],
                     old_names: Set[str], have: Dict[str, Any],
                     want: Dict[str, Any]) -> Tuple[List[Statement], Dict[str, Any]]:
-    """Decide keep/drop/replace per top-level statement (`names`: what each assigns, from
-    `lazy.statement_names`); return the fields still to insert."""
-    if len(names) != len(module.body):
+    """Decide keep/drop/replace per top-level statement (`names`: what each statement of the
+    Python syntax tree assigns, `lazy.assigned_names`); return the fields still to insert.
+    Statements sharing a line (`a = 1; b = 2`: one libcst statement line) are planned one by
+    one, each as a line of its own (`Statement.line` is the line they share)."""
+    stmts: List[Statement] = []
+    for i, node in enumerate(module.body):
+        parts = node.body if isinstance(node, cst.SimpleStatementLine) else [node]
+        if len(stmts) + len(parts) > len(names):
+            break
+        if len(parts) == 1:
+            stmts.append(Statement(node, names[len(stmts)], index=i))
+            continue
+        for j, small in enumerate(parts):
+            alone = cst.SimpleStatementLine(
+                body=[small.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+                leading_lines=node.leading_lines if j == 0 else [],
+                trailing_whitespace=node.trailing_whitespace if j == len(parts) - 1
+                else cst.TrailingWhitespace())
+            stmts.append(Statement(alone, names[len(stmts)], index=i, line=node, part=j))
+    if len(stmts) != len(names) or (stmts and stmts[-1].index != len(module.body) - 1):
         raise MigrateError("internal: the Python and libcst syntax trees disagree on the "
                            "top-level statements; please report this bug")
-    return _plan([Statement(s, n) for s, n in zip(module.body, names)], own, old_names, have,
-                 want)
+    return _plan(stmts, own, old_names, have, want)
 
 
 def _plan(stmts: List[Statement], own: Dict[str, Any], old_names: Set[str],
@@ -208,7 +227,14 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
             pending.clear()
         body.append(node)
 
+    # a line whose statements are all kept as they are stays as written; any other shared line
+    # is written one statement a line
+    edited = {s.index for s in stmts if s.line is not None and (s.action != "keep" or s.inserted)}
     for i, s in enumerate(stmts):
+        if s.line is not None and s.index not in edited:
+            if s.part == 0:
+                add(_shared_line(s.line, stmts[i:i + len(s.line.body)], notes))
+            continue
         if s.inserted or (s.action == "drop" and i in keep_lead):
             pending.extend(getattr(s.node, "leading_lines", []))
         for k in s.inserted:
@@ -235,6 +261,17 @@ def render(module: cst.Module, stmts: List[Statement], tail: List[str], missing:
     footer = pending + list(module.footer) + [cst.EmptyLine(comment=cst.Comment(t))
                                                for ts in notes.values() for t in ts]
     return texts.code_of(module.with_changes(body=body, footer=footer))
+
+
+def _shared_line(line: cst.SimpleStatementLine, parts: List[Statement],
+                 notes: Dict[Optional[str], List[str]]) -> cst.SimpleStatementLine:
+    """`line` (statements sharing it, all kept) as written, with the statements as emission has
+    them (a `_base_` path rewritten) and the notes for any of them above it."""
+    body = [p.node.body[0].with_changes(semicolon=small.semicolon)
+            for p, small in zip(parts, line.body)]
+    lead = list(line.leading_lines) + [cst.EmptyLine(comment=cst.Comment(t)) for p in parts
+                                       for t in notes.pop(p.name, [])]
+    return line.with_changes(body=body, leading_lines=lead)
 
 
 class _RelativeBases(cst.CSTTransformer):
@@ -273,10 +310,8 @@ def _unchanged(src: Path, text: str, own: Dict[str, Any], old_names: Set[str],
     if old_names or mine or any(k in want for k in forced):
         return False
     tree = parse_python(text, str(src))
-    names = statement_names(tree)
-    if len(names) != len(tree.body):    # statements sharing a line: emitted (libcst renders it)
-        return False
-    stmts, missing = _plan([Statement(None, n) for n in names], own, old_names, have, want)
+    stmts, missing = _plan([Statement(None, n) for n in assigned_names(tree)], own, old_names,
+                           have, want)
     if missing or any(st.action != "keep" for st in stmts):
         return False
     if root:
@@ -312,11 +347,11 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
         except cst.ParserSyntaxError as exc:
             raise MigrateError(f"syntax error: {exc.message}", file=str(src),
                                line=exc.raw_line) from None
-    stmts, missing = plan_statements(module, statement_names(tree), own, old_names, have, want)
+    stmts, missing = plan_statements(module, assigned_names(tree), own, old_names, have, want)
     if lazy is not None and root:       # `_base_` paths may be rewritten: the real statements
-        for i, s in enumerate(stmts):
+        for s in stmts:
             if s.name == "_base_":
-                s.node = lazy.real(i)
+                s.node = lazy.real(s.index)
     _relative_bases(stmts, Path(src), root)
     for k in forced:
         if k in want:
@@ -329,9 +364,9 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
                 missing[k] = value
     tail = place_new_fields(stmts, missing)
     if lazy is not None:                # a statement emission edits: parsed now
-        for i, s in enumerate(stmts):
+        for s in stmts:
             if s.action == "replace":
-                s.node = lazy.real(i)
+                s.node = lazy.real(s.index)
     known = Known(refs=trace.resolved(have) if trace else [],
                   exprs=trace.exprs if trace else {})
     # a variable of the converted bases (`data_preprocessor`, `dataset_info`): `_base_.name`

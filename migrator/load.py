@@ -37,6 +37,7 @@ from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from . import staging
 from .errors import Location, MigrateError
 from .provenance import Trace, TracingInterpreter
 from .static_eval import Interpreter, Unsupported
@@ -121,7 +122,10 @@ def _abspath(path: PathLike) -> str:
 
 def _stamp(path: str) -> Stamp:
     """mtime, size and a checksum: a file rewritten within the clock's granularity is still seen
-    (stat first: a write after the stat changes the mtime)."""
+    (stat first: a write after the stat changes the mtime). A file staged in memory has its own."""
+    staged = staging.stamp(path)
+    if staged is not None:
+        return staged
     st = os.stat(path)
     with open(path, "rb") as f:
         data = f.read()
@@ -139,6 +143,9 @@ def _fresh(path: str, stamp: Stamp) -> bool:
     the time it was read at (a write in the same clock tick keeps the mtime, as git's "racily
     clean" entries): a file last modified well before it was read keeps its content while its
     mtime and size stay."""
+    staged = staging.stamp(path)
+    if staged is not None:
+        return staged == stamp
     seen = _SEEN.get(path)
     if seen is not None and seen[0] == stamp and stamp[0] < seen[1] - _RACY_NS:
         st = os.stat(path)
@@ -231,8 +238,10 @@ def _parse(path: str):
     ext = os.path.splitext(path)[1]
     if ext not in (".py", ".json", ".yaml", ".yml"):
         raise MigrateError(f"unsupported config type '{ext}' (py/json/yaml/yml only)", file=path)
-    from .io import read_text        # encoding cookie, clean error on undecodable bytes
-    text = _substitute_predefined(read_text(path), path)
+    from .io import decode_source, read_text   # encoding cookie, clean error on bad bytes
+    staged = staging.content(path)
+    text = read_text(path) if staged is None else decode_source(staged, path).text
+    text = _substitute_predefined(text, path)
     if ext == ".py":
         parsed = parse_python(text, path)
         kind = "py"
@@ -243,15 +252,16 @@ def _parse(path: str):
     return kind, (copy.deepcopy(parsed) if kind == "data" else parsed), text
 
 
-_TREES: Dict[Tuple[str, int, int], ast.Module] = {}     # the last few parsed texts
+_TREES: Dict[str, ast.Module] = {}     # the last few parsed texts (the tree depends on the text only)
 
 
 def parse_python(text: str, path: str) -> ast.Module:
     """The file's syntax tree, with every error Python itself reports before running a file
     (compiling it without running: `dict(lr=0.1, lr=0.2)` is "keyword argument repeated", as
     under MMCV and MMEngine, which import/exec the file). The caller must not modify the tree
-    (`--check` and the loader parse the same text one after the other: parsed once)."""
-    key = (path, len(text), zlib.crc32(text.encode("utf-8", "surrogatepass")))
+    (`--check` and the loader parse the same text one after the other, a tree run loads back
+    an output equal to its input: parsed once)."""
+    key = text
     hit = _TREES.get(key)
     if hit is not None:
         return hit
@@ -351,7 +361,7 @@ def _resolve_bases(spec: Any, path: str, line: Optional[int]) -> List[str]:
             raise MigrateError(f"cross-package base '{s}' is not supported (MMEngine-only syntax)",
                                file=path, line=line, field=BASE_KEY)
         full = os.path.normpath(os.path.join(os.path.dirname(path), s))
-        if not os.path.isfile(full):
+        if not os.path.isfile(full) and staging.stamp(full) is None:
             raise MigrateError(f"_base_ file not found: {s} (resolved to {full})",
                                file=path, line=line, field=BASE_KEY)
         out.append(full)

@@ -3,8 +3,9 @@
 `migrate configs/ -o new/` and `migrate configs/x/child.py -o new/` both convert a set of files
 plus everything they inherit from. Files are ordered so every base is emitted before its
 children (levels of the inheritance graph; one level runs in parallel with `--jobs`). Every output
-is written first to a staging directory that mirrors the tree, loaded back from there with the
-static loader and compared with the flat conversion of its input; only then is it accepted.
+is written first to a staging directory that mirrors the tree (in memory, staging.py, unless
+worker processes share it), loaded back from there with the static loader and compared with the
+flat conversion of its input; only then is it accepted.
 """
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set
 
+from . import staging
 from .check import old_fields
 from .convert import convert_kept
+from .emit.lazy import clear_statements
 from .emit.tree import NEW_FROM_OLD, emit_tree_file, same
 from .errors import Location, MigrateError
 from .io import UTF8, SourceText, read_source, walk_configs
@@ -179,12 +182,13 @@ def _errors_in(src: str, stage: str, root: str, exc: MigrateError) -> str:
 
 
 def convert_one(src: str, rel: str, stage: str, root: str, codebase: Optional[str],
-                allow_exec: bool, withheld: Optional[Dict[str, str]] = None) -> TreeResult:
-    """Emit `src` into `stage/rel`, its bases being staged already. Self-checked. Never raises:
-    any failure becomes an error result naming the file."""
+                allow_exec: bool, withheld: Optional[Dict[str, str]] = None,
+                memory: bool = False) -> TreeResult:
+    """Emit `src` into `stage/rel` (in memory when `memory`), its bases being staged already.
+    Self-checked. Never raises: any failure becomes an error result naming the file."""
     res = TreeResult(src, rel, root=root)
     try:
-        _convert_one(res, Path(stage) / rel, stage, root, codebase, allow_exec, withheld)
+        _convert_one(res, Path(stage) / rel, stage, root, codebase, allow_exec, withheld, memory)
     except MigrateError as exc:
         res.status, res.error, res.text = "error", _errors_in(src, stage, root, exc), None
     except Exception as exc:    # noqa: BLE001 - one file never stops a tree
@@ -195,7 +199,7 @@ def convert_one(src: str, rel: str, stage: str, root: str, codebase: Optional[st
 
 
 def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Optional[str],
-                 allow_exec: bool, withheld: Optional[Dict[str, str]]) -> None:
+                 allow_exec: bool, withheld: Optional[Dict[str, str]], memory: bool) -> None:
     src = res.src
     res.source = read_source(src)
     text = res.source.text
@@ -220,7 +224,7 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
         for _ in range(2):
             new_text = emit_tree_file(Path(src), text, fc.own, have, want, conv.report, forced,
                                       root=root, trace=fc.trace)
-            _stage(out, new_text, res.source)  # the loader's cache checks mtime and content
+            _stage(out, new_text, res.source, memory)  # the loader's cache checks the stamp
             got = load_config(out, copy=False).cfg
             bad = {k for k in set(got) | set(want) if not same(got.get(k), want.get(k))}
             if not bad:
@@ -230,7 +234,7 @@ def _convert_one(res: TreeResult, out: Path, stage: str, root: str, codebase: Op
             raise MigrateError(f"internal: tree output differs from the flat conversion in "
                                f"{sorted(bad)}; please report this bug", file=src)
     else:
-        _stage(out, text, res.source)
+        _stage(out, text, res.source, memory)
     res.text = new_text
     if new_text != text:
         res.status = "converted"
@@ -273,7 +277,10 @@ def plan_withheld(graph: Dict[str, List[str]], codebase: Optional[str],
     return sibling_conflicts(graph, keys_old, keys_new)
 
 
-def _stage(out: Path, text: str, source: SourceText = UTF8) -> None:
+def _stage(out: Path, text: str, source: SourceText = UTF8, memory: bool = False) -> None:
+    if memory:
+        staging.put(os.path.abspath(out), source.encode(text))
+        return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(source.encode(text))
 
@@ -286,6 +293,7 @@ def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str
     scratch directory; a temporary one when None): the caller commits `res.text` for each
     result. A file that cannot be converted is an error result, and so is every file that
     inherits from it; the others are converted."""
+    clear_statements()
     graph = discover(paths, exclude, skip)
     root = str(common_root(list(graph), paths)) if graph else os.getcwd()
     # `codebase` is the --codebase override or None: each file's own is decided per file
@@ -305,7 +313,7 @@ def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str
                         f"{f}: not converted: its base {bad[0]} could not be converted")))
                 else:
                     todo.append((f, os.path.relpath(f, root), stage_dir, root, codebase,
-                                 allow_exec, withheld.get(f)))
+                                 allow_exec, withheld.get(f), pool is None))
             done: List[TreeResult] = []
 
             def add(r: TreeResult) -> None:     # one progress step per file converted
@@ -331,6 +339,8 @@ def convert_tree(paths: Sequence[Path], *, jobs: int = 1, codebase: Optional[str
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
+        staging.drop_under(stage_dir)
+        clear_statements()
         if own_stage:
             shutil.rmtree(stage_dir, ignore_errors=True)
     for r in results:

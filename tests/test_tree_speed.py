@@ -6,7 +6,10 @@ give the output the long way gives, and only where they are sound:
 * a file emission edits is parsed as a skeleton, its statements only where they are edited
   (emit/lazy.py, tests/test_tree_lazy.py);
 * the loader trusts (mtime, size) of a file last modified well before it was read, and reads
-  the content again (checksum) when the mtime is close to the read.
+  the content again (checksum) when the mtime is close to the read;
+* a serial tree run stages its outputs in memory (staging.py), not in files;
+* a statement is parsed once per tree run however many files repeat it, and a `_base_` list
+  only when it holds an absolute path (rewritten relative).
 """
 import os
 import time
@@ -120,3 +123,54 @@ def test_a_file_read_right_after_its_write_is_checked_by_content(tmp_path):
     p.write_text("lr = 0.7\n")
     os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))      # same size and mtime: a racy rewrite
     assert load_config(p).cfg == {"lr": 0.7}
+
+
+def test_a_serial_tree_run_stages_in_memory_and_loads_what_disk_would_give(tmp_path):
+    from migrator import staging
+    from migrator.project import convert_tree
+    src = _tree(tmp_path, "_base_ = ['../_base_/runtime.py']\nlog_level = 'DEBUG'\n")
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    results = convert_tree([src], jobs=1, stage=stage)
+    assert [r.status for r in results] == ["converted", "unchanged"]
+    assert list(stage.iterdir()) == []                   # nothing written, nothing left staged
+    assert not [p for p in staging._FILES if p.startswith(str(stage))]
+    # a staged file (CRLF, coding cookie, a staged base) loads as the same bytes on disk
+    base = b"# -*- coding: latin-1 -*-\r\nname = '\xe9'\r\n"
+    child = b"_base_ = './b.py'\r\nx = name * 2\r\n"
+    mem, disk = tmp_path / "mem", tmp_path / "disk"
+    disk.mkdir()
+    (disk / "b.py").write_bytes(base)
+    (disk / "c.py").write_bytes(child)
+    try:
+        staging.put(str(mem / "b.py"), base)
+        staging.put(str(mem / "c.py"), child)
+        assert load_config(mem / "c.py").cfg == load_config(disk / "c.py").cfg == \
+            {"name": "é", "x": "éé"}
+        staging.put(str(mem / "b.py"), base.replace(b"\xe9", b"o"))   # a new write: seen
+        assert load_config(mem / "c.py").cfg["x"] == "oo"
+    finally:
+        staging.drop_under(str(mem))
+    with pytest.raises(Exception, match="not found"):
+        load_config(mem / "c.py")
+
+
+def test_unedited_base_lists_are_not_parsed_and_repeated_statements_parse_once(tmp_path,
+                                                                                monkeypatch):
+    pipeline = "train_pipeline = [dict(type='LoadImageFromFile'), dict(type='Collect', " \
+               "keys=['img'])]\n"
+    src = _tree(tmp_path, "_base_ = ['../_base_/runtime.py']\n" + pipeline)
+    (src / "x" / "twin.py").write_text("_base_ = '../_base_/runtime.py'\n# a twin\n" + pipeline)
+    parsed = []
+    real = cst.parse_module
+    monkeypatch.setattr(cst, "parse_module", lambda text, *a, **k: parsed.append(text) or
+                        real(text, *a, **k))
+    out = tmp_path / "new"
+    assert migrate([str(src), "-o", str(out), "-q", "-j", "1", "--codebase", "mmdet"]) == 0
+    statements = [t for t in parsed if "__mmmigrate_text_" not in t]   # not a skeleton
+    assert statements == [pipeline]
+    for rel in ("x/child.py", "x/twin.py"):
+        text = (out / rel).read_text()
+        assert "PackDetInputs" in text and "Collect" not in text, text
+    assert (out / "x" / "twin.py").read_text().startswith(
+        "_base_ = '../_base_/runtime.py'\n# a twin\ntrain_pipeline = [")

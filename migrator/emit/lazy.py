@@ -17,7 +17,7 @@ the whole text (`lazy_module` returns None).
 from __future__ import annotations
 
 import ast
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import libcst as cst
 
@@ -52,8 +52,23 @@ class LazyModule:
 
     def real(self, i: int) -> cst.BaseStatement:
         skeleton = self.module.body[i]
-        stmt = cst.parse_module(self._chunks[i]).body[0]
+        chunk = self._chunks[i]
+        stmt = _STATEMENTS.get(chunk)
+        if stmt is None:
+            if len(_STATEMENTS) >= 4096:
+                _STATEMENTS.clear()
+            stmt = _STATEMENTS[chunk] = cst.parse_module(chunk).body[0]
         return stmt.with_changes(leading_lines=skeleton.leading_lines)
+
+
+# statement source -> its libcst statement, for one tree run (`clear_statements` at its start
+# and end): the configs of a tree repeat their pipelines and models word for word, and libcst
+# nodes are immutable (an edit makes new ones)
+_STATEMENTS: Dict[str, cst.BaseStatement] = {}
+
+
+def clear_statements() -> None:
+    _STATEMENTS.clear()
 
 
 def lazy_module(text: str, tree: ast.Module, texts: Texts) -> Optional[LazyModule]:

@@ -314,14 +314,15 @@ def _unchanged(src: Path, text: str, own: Dict[str, Any], old_names: Set[str],
                            have, want)
     if missing or any(st.action != "keep" for st in stmts):
         return False
-    if root:
-        for st in tree.body:
-            if isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_base_"
-                                                  for t in st.targets):
-                if any(isinstance(n, ast.Constant) and isinstance(n.value, str)
-                       and os.path.isabs(n.value) for n in ast.walk(st.value)):
-                    return False
-    return True
+    return not (root and any(_absolute_base(st) for st in tree.body))
+
+
+def _absolute_base(stmt: ast.stmt) -> bool:
+    """`stmt` assigns `_base_` a value holding an absolute path (rewritten relative)."""
+    return isinstance(stmt, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == "_base_" for t in stmt.targets) and any(
+        isinstance(n, ast.Constant) and isinstance(n.value, str) and os.path.isabs(n.value)
+        for n in ast.walk(stmt.value))
 
 
 def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, Any],
@@ -348,9 +349,9 @@ def emit_tree_file(src: Path, text: str, own: Dict[str, Any], have: Dict[str, An
             raise MigrateError(f"syntax error: {exc.message}", file=str(src),
                                line=exc.raw_line) from None
     stmts, missing = plan_statements(module, assigned_names(tree), own, old_names, have, want)
-    if lazy is not None and root:       # `_base_` paths may be rewritten: the real statements
+    if lazy is not None and root:       # absolute `_base_` paths are rewritten: the real statement
         for s in stmts:
-            if s.name == "_base_":
+            if s.name == "_base_" and _absolute_base(tree.body[s.index]):
                 s.node = lazy.real(s.index)
     _relative_bases(stmts, Path(src), root)
     for k in forced:

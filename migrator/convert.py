@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from .load import _clone as copy_value, load_config
+from .copying import clone as copy_value
+from .load import load_config
 from .report import Report
 from .profiles import detect
 from .rules import Context, apply_rules

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..load import _clone as copy_value   # plain config data: faster than deepcopy
+from ..copying import clone as copy_value   # plain config data: faster than deepcopy
 
 MISSING: Any = object()
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from ..load import deep_copy
+from ..copying import deep_copy
 from .base import Context
 from .ownership import old_fields
 from .placement import replace_keys

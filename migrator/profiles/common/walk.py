@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Tuple
 
-from ...load import deep_copy
+from ...copying import deep_copy
 from .pipeline import Converted, PipelineSpec, convert
 
 SPLITS = ("train", "val", "test")

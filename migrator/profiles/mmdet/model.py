@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict
 
-from ...load import deep_copy
+from ...copying import deep_copy
 from ..common.runtime import rename_packages
 from . import tables as T
 

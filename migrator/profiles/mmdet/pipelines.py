@@ -18,7 +18,7 @@ import copy
 import dataclasses
 import functools
 
-from ...load import deep_copy
+from ...copying import deep_copy
 from ..common.pipeline import PipelineSpec, _convert_list, map_args
 from ..common.walk import find_pipelines, rewrite_pipelines, split_of
 from . import tables as T

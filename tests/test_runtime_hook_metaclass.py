@@ -97,3 +97,61 @@ def test_runtime_hook_metaclass_is_type():
     from mmengine.hooks import Hook as MMHook
     from runtime.hooks import Hook
     assert type(Hook) is type(MMHook) is type
+
+
+def test_call_hook_binds_arguments_as_keywords_would(tmp_path):
+    """Positional calls only where they bind like MMEngine's keyword call: hooks whose
+    parameters are renamed, reordered, keyword-only, positional-only or **kwargs get exactly
+    what `getattr(hook, fn_name)(runner, **kwargs)` gives them (or the same TypeError)."""
+    from runtime.hooks import Hook
+    from runtime.runner import Runner
+    seen = []
+
+    class Plain(Hook):
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            seen.append(("plain", batch_idx, data_batch, outputs))
+
+    class Reordered(Hook):
+        def after_train_iter(self, runner, outputs=None, data_batch=None, batch_idx=None):
+            seen.append(("reordered", batch_idx, data_batch, outputs))
+
+    class Star(Hook):
+        def after_train_iter(self, runner, **kw):
+            seen.append(("star", kw["batch_idx"], kw.get("data_batch"), kw.get("outputs")))
+
+    class KwOnly(Hook):
+        def after_train_iter(self, runner, *, batch_idx, data_batch, outputs):
+            seen.append(("kwonly", batch_idx, data_batch, outputs))
+
+    class Helper(Hook):
+        def _after_iter(self, runner, batch_idx, data_batch=None, outputs=None, mode="x"):
+            seen.append(("helper", batch_idx, data_batch, outputs, mode))
+
+    class PosOnly(Hook):
+        def after_train_iter(self, runner, batch_idx, /, data_batch=None, outputs=None):
+            seen.append(("posonly",))
+
+    hooks = [Plain(), Reordered(), Star(), KwOnly(), Helper()]
+    runner = Runner(model=torch.nn.Linear(1, 1), work_dir=str(tmp_path),
+                    default_hooks=dict(checkpoint=None, logger=None, timer=None,
+                                       runtime_info=None, param_scheduler=None,
+                                       sampler_seed=None), custom_hooks=hooks)
+    for kwargs in (dict(batch_idx=1, data_batch="d", outputs="o"),
+                   dict(outputs="o", batch_idx=2, data_batch="d"), dict(batch_idx=3)):
+        errors = []
+        try:
+            runner.call_hook("after_train_iter", **kwargs)
+        except TypeError as e:
+            errors.append(str(e).split(" in <")[0])
+        mine, seen[:] = list(seen), []
+        try:
+            for hook in hooks:                                # MMEngine's loop
+                getattr(hook, "after_train_iter")(runner, **kwargs)
+        except TypeError as e:
+            errors.append(str(e))
+        assert mine == seen and len(mine) == (5 if len(kwargs) == 3 else 3)
+        assert errors == ([] if len(kwargs) == 3 else [errors[1]] * 2)   # KwOnly, in both
+        seen.clear()
+    runner.register_hook(PosOnly())
+    with pytest.raises(TypeError, match="in <"):
+        runner.call_hook("after_train_iter", batch_idx=1, data_batch=None, outputs=None)

@@ -6,7 +6,8 @@
 
 with the same calls, in the same order, but cheaper per iteration (hook dispatch is most of the
 framework's per-iteration cost). A per-stage plan, cached on the runner for its current hook
-list, says per hook what its method resolves to; at every call, right before a hook's turn, the
+list, says per hook what its method resolves to, written out as a small generated function (the
+checks and calls in order, no loop); at every call, right before a hook's turn, the
 hook's class is asked again (`getattr(cls, fn_name)` is the planned object, and so for the
 `_before_iter`-style helper that Hook's forwarders call) and its instance dict is checked for an
 attribute of that name, so a method patched on a class or an instance at any time (mock.patch)
@@ -41,7 +42,7 @@ _NOOP = {name: Hook.__dict__[name] for name in Hook.stages}
 _HELPERS = ("_before_epoch", "_after_epoch", "_before_iter", "_after_iter")
 _HELPER_NOOP = {name: Hook.__dict__[name] for name in _HELPERS}
 
-SKIP, KEYWORDS, POSITIONAL, HELPER, PLAIN = range(5)
+SKIP, KEYWORDS, POSITIONAL, HELPER, PLAIN = range(5)   # how a hook is called
 
 
 class _Probe:
@@ -104,16 +105,52 @@ def _entry(hook, fn_name: str, helper, mode, names):
     return (hook, attrs, cls, stage, None, None, POSITIONAL, stage, mode)
 
 
+def _source(entries, nargs: int) -> str:
+    """A function doing the entries' checks and calls one after the other: the plan written
+    out, so that a call costs its checks and calls only (no loop, unpacking or dispatch)."""
+    args = ", ".join(f"a{j}" for j in range(nargs))
+    lines = ["def run(runner, kwargs, plans, a0, a1, a2, k):"]
+    for i, (hook, attrs, cls, stage, helper, helper_fn, how, target, mode) in enumerate(entries):
+        if how == PLAIN:
+            lines.append(f"    _plain(runner, h{i}, FN, kwargs)")
+            continue
+        cond = f"getattr(c{i}, FN) is not s{i} or FN in d{i}"
+        if helper is not None:
+            cond += f" or getattr(c{i}, HP) is not f{i} or HP in d{i}"
+        lines.append(f"    if {cond}:")
+        lines.append(f"        _stale(runner, h{i}, FN, kwargs, plans)")
+        if how == SKIP:
+            continue
+        lines.append("    else:")
+        lines.append("        try:")
+        if how in (POSITIONAL, HELPER) and nargs:
+            extra = ", MODE" if how == HELPER else ""
+            lines.append(f"            if k:")
+            lines.append(f"                t{i}(h{i}, runner, {args}{extra})")
+            lines.append(f"            else:")
+            lines.append(f"                s{i}(h{i}, runner, **kwargs)")
+        else:                                          # by keyword; HELPER: through the forwarder
+            lines.append(f"            s{i}(h{i}, runner, **kwargs)")
+        lines.append("        except TypeError as e:")
+        lines.append(f"            raise TypeError(f\"{{e}} in {{h{i}}}\") from e")
+    lines.append("    return None")
+    return "\n".join(lines) + "\n"
+
+
 def build(hooks, fn_name: str):
-    """(entries, getter of the positional values, their number) for call_hook(fn_name); entries
-    None for a stage name Hook does not define."""
+    """(run, getter of the positional values, their number) for call_hook(fn_name); run None
+    for a stage name Hook does not define."""
     if fn_name not in _NOOP:
         return None, None, 0
     helper, mode, names = _stage_info(fn_name)
+    nargs = len(names) if len(names) in (2, 3) else 0
     entries = [_entry(hook, fn_name, helper, mode, names) for hook in hooks]
-    if len(names) >= 2:
-        return entries, itemgetter(*names), len(names)
-    return entries, None, 0
+    namespace = dict(FN=fn_name, HP=helper, MODE=mode, _plain=_call_plain, _stale=_stale)
+    for i, (hook, attrs, cls, stage, _, helper_fn, how, target, _) in enumerate(entries):
+        namespace.update({f"h{i}": hook, f"d{i}": attrs, f"c{i}": cls, f"s{i}": stage,
+                          f"f{i}": helper_fn, f"t{i}": target})
+    exec(compile(_source(entries, nargs), f"<call_hook plan: {fn_name}>", "exec"), namespace)
+    return namespace["run"], itemgetter(*names) if nargs else None, nargs
 
 
 def _call_plain(runner, hook, fn_name: str, kwargs: dict) -> None:
@@ -124,6 +161,12 @@ def _call_plain(runner, hook, fn_name: str, kwargs: dict) -> None:
             raise TypeError(f"{e} in {hook}") from e
 
 
+def _stale(runner, hook, fn_name: str, kwargs: dict, plans: dict) -> None:
+    """A hook changed since the plan was built: called the plain way; rebuilt next time."""
+    plans.pop(fn_name, None)
+    _call_plain(runner, hook, fn_name, kwargs)
+
+
 def call_hook(self, fn_name: str, **kwargs) -> None:
     """Call `fn_name` of every registered hook in priority order (see the module docstring)."""
     plans = self.__dict__.get("_hook_plans")
@@ -132,44 +175,19 @@ def call_hook(self, fn_name: str, **kwargs) -> None:
     plan = plans[1].get(fn_name)
     if plan is None:
         plan = plans[1][fn_name] = build(plans[0], fn_name)
-    entries, getter, nargs = plan
-    if entries is None:
+    run, getter, nargs = plan
+    if run is None:
         for hook in self._hooks:
             _call_plain(self, hook, fn_name, kwargs)
-        return
-    k = 0
-    if nargs and len(kwargs) == nargs:
+    elif nargs and len(kwargs) == nargs:
         try:
             if nargs == 3:
                 a0, a1, a2 = getter(kwargs)
             else:
-                a0, a1 = getter(kwargs)
-            k = nargs
+                (a0, a1), a2 = getter(kwargs), None
         except KeyError:
-            pass
-    for hook, attrs, cls, stage, helper, helper_fn, how, target, mode in entries:
-        if getattr(cls, fn_name) is not stage or fn_name in attrs or helper is not None and (
-                getattr(cls, helper) is not helper_fn or helper in attrs):
-            plans[1].pop(fn_name, None)                # changed since planned: rebuilt next time
-            _call_plain(self, hook, fn_name, kwargs)
-            continue
-        if how == SKIP:
-            continue
-        try:
-            if how == POSITIONAL and k:
-                if k == 3:
-                    target(hook, self, a0, a1, a2)
-                else:
-                    target(hook, self, a0, a1)
-            elif how == HELPER and k:
-                if k == 3:
-                    target(hook, self, a0, a1, a2, mode)
-                else:
-                    target(hook, self, a0, a1, mode)
-            elif how == PLAIN:
-                if hasattr(hook, fn_name):
-                    getattr(hook, fn_name)(self, **kwargs)
-            else:                                      # by keyword; HELPER: through the forwarder
-                stage(hook, self, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"{e} in {hook}") from e
+            run(self, kwargs, plans[1], None, None, None, 0)
+        else:
+            run(self, kwargs, plans[1], a0, a1, a2, nargs)
+    else:
+        run(self, kwargs, plans[1], None, None, None, 0)

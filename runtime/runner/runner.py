@@ -166,11 +166,6 @@ class Runner:
         loop = self._train_loop
         return loop._max_iters if type(loop) in _OWN_TRAIN_LOOPS else self.train_loop.max_iters
 
-    def _built_train_loop(self):
-        """`train_loop`, with one check less once the loop is built (read every iteration)."""
-        loop = self._train_loop
-        return loop if isinstance(loop, BaseLoop) else self.train_loop
-
     @property
     def train_loop(self):
         if self._train_loop is not None and not isinstance(self._train_loop, BaseLoop):
@@ -189,7 +184,11 @@ class Runner:
             self._test_loop = self.build_test_loop(self._test_loop)
         return self._test_loop
 
-    train_dataloader = property(lambda self: self._built_train_loop().dataloader)
+    @property
+    def train_dataloader(self):   # read every iteration (LoggerHook): one call, not two
+        loop = self._train_loop
+        return (loop if isinstance(loop, BaseLoop) else self.train_loop).dataloader
+
     val_dataloader = property(lambda self: self.val_loop.dataloader)
     test_dataloader = property(lambda self: self.test_loop.dataloader)
 

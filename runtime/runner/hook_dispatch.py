@@ -138,19 +138,47 @@ def _source(entries, nargs: int) -> str:
 
 
 def build(hooks, fn_name: str):
-    """(run, getter of the positional values, their number) for call_hook(fn_name); run None
-    for a stage name Hook does not define."""
+    """[run, getter of the positional values, their number, entries, mode] for
+    call_hook(fn_name): run None before the stage's first call, False after it (both through
+    `_interpret`), then the generated function; entries None for a stage name Hook does not
+    define."""
     if fn_name not in _NOOP:
-        return None, None, 0
+        return [None, None, 0, None, None]
     helper, mode, names = _stage_info(fn_name)
     nargs = len(names) if len(names) in (2, 3) else 0
     entries = [_entry(hook, fn_name, helper, mode, names) for hook in hooks]
-    namespace = dict(FN=fn_name, HP=helper, MODE=mode, _plain=_call_plain, _stale=_stale)
+    return [None, itemgetter(*names) if nargs else None, nargs, entries, mode]
+
+
+def _compile(fn_name: str, entries, nargs: int, mode):
+    namespace = dict(FN=fn_name, HP=_stage_info(fn_name)[0], MODE=mode, _plain=_call_plain,
+                     _stale=_stale)
     for i, (hook, attrs, cls, stage, _, helper_fn, how, target, _) in enumerate(entries):
         namespace.update({f"h{i}": hook, f"d{i}": attrs, f"c{i}": cls, f"s{i}": stage,
                           f"f{i}": helper_fn, f"t{i}": target})
     exec(compile(_source(entries, nargs), f"<call_hook plan: {fn_name}>", "exec"), namespace)
-    return namespace["run"], itemgetter(*names) if nargs else None, nargs
+    return namespace["run"]
+
+
+def _interpret(runner, entries, fn_name, kwargs, plans, a0, a1, a2, k) -> None:
+    """What the generated function does, entry by entry: a stage's first call goes through
+    here (most stages are called once or twice a run: compiling them would cost more)."""
+    for hook, attrs, cls, stage, helper, helper_fn, how, target, mode in entries:
+        if getattr(cls, fn_name) is not stage or fn_name in attrs or helper is not None and (
+                getattr(cls, helper) is not helper_fn or helper in attrs):
+            _stale(runner, hook, fn_name, kwargs, plans)
+        elif how == PLAIN:
+            _call_plain(runner, hook, fn_name, kwargs)
+        elif how != SKIP:
+            try:
+                if k and how == POSITIONAL:
+                    target(hook, runner, *(a0, a1, a2)[:k])
+                elif k and how == HELPER:
+                    target(hook, runner, *(a0, a1, a2)[:k], mode)
+                else:
+                    stage(hook, runner, **kwargs)
+            except TypeError as e:
+                raise TypeError(f"{e} in {hook}") from e
 
 
 def _call_plain(runner, hook, fn_name: str, kwargs: dict) -> None:
@@ -175,19 +203,27 @@ def call_hook(self, fn_name: str, **kwargs) -> None:
     plan = plans[1].get(fn_name)
     if plan is None:
         plan = plans[1][fn_name] = build(plans[0], fn_name)
-    run, getter, nargs = plan
-    if run is None:
+    run, getter, nargs, entries, mode = plan
+    if entries is None:
         for hook in self._hooks:
             _call_plain(self, hook, fn_name, kwargs)
-    elif nargs and len(kwargs) == nargs:
+        return
+    a0 = a1 = a2 = None
+    k = 0
+    if nargs and len(kwargs) == nargs:
         try:
             if nargs == 3:
                 a0, a1, a2 = getter(kwargs)
             else:
-                (a0, a1), a2 = getter(kwargs), None
+                a0, a1 = getter(kwargs)
+            k = nargs
         except KeyError:
-            run(self, kwargs, plans[1], None, None, None, 0)
-        else:
-            run(self, kwargs, plans[1], a0, a1, a2, nargs)
-    else:
-        run(self, kwargs, plans[1], None, None, None, 0)
+            pass
+    if run is not None and run is not False:
+        run(self, kwargs, plans[1], a0, a1, a2, k)
+    elif run is None:                                   # a stage's first call
+        plan[0] = False
+        _interpret(self, entries, fn_name, kwargs, plans[1], a0, a1, a2, k)
+    else:                                               # its second: written out from now on
+        plan[0] = _compile(fn_name, entries, nargs, mode)
+        plan[0](self, kwargs, plans[1], a0, a1, a2, k)

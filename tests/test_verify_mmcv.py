@@ -243,6 +243,8 @@ def test_momentum_step_with_warmup_and_cosine():
 def test_momentum_values_without_hook():
     assert moms(mmcv_trace(cfg_(None, optimizer=dict(type="SGD", lr=0.1)), N), 0) == [0.0]
     assert moms(mmcv_trace(cfg_(None, optimizer=dict(type="AdamW", lr=0.1)), N), 0) == [0.9]
+    # mmcls 0.25's Lamb (timm's, betas=(0.9, 0.999)): MMCV's current_momentum reads betas[0]
+    assert moms(mmcv_trace(cfg_(None, optimizer=dict(type="Lamb", lr=0.1)), N), 0) == [0.9]
     assert moms(mmcv_trace(cfg_(None, optimizer=dict(type="Adagrad", lr=0.1)), N), 0) == [None]
     with pytest.raises(ValueError):
         mmcv_trace(cfg_(None, dict(policy="step", step=[1]),

@@ -40,7 +40,8 @@ from .mmcv_lr import RunShape, Warmup, build_lr, build_momentum, warmup_lr, warm
 
 # torch defaults for the first-moment hyper-parameter MMCV's momentum hooks touch
 _MOMENTUM_DEFAULT = {"SGD": 0.0, "RMSprop": 0.0}
-_BETAS_OPTIMS = ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam")
+_BETAS_OPTIMS = ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam",
+                 "Lamb")      # mmcls 0.25 / mmpretrain 1.2 Lamb: betas=(0.9, 0.999)
 
 
 def samples_per_gpu(cfg: Dict[str, Any]) -> int:

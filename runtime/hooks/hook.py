@@ -8,6 +8,7 @@ data_batch, outputs)`, `after_val_epoch(runner, metrics)`, `before_save_checkpoi
 checkpoint)`, `after_load_checkpoint(runner, checkpoint)`; train/val/test variants of the
 epoch/iter points forward to `_before_epoch/_after_epoch/_before_iter/_after_iter(mode=...)`.
 The predicates (`every_n_epochs`, `every_n_train_iters`, ...) use 0-based runner.epoch/iter.
+A plain class, as MMEngine's: subclasses may have any metaclass (abc.ABCMeta, their own).
 """
 from __future__ import annotations
 
@@ -15,25 +16,8 @@ from typing import Dict, Optional, Sequence, Union
 
 DATA_BATCH = Optional[Union[dict, tuple, list]]
 
-# How many times an attribute of a Hook class has been set or deleted (e.g. a method patched with
-# mock.patch.object(CheckpointHook, 'after_train_epoch')): Runner.call_hook's cached per-stage
-# plans, built from the classes' methods, are rebuilt when it changes.
-CLASS_CHANGES = [0]
 
-
-class _HookType(type):
-    """Hook's metaclass: a plain `type` that counts class attribute changes (CLASS_CHANGES)."""
-
-    def __setattr__(cls, name, value):
-        super().__setattr__(name, value)
-        CLASS_CHANGES[0] += 1
-
-    def __delattr__(cls, name):
-        super().__delattr__(name)
-        CLASS_CHANGES[0] += 1
-
-
-class Hook(metaclass=_HookType):
+class Hook:
     priority = "NORMAL"
     stages = ("before_run", "after_load_checkpoint", "before_train", "before_train_epoch",
               "before_train_iter", "after_train_iter", "after_train_epoch", "before_val",

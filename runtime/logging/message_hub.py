@@ -74,6 +74,13 @@ class MessageHub(ManagerMixin):
                              "it cannot change")
 
     def update_scalar(self, key: str, value, count: int = 1, resumed: bool = True) -> None:
+        buffer = self._log_scalars.get(key)
+        if type(value) is float and type(buffer) is HistoryBuffer and type(count) is int \
+                and count == 1 and buffer._fast and self._resumed_keys.get(key) is resumed:
+            pending = buffer._pending   # the common case (a known key, a float): as below
+            if buffer._len + len(pending) < buffer.max_length:
+                pending.append(value)
+                return
         known = self._resumed_keys.get(key)
         if known is not resumed and (known is None or known != resumed):
             self._set_resumed_keys(key, resumed)   # records a new key, raises on a change

@@ -40,14 +40,19 @@ def has_train_loop(runner) -> bool:
 _IMMUTABLE_TYPES: set = set()
 
 
-def _immutable(value) -> bool:
+def _immutable_types() -> set:
     """Python numbers/strings and numpy scalars: values a deep copy would not change."""
     if not _IMMUTABLE_TYPES:
         import numpy as np
         _IMMUTABLE_TYPES.update((float, int, bool, str, type(None)))
         _IMMUTABLE_TYPES.update(t for t in set(np.sctypeDict.values())
                                 if issubclass(t, np.generic) and not issubclass(t, (np.void, np.object_)))
-    return type(value) in _IMMUTABLE_TYPES
+    return _IMMUTABLE_TYPES
+
+
+def _all_immutable(values) -> bool:
+    """Whether every value is of an `_immutable_types()` type (one C-level pass)."""
+    return _immutable_types().issuperset(map(type, values))
 
 
 _CPU_ONLY_BUILD: list = []
@@ -94,7 +99,7 @@ class LogProcessor:
         log_tag = self._collect_scalars(parsed_cfg, runner, mode)
         if self.log_with_hierarchy:
             tag = self._collect_scalars(parsed_cfg, runner, mode, True)
-        elif all(_immutable(v) for v in log_tag.values()):
+        elif _all_immutable(log_tag.values()):
             tag = OrderedDict(log_tag)   # same as MMEngine's deepcopy for numbers
         else:
             tag = copy.deepcopy(log_tag)

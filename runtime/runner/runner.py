@@ -166,11 +166,6 @@ class Runner:
         loop = self._train_loop
         return loop._max_iters if type(loop) in _OWN_TRAIN_LOOPS else self.train_loop.max_iters
 
-    def _built_train_loop(self):
-        """`train_loop`, with one check less once the loop is built (read every iteration)."""
-        loop = self._train_loop
-        return loop if isinstance(loop, BaseLoop) else self.train_loop
-
     @property
     def train_loop(self):
         if self._train_loop is not None and not isinstance(self._train_loop, BaseLoop):
@@ -189,7 +184,11 @@ class Runner:
             self._test_loop = self.build_test_loop(self._test_loop)
         return self._test_loop
 
-    train_dataloader = property(lambda self: self._built_train_loop().dataloader)
+    @property
+    def train_dataloader(self):   # read every iteration (LoggerHook): one call, not two
+        loop = self._train_loop
+        return (loop if isinstance(loop, BaseLoop) else self.train_loop).dataloader
+
     val_dataloader = property(lambda self: self.val_loop.dataloader)
     test_dataloader = property(lambda self: self.test_loop.dataloader)
 
@@ -386,42 +385,8 @@ class Runner:
         if custom_hooks is not None:
             self.register_custom_hooks(custom_hooks)
 
-    def call_hook(self, fn_name: str, **kwargs) -> None:
-        # Same calls as MMEngine's `getattr(hook, fn_name)(self, **kwargs)` over `self._hooks`,
-        # minus hooks whose class leaves `fn_name` as Hook's no-op. The per-stage plan is
-        # rebuilt whenever the hook list differs from the one it was built for; an instance
-        # attribute named `fn_name` (e.g. a mock patched in later) is checked at call time:
-        # on a skipped hook it sends this call through every hook in order (`_call_each`).
-        # A change to any Hook class (CLASS_CHANGES: a method patched on the class) also
-        # rebuilds the plans.
-        plans = self.__dict__.get("_hook_plans")
-        if plans is None or plans[0] != self._hooks or plans[2][0] != plans[3]:
-            from runtime.hooks.hook import CLASS_CHANGES
-            plans = self._hook_plans = (list(self._hooks), {}, CLASS_CHANGES, CLASS_CHANGES[0])
-        plan = plans[1].get(fn_name)
-        if plan is None:
-            plan = plans[1][fn_name] = hook_dispatch.plan(plans[0], fn_name)
-        active, skipped = plan
-        for attrs in skipped:
-            if fn_name in attrs:
-                return self._call_each(fn_name, kwargs)
-        for hook, attrs, func in active:
-            try:
-                if func is None or fn_name in attrs:
-                    getattr(hook, fn_name)(self, **kwargs)
-                else:
-                    func(hook, self, **kwargs)
-            except TypeError as e:
-                raise TypeError(f"{e} in {hook}") from e
-
-    def _call_each(self, fn_name: str, kwargs: dict) -> None:
-        """MMEngine's call_hook loop itself."""
-        for hook in self._hooks:
-            if hasattr(hook, fn_name):
-                try:
-                    getattr(hook, fn_name)(self, **kwargs)
-                except TypeError as e:
-                    raise TypeError(f"{e} in {hook}") from e
+    # MMEngine's loop over the hooks, with the same calls (see hook_dispatch.py)
+    call_hook = hook_dispatch.call_hook
 
     def get_hooks_info(self) -> str:
         """Per stage, the hooks it calls with their priority names (see startup_log.py)."""

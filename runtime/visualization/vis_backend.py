@@ -38,17 +38,18 @@ def _json_default(obj):
 _IMMUTABLE_TYPES: set = set()
 
 
-def _immutable(value) -> bool:
-    """Python numbers/strings and numpy scalars (what LogProcessor tags hold)."""
+def _all_immutable(values) -> bool:
+    """Whether every value is a Python number/string or a numpy scalar (what LogProcessor tags
+    hold): one C-level pass over the value types."""
     if not _IMMUTABLE_TYPES:
         np = sys.modules.get("numpy")
         if np is None:
-            return type(value) in (int, float, bool, str, type(None))
+            return {int, float, bool, str, type(None)}.issuperset(map(type, values))
         _IMMUTABLE_TYPES.update((int, float, bool, str, type(None)))
         _IMMUTABLE_TYPES.update(t for t in set(np.sctypeDict.values())
                                 if issubclass(t, np.generic)
                                 and not issubclass(t, (np.void, np.object_)))
-    return type(value) in _IMMUTABLE_TYPES
+    return _IMMUTABLE_TYPES.issuperset(map(type, values))
 
 
 _ENCODER: list = []
@@ -178,7 +179,7 @@ class LocalVisBackend(BaseVisBackend):
             raise TypeError("scalar_dict must be a dict")
         # MMEngine deep-copies before adding 'step'; the copy is only serialised, so a shallow
         # one gives the same line whenever the values are plain numbers (the usual tag).
-        if all(_immutable(v) for v in scalar_dict.values()):
+        if _all_immutable(scalar_dict.values()):
             scalar_dict = dict(scalar_dict)
         else:
             scalar_dict = copy.deepcopy(scalar_dict)

@@ -469,8 +469,8 @@ class {local}(Hook, metaclass=_MMCVStandIn):
 # stand-in named EvalHook is true for every hook whose class derives from *an* EvalHook stand-in,
 # whichever module wrote it (mmcls' wandb hook tests for mmcv's EvalHook; mmcls' EvalHook
 # derives from the stand-in of eval_hooks.py): under MMCV they all derived from the one class.
-# Its base is type(Hook), not type: the runtime's Hook has a metaclass of its own (--target
-# runtime), and a metaclass deriving from plain `type` would conflict with it.
+# Its base is type(Hook), not type, so that it derives from whatever metaclass the target's Hook
+# has (plain `type` under mmengine and under the runtime, whose Hook is a plain class too).
 META = '''
 class _MMCVStandIn(type(Hook)):
     """isinstance against an MMCV stand-in (mmmigrate, MC108): true for any class deriving from

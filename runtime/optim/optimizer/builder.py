@@ -51,3 +51,5 @@ def build_optim_wrapper(model: torch.nn.Module, cfg: dict):
     constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(
         dict(type=constructor_type, optim_wrapper_cfg=cfg, paramwise_cfg=paramwise_cfg))
     return constructor(model)
+
+from . import lamb  # noqa: E402,F401  (registers Lamb, which mmpretrain keeps in its own OPTIMIZERS)

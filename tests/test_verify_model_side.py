@@ -39,3 +39,38 @@ def test_a_stage_writing_into_its_input_changes_nothing_outside():
     ref.zero_grad()
     ref(pasted).sum().backward()
     assert torch.allclose(res["step"]["weight"], -0.01 * ref.weight.grad, rtol=0, atol=1e-7)
+
+
+class MissingKernelError(RuntimeError):
+    """What the `_ext` stand-in raises (matched by its name, as in the envs)."""
+
+
+class KernelEverywhere(Adapter):
+    """A two-stage detector whose backbone needs a compiled kernel (DCN): the full loss and the
+    RPN-only partial losses both reach it."""
+
+    @staticmethod
+    def old_losses(model, img, gt):
+        raise MissingKernelError("mmcv._ext.deform_conv_forward: compiled MMCV ops are not built")
+
+    @staticmethod
+    def old_partial_losses(model, img, gt):
+        model.weight.data.add_(1.0)                 # half-way through, then the kernel
+        raise MissingKernelError("mmcv._ext.deform_conv_forward: compiled MMCV ops are not built")
+
+
+def test_partial_losses_stopped_by_a_kernel_are_no_error():
+    """Training is then not compared (PARTIAL at the kernel), not an error of both sides (the
+    mmdet DCN/CARAFE/guided-anchoring detectors were DIFFERS `train (partial) raised`)."""
+    from migrator.verify.model.compare import compare
+    torch.manual_seed(0)
+    model = torch.nn.Conv2d(3, 2, 1)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    res = run(model, KernelEverywhere, "old", torch.randn(2, 3, 4, 4), {})
+    assert res["errors"] == [] and res["train_stop"] == "deform_conv_forward"
+    assert res["partial"] is None and res["total"] is None and res["step"] is None
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+    out = compare({"result": res}, {"result": res}, {"missing": [], "unexpected": [],
+                                                      "shape": []}, {}, "mmdet")
+    assert out["verdict"] == "PARTIAL" and out["first_difference"] is None, out
+    assert out["stopped_at"].endswith("; train: not compared")

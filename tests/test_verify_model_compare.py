@@ -94,3 +94,17 @@ def test_channels_come_from_the_config():
     assert input_shapes("mmcls", lenet) == [(2, 1, 32, 32)]
     assert input_channels({"model": {"backbone": {"in_channels": 4}}}) == 4
     assert input_channels({"model": {"backbone": {}}}) == 3
+
+
+def test_a_segmentor_failing_at_the_capped_sizes_gets_its_train_crop_last():
+    """mmseg 0.30.0 LRASPP (AvgPool2d(49) at 1/8) raises at 64 and 128 px: its 512x1024 train
+    crop (inside a RepeatDataset here) is the last candidate; none when it is not larger."""
+    from migrator.verify.model.inenv import input_shapes
+    pipe = [{"type": "LoadImageFromFile"},
+            {"type": "RandomCrop", "crop_size": (512, 1024), "cat_max_ratio": 0.75}]
+    cfg = {"model": {"backbone": {"type": "MobileNetV3"}},
+           "data": {"train": {"type": "RepeatDataset", "dataset": {"pipeline": pipe}}}}
+    assert input_shapes("mmseg", cfg) == [(2, 3, 64, 64), (2, 3, 128, 128), (2, 3, 512, 1024)]
+    small = {"model": {"test_cfg": {"crop_size": (256, 256)}},
+             "data": {"train": {"pipeline": [dict(pipe[1], crop_size=(128, 128))]}}}
+    assert input_shapes("mmseg", small) == [(2, 3, 64, 64), (2, 3, 256, 256)]

@@ -166,7 +166,26 @@ def input_shapes(codebase: str, cfg) -> list:
         return [(2, chans) + PAD, (2, chans) + LARGE]
     full = (2, chans) + (_cls_size(cfg) if codebase == "mmcls" else _seg_size(cfg))
     small = (2, chans, 64, 64)
-    return [small, full] if full[2] * full[3] > 64 * 64 else [full]
+    out = [small, full] if full[2] * full[3] > 64 * 64 else [full]
+    crop = _train_crop(cfg) if codebase == "mmseg" else None
+    if crop and crop[0] * crop[1] > full[2] * full[3]:
+        # last resort, uncapped: a head that needs a large feature map (mmseg 0.30.0 LRASPPHead
+        # pools with AvgPool2d(49, stride=(16, 20)) at 1/8: >= 392 px) runs at its train crop
+        out.append((2, chans) + crop)
+    return out
+
+
+def _train_crop(cfg):
+    """The train pipeline's RandomCrop crop_size (a dataset wrapper's inner pipeline too)."""
+    train = (cfg.get("data") or {}).get("train") if isinstance(cfg.get("data"), dict) else None
+    while isinstance(train, dict) and "pipeline" not in train and isinstance(
+            train.get("dataset"), dict):
+        train = train["dataset"]
+    for t in _flat_pipeline((train or {}).get("pipeline") if isinstance(train, dict) else None):
+        crop = t.get("crop_size")
+        if t.get("type") == "RandomCrop" and isinstance(crop, (list, tuple)) and len(crop) == 2:
+            return tuple(int(c) for c in crop)
+    return None
 
 
 def revert_sync_bn(model):

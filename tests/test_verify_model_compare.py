@@ -38,6 +38,12 @@ def test_refused_on_both_sides_is_partial_other_errors_are_not():
     te = err("TypeError", "forward() missing 1 required positional argument")
     rec = compare(side([("x", t)], [te]), side([("x", t)], [te]), CKPT, {}, "mmcls")
     assert rec["verdict"] == "ERROR" and rec["first_difference"]["where"] == "train"
+    other = err("ValueError", "Target size must be the same as input size")
+    rec = compare(side([("x", t)], [te]), side([("x", t)], [other]), CKPT, {}, "mmcls")
+    assert rec["first_difference"] == {          # each side's own error, not "ok" for the new
+        "where": "train", "old": "TypeError: forward() missing 1 required positional argument",
+        "new": "ValueError: Target size must be the same as input size",
+        "message": "train raised on both sides"}
     rec = compare(side([("x", t)], [no]), side([("x", t)]), CKPT, {}, "mmcls")
     assert rec["verdict"] == "DIFFERS"
     assert rec["first_difference"]["message"] == "train raised on the old side only"

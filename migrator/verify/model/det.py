@@ -33,6 +33,13 @@ def _two_stage(model) -> bool:
     return getattr(model, "rpn_head", None) is not None and not _rpn_alone(model)
 
 
+def _branches(model) -> int:
+    """TridentNet trains its shared-weight branches as one batch num_branch times as large
+    (backbone output: branch-major); its forward_train / loss repeat the gts and metas to match:
+    the partial losses repeat them alike (both versions)."""
+    return model.num_branch if type(model).__name__ == "TridentFasterRCNN" else 1
+
+
 def _embedding_rpn(model) -> bool:
     return type(model.rpn_head).__name__ == "EmbeddingRPNHead"
 
@@ -170,8 +177,9 @@ def old_partial_losses(model, img, gt):
     if not _two_stage(model) or _embedding_rpn(model):
         return None
     feats = model.extract_feat(img)
-    metas = old_metas(img)
-    losses = model.rpn_head.loss(*model.rpn_head(feats), list(gt["boxes"]), metas)
+    k = _branches(model)
+    metas = old_metas(img) * k
+    losses = model.rpn_head.loss(*model.rpn_head(feats), list(gt["boxes"]) * k, metas)
     return "rpn_head losses", losses, model._parse_losses(losses)[0]
 
 
@@ -217,7 +225,7 @@ def new_partial_losses(model, img, gt):
     if not _two_stage(model) or _embedding_rpn(model):
         return None
     feats = model.extract_feat(img)
-    samples = new_samples(gt, img.shape[0], rpn=True)
+    samples = new_samples(gt, img.shape[0], rpn=True) * _branches(model)
     losses = model.rpn_head.loss_by_feat(
         *model.rpn_head(feats), [s.gt_instances for s in samples],
         [s.metainfo for s in samples])

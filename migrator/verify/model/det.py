@@ -84,7 +84,29 @@ def _is_detr(model) -> bool:
     return type(model).__name__ in DETRS
 
 
-def _eval(model, img, out):
+def _cascade_rpn(head, feats, metas, out):
+    """mmdet CascadeRPNHead has no forward (both versions): its stages run as its
+    simple_test_rpn / predict run them, anchors refined between stages; stage i's scores and
+    boxes are `rpn_head.out.s<i>[j][level]` (a stage with an `offset` adaptive conv needs the
+    deformable kernel: the comparison stops there)."""
+    sizes = [f.size()[-2:] for f in feats]
+    anchors, _ = head.stages[0].get_anchors(sizes, metas, device=feats[0].device)
+    x = feats
+    for i, stage in enumerate(head.stages):
+        offsets = (stage.anchor_offset(anchors, stage.anchor_strides, sizes)
+                   if stage.adapt_cfg["type"] == "offset" else None)
+        x, cls, bbox = stage(x, offsets)
+        flatten(f"rpn_head.out.s{i}", (cls, bbox), out)
+        if i < len(head.stages) - 1:
+            anchors = stage.refine_bboxes(anchors, bbox, metas)
+
+
+def _cascade(model) -> bool:
+    head = getattr(model, "rpn_head", None) or getattr(model, "bbox_head", None)
+    return type(head).__name__ == "CascadeRPNHead"
+
+
+def _eval(model, img, out, metas=None):
     feats = model.backbone(img)
     flatten("backbone.out", feats, out)
     if model.with_neck:
@@ -92,11 +114,16 @@ def _eval(model, img, out):
         flatten("neck.out", feats, out)
     if _two_stage(model) and _embedding_rpn(model):
         return                  # Sparse R-CNN: learned proposals (in the state dict), no forward
-    if _two_stage(model):
+    if _two_stage(model) and _cascade(model):
+        _cascade_rpn(model.rpn_head, feats, metas, out)
+    elif _two_stage(model):
         flatten("rpn_head.out", model.rpn_head(feats), out)
     elif _rpn_alone(model):
         head = getattr(model, "rpn_head", None) or model.bbox_head
-        flatten("rpn_head.out", head(feats), out)
+        if _cascade(model):
+            _cascade_rpn(head, feats, metas, out)
+        else:
+            flatten("rpn_head.out", head(feats), out)
     else:
         flatten("bbox_head.out", model.bbox_head(feats), out)
 
@@ -156,7 +183,7 @@ def old_metas(img):
 def old_eval(model, img, gt, out):
     if _is_detr(model):
         return _detr_old(model, img, out)
-    _eval(model, img, out)
+    _eval(model, img, out, old_metas(img))
 
 
 def old_losses(model, img, gt):
@@ -173,8 +200,9 @@ def old_losses(model, img, gt):
 
 
 def old_partial_losses(model, img, gt):
-    """Two-stage without NMS: the RPN's losses only (returns None for other detectors)."""
-    if not _two_stage(model) or _embedding_rpn(model):
+    """Two-stage without NMS: the RPN's losses only (returns None for other detectors, and for
+    a cascade RPN: its refined stages need the deformable kernel)."""
+    if not _two_stage(model) or _embedding_rpn(model) or _cascade(model):
         return None
     feats = model.extract_feat(img)
     k = _branches(model)
@@ -213,7 +241,8 @@ def new_samples(gt, batch: int, rpn: bool = False):
 def new_eval(model, img, gt, out):
     if _is_detr(model):
         return _detr_new(model, img, gt, out)
-    _eval(model, img, out)
+    _eval(model, img, out, [s.metainfo for s in new_samples(gt, img.shape[0])]
+          if _cascade(model) else None)
 
 
 def new_losses(model, img, gt):
@@ -222,7 +251,7 @@ def new_losses(model, img, gt):
 
 
 def new_partial_losses(model, img, gt):
-    if not _two_stage(model) or _embedding_rpn(model):
+    if not _two_stage(model) or _embedding_rpn(model) or _cascade(model):
         return None
     feats = model.extract_feat(img)
     samples = new_samples(gt, img.shape[0], rpn=True) * _branches(model)

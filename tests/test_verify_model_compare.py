@@ -114,3 +114,34 @@ def test_a_segmentor_failing_at_the_capped_sizes_gets_its_train_crop_last():
     small = {"model": {"test_cfg": {"crop_size": (256, 256)}},
              "data": {"train": {"pipeline": [dict(pipe[1], crop_size=(128, 128))]}}}
     assert input_shapes("mmseg", small) == [(2, 3, 64, 64), (2, 3, 256, 256)]
+
+
+def test_downloads_are_stripped_and_the_teacher_config_is_found(tmp_path):
+    """What reached the network on the old side (ERROR 'URLError' in the records): PVT's
+    type-less init_cfg checkpoint and LAD's teacher_ckpt; LD's teacher_config
+    ('configs/gfl/...', relative to the repository) is found from the config's directories,
+    read by the side's loader, and its own pretrained backbone stripped too."""
+    from types import SimpleNamespace
+    from migrator.verify.model.inenv import prepare, with_teacher
+    pvt = {"backbone": {"type": "PyramidVisionTransformer",
+                        "init_cfg": {"checkpoint": "https://x/pvt_large.pth"}},
+           "teacher_ckpt": "https://x/paa.pth", "bbox_head": {"init_cfg": {"type": "Normal"}}}
+    assert prepare(pvt) == {"backbone": {"type": "PyramidVisionTransformer"},
+                            "teacher_ckpt": None, "bbox_head": {"init_cfg": {"type": "Normal"}}}
+    (tmp_path / "gfl").mkdir()
+    (tmp_path / "ld").mkdir()
+    teacher = tmp_path / "gfl" / "gfl_r101.py"
+    teacher.write_text("")
+    seen = []
+
+    def load(path):
+        seen.append(path)
+        return SimpleNamespace(model={"type": "GFL", "backbone": {
+            "init_cfg": {"type": "Pretrained", "checkpoint": "torchvision://resnet101"}}})
+    ld = {"type": "KnowledgeDistillationSingleStageDetector",
+          "teacher_config": "configs/gfl/gfl_r101.py"}
+    got = with_teacher(ld, tmp_path / "ld" / "ld_r101.py", load)
+    assert seen == [str(teacher)]
+    assert got["teacher_config"] == {"model": {"type": "GFL", "backbone": {}}}
+    lost = dict(ld, teacher_config="configs/nowhere.py")
+    assert with_teacher(lost, tmp_path / "ld" / "ld_r101.py", load) == lost

@@ -38,7 +38,8 @@ def build(path: str):
     cfg = Config.fromfile(path)
     scope = cfg.get("default_scope")
     init_default_scope(scope or "mmengine")
-    model_cfg = prepare(to_plain(cfg.model))
+    from migrator.verify.model.inenv import with_teacher
+    model_cfg = with_teacher(prepare(to_plain(cfg.model)), path, Config.fromfile)
     if cfg.get("data_preprocessor") is not None:
         model_cfg.setdefault("data_preprocessor", to_plain(copy.deepcopy(cfg.data_preprocessor)))
     from migrator.verify.model.inenv import revert_sync_bn

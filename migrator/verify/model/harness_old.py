@@ -40,8 +40,10 @@ def codebase_of(model_type: str) -> str:
 def build(cfg, codebase: str):
     from migrator.verify.model import cls, det, seg
     from migrator.verify.model.inenv import prepare, revert_sync_bn, to_plain
-    from mmcv import ConfigDict
-    model_cfg = ConfigDict(prepare(to_plain(cfg.model)))  # 2.x code reads attributes
+    from mmcv import Config, ConfigDict
+    from migrator.verify.model.inenv import with_teacher
+    model_cfg = ConfigDict(with_teacher(prepare(to_plain(cfg.model)), cfg.filename,
+                                        Config.fromfile))  # 2.x code reads attributes
     if codebase == "mmcls":
         return cls, revert_sync_bn(cls.old_build(model_cfg))
     tr, te = cfg.get("train_cfg"), cfg.get("test_cfg")

@@ -69,8 +69,8 @@ def strip_pretrained(v):
                 x = [strip_pretrained(i) for i in x if not _is_pretrained(i)]
                 if not x:
                     continue
-            elif k == "pretrained" and isinstance(x, str):
-                x = None
+            elif k in ("pretrained", "teacher_ckpt") and isinstance(x, str):
+                x = None                 # a download (LD/LAD teachers: the state dict moves)
             else:
                 x = strip_pretrained(x)
             out[k] = x
@@ -125,7 +125,34 @@ def _no_sync_bn(v):
 
 
 def _is_pretrained(x) -> bool:
-    return isinstance(x, dict) and x.get("type") in ("Pretrained", "PretrainedInit")
+    """A Pretrained init_cfg, or one with a checkpoint and no type (mmdet PVT/PVTv2 load
+    `init_cfg.checkpoint` themselves in init_weights, in both versions)."""
+    return isinstance(x, dict) and (x.get("type") in ("Pretrained", "PretrainedInit") or
+                                    (x.get("type") is None and "checkpoint" in x))
+
+
+def with_teacher(model_cfg: dict, config_path, load) -> dict:
+    """A knowledge-distillation detector's `teacher_config` file (mmdet LD: a path relative to
+    the repository, 'configs/gfl/...') read with the side's own `load` (Config.fromfile), and
+    given as {"model": its prepared model} (both versions accept a config there): resolved
+    against the config's directories, its pretrained backbone stripped like the student's."""
+    from pathlib import Path
+    t = model_cfg.get("teacher_config") if isinstance(model_cfg, dict) else None
+    if not isinstance(t, str):
+        return model_cfg
+    rel = Path(t)
+    found = rel if rel.is_absolute() else None
+    for up in [] if found else Path(config_path).resolve().parents:
+        for cand in (up / rel, up.joinpath(*rel.parts[1:]) if rel.parts[0] == "configs"
+                     else None):
+            if cand is not None and cand.is_file():
+                found = cand
+                break
+        if found:
+            break
+    if found is None:
+        return model_cfg                         # the codebase raises its own error
+    return dict(model_cfg, teacher_config={"model": prepare(to_plain(load(str(found)).model))})
 
 
 def to_plain(cfg):

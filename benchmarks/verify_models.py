@@ -289,9 +289,17 @@ def line(r, counts):
             + (f"  (stands for {counts[rel]} configs)" if counts[rel] > 1 else ""))
 
 
+def _corpus(name: str) -> str:
+    if name not in CORPORA:
+        raise argparse.ArgumentTypeError(f"{name!r}: one of {', '.join(CORPORA)}")
+    return name
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("corpora", nargs="*", default=list(CORPORA), choices=list(CORPORA))
+    # no `choices` with nargs="*": Python 3.11's argparse checks the list default against
+    # them ("invalid choice: ['mmcls', 'mmseg', 'mmdet']" when no corpus is named)
+    ap.add_argument("corpora", nargs="*", type=_corpus, help="default: all three")
     ap.add_argument("--limit", type=int, default=0, help="at most N unique models per corpus")
     ap.add_argument("--match", default=None, help="only configs whose path matches REGEX")
     ap.add_argument("--per-dir", type=int, default=0,
@@ -321,6 +329,7 @@ def main():
     ap.add_argument("--summary", action="store_true",
                     help="run nothing: the report of the records in --out, and what is left")
     args = ap.parse_args()
+    args.corpora = args.corpora or list(CORPORA)
     from migrator.envs.new import new_python
     from migrator.envs.old_codebases import old_codebases_python
     from migrator.verify.model import verify_models

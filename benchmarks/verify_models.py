@@ -198,11 +198,18 @@ def markdown(rows, source: Path, command: str) -> str:
                 out.append(f"| {len(rs)} | {k['field']} | {_sizes(rs)} | {ex}: `{first}` | "
                            f"{why} |")
         for verdict in ("DIFFERS", "ERROR"):
-            rs = [r for r in recs if r["verdict"] == verdict and not r["known_deviations"]]
+            rs = [r for r in recs if r["verdict"] == verdict and not r["known_deviations"]
+                  and not r.get("not_runnable")]
             if rs:
                 out += ["", f"{verdict}, unexplained (models):", ""]
                 for r in rs:
                     out.append(f"- `{r['rel']}`: `{_first(r)[:240]}`")
+        rs = [r for r in recs if r.get("not_runnable")]
+        if rs:
+            out += ["", "ERROR, not runnable in the offline envs (`known.NOT_RUNNABLE`; nothing "
+                        "compared):", ""]
+            for r in rs:
+                out.append(f"- `{r['rel']}`: {r['not_runnable']} (`{_first(r)[:160]}`)")
     return "\n".join(out) + "\n"
 
 
@@ -345,7 +352,8 @@ def main():
                 r = json.loads(ln)
                 if r.get("corpus") == corpus and not (args.rerun and
                                                       re.search(args.rerun, r["rel"])):
-                    done[r["rel"]] = annotate(dict(r, known_deviations=[]))  # as known now
+                    done[r["rel"]] = annotate(dict(r, known_deviations=[],   # as known now
+                                                            not_runnable=None))
         recs = [done[rel] for rel, _, _ in runs if rel in done]
         done_here = list(recs)
         todo = [] if args.summary else [r for r in runs if r[0] not in done]

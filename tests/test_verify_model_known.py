@@ -57,3 +57,15 @@ def test_t2t_attention_scale_and_twins_rounding():
     assert annotate(rec(twins, step.split(":")[0], step))["known_deviations"]
     assert annotate(rec(twins, step.split(":")[0], step.replace("7.45e-09", "0.002"))
                     )["known_deviations"] == []
+
+
+def test_an_error_the_offline_envs_cannot_avoid_is_not_runnable():
+    """timm is in neither env: the TIMMBackbone config is named as not runnable, not as an
+    unexplained error; another build error of the same config is not."""
+    msg = ('the old model could not be run (build): RuntimeError: RetinaNet: TIMMBackbone: '
+           'Failed to import timm. Please run "pip install timm".')
+    timm = dict(rec("/x/timm_example/retinanet_timm_efficientnet_b1_fpn_1x_coco.py",
+                    "old build", msg), verdict="ERROR")
+    assert "timm package" in annotate(timm)["not_runnable"]
+    other = dict(timm, first_difference=dict(timm["first_difference"], message="KeyError: 'x'"))
+    assert "not_runnable" not in annotate(other)

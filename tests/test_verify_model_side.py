@@ -74,3 +74,27 @@ def test_partial_losses_stopped_by_a_kernel_are_no_error():
                                                       "shape": []}, {}, "mmdet")
     assert out["verdict"] == "PARTIAL" and out["first_difference"] is None, out
     assert out["stopped_at"].endswith("; train: not compared")
+
+
+class TridentConv(torch.nn.Module):
+    """As mmdet 2.28.2 allocates it: torch.Tensor(...), never initialised (NaN here)."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.full((8, 4, 3, 3), float("nan")))
+        self.bias = None
+
+
+def test_left_over_weights_are_initialised_deterministically():
+    from migrator.verify.model.inenv import init_left_over
+    got = []
+    for _ in range(2):
+        model = torch.nn.Sequential(TridentConv(), torch.nn.Conv2d(4, 8, 1))
+        conv = model[1].weight.detach().clone()
+        torch.manual_seed(0)
+        init_left_over(model)
+        got.append(model[0].weight.detach().clone())
+        assert torch.equal(model[1].weight, conv)              # other modules untouched
+    bound = (6 / (4 * 9)) ** 0.5                                # kaiming uniform, fan_in, relu
+    assert torch.equal(got[0], got[1]) and got[0].abs().max() <= bound
+    assert got[0].std() > bound / 3

@@ -84,6 +84,8 @@ def one(job: dict, work: str) -> None:
             lap("build")
             torch.manual_seed(SEED_INIT)
             model.init_weights()
+            from migrator.verify.model.inenv import init_left_over
+            init_left_over(model)
             lap("init_weights")
             out["state_dict"] = state(model)
             if job.get("no_dropout"):

@@ -228,6 +228,26 @@ def revert_sync_bn(model):
     return revert_sync_batchnorm(model)
 
 
+# modules the old codebase leaves uninitialised once the pretrained backbone is stripped: their
+# values were whatever memory held (the same on both sides, the state dict moves, but
+# depending on the models run before in the process: tridentnet's RPN scores reached 1e10
+# after guided_anchoring, no proposal survived, the RoI head saw none). Initialised as their
+# init_cfg meant, on the old side after init_weights (seeded).
+# mmdet 2.28.2 TridentConv: weight = nn.Parameter(torch.Tensor(...)), init_cfg Kaiming
+# (uniform, fan_in) with override name='conv2', a name TridentConv has no child under: no
+# layer is initialised (mmdet 3.3.0 has the same code)
+UNINITIALISED = ("TridentConv",)
+
+
+def init_left_over(model) -> None:
+    import torch.nn as nn
+    for m in model.modules():
+        if type(m).__name__ in UNINITIALISED:
+            nn.init.kaiming_uniform_(m.weight, a=0, mode="fan_in", nonlinearity="relu")
+            if getattr(m, "bias", None) is not None:
+                nn.init.zeros_(m.bias)
+
+
 def no_dropout(model) -> None:
     """Every dropout and drop-path rate to 0 (a diagnosis, both sides alike: `verify_models(...,
     no_dropout=True)`): a train-mode difference that goes away is the versions drawing their

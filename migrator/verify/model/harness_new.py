@@ -53,7 +53,8 @@ def load_mapped(model, old_sd: dict, scope: str, model_cfg: dict, rules=None):
     if rules is None:
         rules = rules_for(scope, selector_types(model_cfg))
     names = key_map(old_sd, [tuple(r) for r in rules])
-    target = model.state_dict()
+    from migrator.verify.model.inenv import full_state_dict, load_full
+    target = full_state_dict(model)            # an LD/LAD teacher's keys included
     sd, unexpected, shape = {}, [], []
     for k, v in old_sd.items():
         nk = names[k]
@@ -66,7 +67,7 @@ def load_mapped(model, old_sd: dict, scope: str, model_cfg: dict, rules=None):
         else:
             sd[nk] = v
     missing = [k for k in target if k not in sd and not any(s[0] == k for s in shape)]
-    model.load_state_dict(sd, strict=False)
+    load_full(model, sd)
     return names, {"missing": missing, "unexpected": unexpected, "shape": shape}
 
 

@@ -56,7 +56,7 @@ def one(job: dict, work: str) -> None:
     import torch
     from mmcv import Config
     from migrator.verify.model.inenv import (SEED_INIT, error_info, input_shapes,
-                                             make_inputs, state)
+                                             make_inputs)
     from migrator.verify.model.side import run
     start = time.time()
     out = {"side": "old", "config": job["old"]}
@@ -87,7 +87,8 @@ def one(job: dict, work: str) -> None:
             from migrator.verify.model.inenv import init_left_over
             init_left_over(model)
             lap("init_weights")
-            out["state_dict"] = state(model)
+            from migrator.verify.model.inenv import full_state
+            out["state_dict"] = full_state(model)         # an LD/LAD teacher included
             if job.get("no_dropout"):
                 from migrator.verify.model.inenv import no_dropout
                 no_dropout(model)

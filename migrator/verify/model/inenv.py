@@ -340,6 +340,41 @@ def state(model) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
+# mmdet knowledge-distillation detectors (LD, LAD; both versions) keep their teacher as a plain
+# attribute (`object.__setattr__`): it is not in state_dict(), so each side would keep its own
+# randomly initialised teacher (LAD's teacher assigns the student's labels: loss_cls differed
+# by 1.7%). The harness moves it as `teacher_model.*` keys, built and loaded like the rest
+TEACHER = "teacher_model"
+
+
+def _teacher(model):
+    t = getattr(model, "__dict__", {}).get(TEACHER)
+    return t if hasattr(t, "state_dict") else None
+
+
+def full_state_dict(model) -> dict:
+    """model.state_dict() and an unregistered teacher's as `teacher_model.*`."""
+    sd = dict(model.state_dict())
+    t = _teacher(model)
+    if t is not None:
+        sd.update({f"{TEACHER}.{k}": v for k, v in t.state_dict().items()})
+    return sd
+
+
+def full_state(model) -> dict:
+    return {k: v.detach().clone() for k, v in full_state_dict(model).items()}
+
+
+def load_full(model, sd: dict) -> None:
+    """load_state_dict(strict=False), the `teacher_model.*` keys into the teacher."""
+    t, pre = _teacher(model), TEACHER + "."
+    model.load_state_dict({k: v for k, v in sd.items() if t is None or not k.startswith(pre)},
+                          strict=False)
+    if t is not None:
+        t.load_state_dict({k[len(pre):]: v for k, v in sd.items() if k.startswith(pre)},
+                          strict=False)
+
+
 def init_dist() -> None:
     """A one-process gloo group (SyncBN and friends ask for the world size)."""
     import os

@@ -83,6 +83,16 @@ KNOWN += [
      "configs resize every image to 550x550 with no Pad, so their batches never hold one"),
 ]
 
+KNOWN += [
+    (r"", r"^loss (decode|aux(_\d+)?)\.loss_dice$", r"max \|diff\|", None, "DiceLoss",
+     "mmseg 1.2.2 rewrote DiceLoss (mmdet's): sigmoid (use_sigmoid=True) instead of softmax, "
+     "every class channel flattened into one dice per image with eps=1e-3 in the denominator "
+     "only, ignore_index dropping a class channel; mmseg 0.30.0 averaged per-class binary "
+     "dice losses over the valid (non-255) pixels with smooth=1 in numerator and denominator "
+     "and a configurable exponent. No 1.2.2 argument gives the old formula (STDC's boundary "
+     "head: aux_2.loss_dice 0.4048 vs 0.3707 on the test batch; every other loss equal)"),
+]
+
 # Models the offline envs cannot build: not a conversion question (nothing was compared). An
 # ERROR matching here gets `not_runnable` (why); the reports list them apart from the
 # unexplained errors. (path regex, where regex, message regex, why)

@@ -145,3 +145,11 @@ def test_downloads_are_stripped_and_the_teacher_config_is_found(tmp_path):
     assert got["teacher_config"] == {"model": {"type": "GFL", "backbone": {}}}
     lost = dict(ld, teacher_config="configs/nowhere.py")
     assert with_teacher(lost, tmp_path / "ld" / "ld_r101.py", load) == lost
+
+
+def test_a_detector_failing_at_both_sizes_is_tried_at_a_multiple_of_128():
+    """FPG's stride-128 level: 160x192 and 320x320 raise a size mismatch on both sides."""
+    from migrator.verify.model.inenv import input_shapes
+    shapes = input_shapes("mmdet", {"model": {"backbone": {}}})
+    assert shapes[-1] == (2, 3, 512, 512) and len(shapes) == 3
+    assert shapes[0][2:] == (160, 192)

@@ -22,6 +22,9 @@ from .inenv import flatten
 
 PAD = (160, 192)                         # batch_input_shape (SSD300's extra layers: 320x320)
 LARGE = (320, 320)
+# last resort: FPG (retinanet_r50_fpg-chn128_crop640) adds its stride-128 level back onto the
+# others: the input must divide by 128 (320 gave 5 vs 6 columns on both sides)
+STRIDE_128 = (512, 512)
 
 
 def _shapes(pad) -> list:

@@ -189,8 +189,8 @@ def input_shapes(codebase: str, cfg) -> list:
     token counts: MLP-Mixer, ...) is run at the size its config's test pipeline feeds it."""
     chans = input_channels(cfg)
     if codebase == "mmdet":
-        from .det import LARGE, PAD
-        return [(2, chans) + PAD, (2, chans) + LARGE]
+        from .det import LARGE, PAD, STRIDE_128
+        return [(2, chans) + PAD, (2, chans) + LARGE, (2, chans) + STRIDE_128]
     full = (2, chans) + (_cls_size(cfg) if codebase == "mmcls" else _seg_size(cfg))
     small = (2, chans, 64, 64)
     out = [small, full] if full[2] * full[3] > 64 * 64 else [full]

@@ -87,3 +87,12 @@ def test_mmseg_dice_loss_rewritten():
     assert r["known_deviations"][0]["field"] == "DiceLoss"
     assert annotate(rec("/x/stdc/stdc1_512x1024_80k_cityscapes.py", "loss aux_2.loss_ce",
                         msg.replace("dice", "ce")))["known_deviations"] == []
+
+
+def test_an_old_config_broken_upstream_is_not_runnable():
+    msg = ("the old model could not be run (build): TypeError: FasterRCNN: FasterRCNN.__init__() "
+           "got an unexpected keyword argument 'bbox_head' [mmcv/utils/registry.py:72]")
+    r = dict(rec("/x/objects365/retinanet_r50_fpn_syncbn_1350k_obj365v1.py", "old build", msg),
+             verdict="ERROR")
+    assert "faster_rcnn_r50_fpn" in annotate(r)["not_runnable"]
+    assert "not_runnable" not in annotate(dict(r, new="/x/objects365/retinanet_r50_fpn_1x.py"))

@@ -198,11 +198,18 @@ def markdown(rows, source: Path, command: str) -> str:
                 out.append(f"| {len(rs)} | {k['field']} | {_sizes(rs)} | {ex}: `{first}` | "
                            f"{why} |")
         for verdict in ("DIFFERS", "ERROR"):
-            rs = [r for r in recs if r["verdict"] == verdict and not r["known_deviations"]]
+            rs = [r for r in recs if r["verdict"] == verdict and not r["known_deviations"]
+                  and not r.get("not_runnable")]
             if rs:
                 out += ["", f"{verdict}, unexplained (models):", ""]
                 for r in rs:
                     out.append(f"- `{r['rel']}`: `{_first(r)[:240]}`")
+        rs = [r for r in recs if r.get("not_runnable")]
+        if rs:
+            out += ["", "ERROR, not runnable in the offline envs (`known.NOT_RUNNABLE`; nothing "
+                        "compared):", ""]
+            for r in rs:
+                out.append(f"- `{r['rel']}`: {r['not_runnable']} (`{_first(r)[:160]}`)")
     return "\n".join(out) + "\n"
 
 
@@ -289,9 +296,17 @@ def line(r, counts):
             + (f"  (stands for {counts[rel]} configs)" if counts[rel] > 1 else ""))
 
 
+def _corpus(name: str) -> str:
+    if name not in CORPORA:
+        raise argparse.ArgumentTypeError(f"{name!r}: one of {', '.join(CORPORA)}")
+    return name
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("corpora", nargs="*", default=list(CORPORA), choices=list(CORPORA))
+    # no `choices` with nargs="*": Python 3.11's argparse checks the list default against
+    # them ("invalid choice: ['mmcls', 'mmseg', 'mmdet']" when no corpus is named)
+    ap.add_argument("corpora", nargs="*", type=_corpus, help="default: all three")
     ap.add_argument("--limit", type=int, default=0, help="at most N unique models per corpus")
     ap.add_argument("--match", default=None, help="only configs whose path matches REGEX")
     ap.add_argument("--per-dir", type=int, default=0,
@@ -321,6 +336,7 @@ def main():
     ap.add_argument("--summary", action="store_true",
                     help="run nothing: the report of the records in --out, and what is left")
     args = ap.parse_args()
+    args.corpora = args.corpora or list(CORPORA)
     from migrator.envs.new import new_python
     from migrator.envs.old_codebases import old_codebases_python
     from migrator.verify.model import verify_models
@@ -336,7 +352,8 @@ def main():
                 r = json.loads(ln)
                 if r.get("corpus") == corpus and not (args.rerun and
                                                       re.search(args.rerun, r["rel"])):
-                    done[r["rel"]] = annotate(dict(r, known_deviations=[]))  # as known now
+                    done[r["rel"]] = annotate(dict(r, known_deviations=[],   # as known now
+                                                            not_runnable=None))
         recs = [done[rel] for rel, _, _ in runs if rel in done]
         done_here = list(recs)
         todo = [] if args.summary else [r for r in runs if r[0] not in done]

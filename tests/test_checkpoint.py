@@ -58,6 +58,17 @@ def test_rules_are_selected_by_scope_and_type():
         assert rules_for("no-such-scope", {field: names[0]}) == []
 
 
+def test_yolact_segm_head_moves_into_the_mask_head():
+    """Found by the model verification (yolact_r101_1x8_coco: segm_head.segm_conv unexpected,
+    mask_head.segm_branch.segm_conv missing); the protonet keeps its keys."""
+    rules = rules_for("mmdet", {"model": "YOLACT"})
+    assert key_map(["segm_head.segm_conv.weight", "segm_head.segm_conv.bias",
+                    "mask_head.protonet.0.weight"], rules) == {
+        "segm_head.segm_conv.weight": "mask_head.segm_branch.segm_conv.weight",
+        "segm_head.segm_conv.bias": "mask_head.segm_branch.segm_conv.bias",
+        "mask_head.protonet.0.weight": "mask_head.protonet.0.weight"}
+
+
 @pytest.fixture
 def ckpt(tmp_path):
     import torch

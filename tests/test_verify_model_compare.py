@@ -38,6 +38,12 @@ def test_refused_on_both_sides_is_partial_other_errors_are_not():
     te = err("TypeError", "forward() missing 1 required positional argument")
     rec = compare(side([("x", t)], [te]), side([("x", t)], [te]), CKPT, {}, "mmcls")
     assert rec["verdict"] == "ERROR" and rec["first_difference"]["where"] == "train"
+    other = err("ValueError", "Target size must be the same as input size")
+    rec = compare(side([("x", t)], [te]), side([("x", t)], [other]), CKPT, {}, "mmcls")
+    assert rec["first_difference"] == {          # each side's own error, not "ok" for the new
+        "where": "train", "old": "TypeError: forward() missing 1 required positional argument",
+        "new": "ValueError: Target size must be the same as input size",
+        "message": "train raised on both sides"}
     rec = compare(side([("x", t)], [no]), side([("x", t)]), CKPT, {}, "mmcls")
     assert rec["verdict"] == "DIFFERS"
     assert rec["first_difference"]["message"] == "train raised on the old side only"
@@ -94,3 +100,56 @@ def test_channels_come_from_the_config():
     assert input_shapes("mmcls", lenet) == [(2, 1, 32, 32)]
     assert input_channels({"model": {"backbone": {"in_channels": 4}}}) == 4
     assert input_channels({"model": {"backbone": {}}}) == 3
+
+
+def test_a_segmentor_failing_at_the_capped_sizes_gets_its_train_crop_last():
+    """mmseg 0.30.0 LRASPP (AvgPool2d(49) at 1/8) raises at 64 and 128 px: its 512x1024 train
+    crop (inside a RepeatDataset here) is the last candidate; none when it is not larger."""
+    from migrator.verify.model.inenv import input_shapes
+    pipe = [{"type": "LoadImageFromFile"},
+            {"type": "RandomCrop", "crop_size": (512, 1024), "cat_max_ratio": 0.75}]
+    cfg = {"model": {"backbone": {"type": "MobileNetV3"}},
+           "data": {"train": {"type": "RepeatDataset", "dataset": {"pipeline": pipe}}}}
+    assert input_shapes("mmseg", cfg) == [(2, 3, 64, 64), (2, 3, 128, 128), (2, 3, 512, 1024)]
+    small = {"model": {"test_cfg": {"crop_size": (256, 256)}},
+             "data": {"train": {"pipeline": [dict(pipe[1], crop_size=(128, 128))]}}}
+    assert input_shapes("mmseg", small) == [(2, 3, 64, 64), (2, 3, 256, 256)]
+
+
+def test_downloads_are_stripped_and_the_teacher_config_is_found(tmp_path):
+    """What reached the network on the old side (ERROR 'URLError' in the records): PVT's
+    type-less init_cfg checkpoint and LAD's teacher_ckpt; LD's teacher_config
+    ('configs/gfl/...', relative to the repository) is found from the config's directories,
+    read by the side's loader, and its own pretrained backbone stripped too."""
+    from types import SimpleNamespace
+    from migrator.verify.model.inenv import prepare, with_teacher
+    pvt = {"backbone": {"type": "PyramidVisionTransformer",
+                        "init_cfg": {"checkpoint": "https://x/pvt_large.pth"}},
+           "teacher_ckpt": "https://x/paa.pth", "bbox_head": {"init_cfg": {"type": "Normal"}}}
+    assert prepare(pvt) == {"backbone": {"type": "PyramidVisionTransformer"},
+                            "teacher_ckpt": None, "bbox_head": {"init_cfg": {"type": "Normal"}}}
+    (tmp_path / "gfl").mkdir()
+    (tmp_path / "ld").mkdir()
+    teacher = tmp_path / "gfl" / "gfl_r101.py"
+    teacher.write_text("")
+    seen = []
+
+    def load(path):
+        seen.append(path)
+        return SimpleNamespace(model={"type": "GFL", "backbone": {
+            "init_cfg": {"type": "Pretrained", "checkpoint": "torchvision://resnet101"}}})
+    ld = {"type": "KnowledgeDistillationSingleStageDetector",
+          "teacher_config": "configs/gfl/gfl_r101.py"}
+    got = with_teacher(ld, tmp_path / "ld" / "ld_r101.py", load)
+    assert seen == [str(teacher)]
+    assert got["teacher_config"] == {"model": {"type": "GFL", "backbone": {}}}
+    lost = dict(ld, teacher_config="configs/nowhere.py")
+    assert with_teacher(lost, tmp_path / "ld" / "ld_r101.py", load) == lost
+
+
+def test_a_detector_failing_at_both_sizes_is_tried_at_a_multiple_of_128():
+    """FPG's stride-128 level: 160x192 and 320x320 raise a size mismatch on both sides."""
+    from migrator.verify.model.inenv import input_shapes
+    shapes = input_shapes("mmdet", {"model": {"backbone": {}}})
+    assert shapes[-1] == (2, 3, 512, 512) and len(shapes) == 3
+    assert shapes[0][2:] == (160, 192)

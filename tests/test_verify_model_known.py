@@ -57,3 +57,42 @@ def test_t2t_attention_scale_and_twins_rounding():
     assert annotate(rec(twins, step.split(":")[0], step))["known_deviations"]
     assert annotate(rec(twins, step.split(":")[0], step.replace("7.45e-09", "0.002"))
                     )["known_deviations"] == []
+
+
+def test_an_error_the_offline_envs_cannot_avoid_is_not_runnable():
+    """timm is in neither env: the TIMMBackbone config is named as not runnable, not as an
+    unexplained error; another build error of the same config is not."""
+    msg = ('the old model could not be run (build): RuntimeError: RetinaNet: TIMMBackbone: '
+           'Failed to import timm. Please run "pip install timm".')
+    timm = dict(rec("/x/timm_example/retinanet_timm_efficientnet_b1_fpn_1x_coco.py",
+                    "old build", msg), verdict="ERROR")
+    assert "timm package" in annotate(timm)["not_runnable"]
+    other = dict(timm, first_difference=dict(timm["first_difference"], message="KeyError: 'x'"))
+    assert "not_runnable" not in annotate(other)
+
+
+def test_yolact_masks_of_a_smaller_image():
+    """The second (smaller) image's segm loss: known; the first image's is not this."""
+    path = "/x/yolact/yolact_r101_1x8_coco.py"
+    msg = "loss loss_segm[1]: max |diff| 0.0842 at [] (old 106.7956, new 106.8798)"
+    r = annotate(rec(path, "loss loss_segm[1]", msg))
+    assert "batch_input_shape" in r["known_deviations"][0]["why"]
+    assert annotate(rec(path, "loss loss_segm[0]", msg.replace("[1]", "[0]")))[
+        "known_deviations"] == []
+
+
+def test_mmseg_dice_loss_rewritten():
+    msg = "loss aux_2.loss_dice: max |diff| 0.0341 at [] (old 0.4048104, new 0.370719)"
+    r = annotate(rec("/x/stdc/stdc1_512x1024_80k_cityscapes.py", "loss aux_2.loss_dice", msg))
+    assert r["known_deviations"][0]["field"] == "DiceLoss"
+    assert annotate(rec("/x/stdc/stdc1_512x1024_80k_cityscapes.py", "loss aux_2.loss_ce",
+                        msg.replace("dice", "ce")))["known_deviations"] == []
+
+
+def test_an_old_config_broken_upstream_is_not_runnable():
+    msg = ("the old model could not be run (build): TypeError: FasterRCNN: FasterRCNN.__init__() "
+           "got an unexpected keyword argument 'bbox_head' [mmcv/utils/registry.py:72]")
+    r = dict(rec("/x/objects365/retinanet_r50_fpn_syncbn_1350k_obj365v1.py", "old build", msg),
+             verdict="ERROR")
+    assert "faster_rcnn_r50_fpn" in annotate(r)["not_runnable"]
+    assert "not_runnable" not in annotate(dict(r, new="/x/objects365/retinanet_r50_fpn_1x.py"))

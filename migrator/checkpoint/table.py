@@ -56,6 +56,10 @@ RENAMES: List[Tuple[str, str, Tuple[str, ...], List[Tuple[str, Optional[str]]], 
      "mmdet 3.x DeformableDETR: the same layer moves as DETR; the transformer's level_embeds, "
      "reference_points, enc_output(_norm) and pos_trans(_norm) became the detector's "
      "level_embed, reference_points_fc, memory_trans_fc/_norm and pos_trans_fc/_norm"),
+    ("mmdet", "model", ("YOLACT",), [(r"^segm_head\.", "mask_head.segm_branch.")],
+     "mmdet 3.x YOLACT has no segm_head: the semantic segmentation branch (mmdet 2.x "
+     "YOLACTSegmHead, a 1x1 segm_conv) is YOLACTProtonet's `segm_branch` (SegmentationModule, "
+     "the same segm_conv), and its loss is computed by the mask head"),
 ]
 
 

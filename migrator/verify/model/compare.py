@@ -141,14 +141,17 @@ def compare(old: dict, new: dict, ckpt: dict, names: dict, codebase: str) -> dic
     refused = {e["stage"]: (e, f) for e in o["errors"] for f in n["errors"]
                if e["stage"] == f["stage"] == "train"
                and e["type"] == f["type"] == "NotImplementedError"}
+    def said(r, stage):        # what a side's stage gave: its error, else ok
+        e = next((e for e in r["errors"] if e["stage"] == stage), None)
+        return f"{e['type']}: {e['message']}" if e else "ok"
     for side, r in (("old", o), ("new", n)):
         for err in r["errors"]:
             if err["stage"] in refused:
                 continue
-            rec.differ(err["stage"], "ok" if side == "new" else f"{err['type']}: {err['message']}",
-                       "ok" if side == "old" else f"{err['type']}: {err['message']}",
-                       f"{err['stage']} raised on the {side} side only" if not
-                       (o["errors"] and n["errors"]) else f"{err['stage']} raised on both sides")
+            old_said, new_said = said(o, err["stage"]), said(n, err["stage"])
+            rec.differ(err["stage"], old_said, new_said,
+                       f"{err['stage']} raised on the {side} side only" if "ok" in
+                       (old_said, new_said) else f"{err['stage']} raised on both sides")
     train_stop = o["train_stop"] or n["train_stop"]
     if train_stop and (o["partial"] != n["partial"]):
         rec.differ("train", str(o["partial"]), str(n["partial"]),

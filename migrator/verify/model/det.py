@@ -22,6 +22,9 @@ from .inenv import flatten
 
 PAD = (160, 192)                         # batch_input_shape (SSD300's extra layers: 320x320)
 LARGE = (320, 320)
+# last resort: FPG (retinanet_r50_fpg-chn128_crop640) adds its stride-128 level back onto the
+# others: the input must divide by 128 (320 gave 5 vs 6 columns on both sides)
+STRIDE_128 = (512, 512)
 
 
 def _shapes(pad) -> list:
@@ -31,6 +34,13 @@ def _shapes(pad) -> list:
 
 def _two_stage(model) -> bool:
     return getattr(model, "rpn_head", None) is not None and not _rpn_alone(model)
+
+
+def _branches(model) -> int:
+    """TridentNet trains its shared-weight branches as one batch num_branch times as large
+    (backbone output: branch-major); its forward_train / loss repeat the gts and metas to match:
+    the partial losses repeat them alike (both versions)."""
+    return model.num_branch if type(model).__name__ == "TridentFasterRCNN" else 1
 
 
 def _embedding_rpn(model) -> bool:
@@ -77,7 +87,29 @@ def _is_detr(model) -> bool:
     return type(model).__name__ in DETRS
 
 
-def _eval(model, img, out):
+def _cascade_rpn(head, feats, metas, out):
+    """mmdet CascadeRPNHead has no forward (both versions): its stages run as its
+    simple_test_rpn / predict run them, anchors refined between stages; stage i's scores and
+    boxes are `rpn_head.out.s<i>[j][level]` (a stage with an `offset` adaptive conv needs the
+    deformable kernel: the comparison stops there)."""
+    sizes = [f.size()[-2:] for f in feats]
+    anchors, _ = head.stages[0].get_anchors(sizes, metas, device=feats[0].device)
+    x = feats
+    for i, stage in enumerate(head.stages):
+        offsets = (stage.anchor_offset(anchors, stage.anchor_strides, sizes)
+                   if stage.adapt_cfg["type"] == "offset" else None)
+        x, cls, bbox = stage(x, offsets)
+        flatten(f"rpn_head.out.s{i}", (cls, bbox), out)
+        if i < len(head.stages) - 1:
+            anchors = stage.refine_bboxes(anchors, bbox, metas)
+
+
+def _cascade(model) -> bool:
+    head = getattr(model, "rpn_head", None) or getattr(model, "bbox_head", None)
+    return type(head).__name__ == "CascadeRPNHead"
+
+
+def _eval(model, img, out, metas=None):
     feats = model.backbone(img)
     flatten("backbone.out", feats, out)
     if model.with_neck:
@@ -85,11 +117,16 @@ def _eval(model, img, out):
         flatten("neck.out", feats, out)
     if _two_stage(model) and _embedding_rpn(model):
         return                  # Sparse R-CNN: learned proposals (in the state dict), no forward
-    if _two_stage(model):
+    if _two_stage(model) and _cascade(model):
+        _cascade_rpn(model.rpn_head, feats, metas, out)
+    elif _two_stage(model):
         flatten("rpn_head.out", model.rpn_head(feats), out)
     elif _rpn_alone(model):
         head = getattr(model, "rpn_head", None) or model.bbox_head
-        flatten("rpn_head.out", head(feats), out)
+        if _cascade(model):
+            _cascade_rpn(head, feats, metas, out)
+        else:
+            flatten("rpn_head.out", head(feats), out)
     else:
         flatten("bbox_head.out", model.bbox_head(feats), out)
 
@@ -149,7 +186,7 @@ def old_metas(img):
 def old_eval(model, img, gt, out):
     if _is_detr(model):
         return _detr_old(model, img, out)
-    _eval(model, img, out)
+    _eval(model, img, out, old_metas(img))
 
 
 def old_losses(model, img, gt):
@@ -166,12 +203,14 @@ def old_losses(model, img, gt):
 
 
 def old_partial_losses(model, img, gt):
-    """Two-stage without NMS: the RPN's losses only (returns None for other detectors)."""
-    if not _two_stage(model) or _embedding_rpn(model):
+    """Two-stage without NMS: the RPN's losses only (returns None for other detectors, and for
+    a cascade RPN: its refined stages need the deformable kernel)."""
+    if not _two_stage(model) or _embedding_rpn(model) or _cascade(model):
         return None
     feats = model.extract_feat(img)
-    metas = old_metas(img)
-    losses = model.rpn_head.loss(*model.rpn_head(feats), list(gt["boxes"]), metas)
+    k = _branches(model)
+    metas = old_metas(img) * k
+    losses = model.rpn_head.loss(*model.rpn_head(feats), list(gt["boxes"]) * k, metas)
     return "rpn_head losses", losses, model._parse_losses(losses)[0]
 
 
@@ -205,7 +244,8 @@ def new_samples(gt, batch: int, rpn: bool = False):
 def new_eval(model, img, gt, out):
     if _is_detr(model):
         return _detr_new(model, img, gt, out)
-    _eval(model, img, out)
+    _eval(model, img, out, [s.metainfo for s in new_samples(gt, img.shape[0])]
+          if _cascade(model) else None)
 
 
 def new_losses(model, img, gt):
@@ -214,10 +254,10 @@ def new_losses(model, img, gt):
 
 
 def new_partial_losses(model, img, gt):
-    if not _two_stage(model) or _embedding_rpn(model):
+    if not _two_stage(model) or _embedding_rpn(model) or _cascade(model):
         return None
     feats = model.extract_feat(img)
-    samples = new_samples(gt, img.shape[0], rpn=True)
+    samples = new_samples(gt, img.shape[0], rpn=True) * _branches(model)
     losses = model.rpn_head.loss_by_feat(
         *model.rpn_head(feats), [s.gt_instances for s in samples],
         [s.metainfo for s in samples])

@@ -38,7 +38,8 @@ def build(path: str):
     cfg = Config.fromfile(path)
     scope = cfg.get("default_scope")
     init_default_scope(scope or "mmengine")
-    model_cfg = prepare(to_plain(cfg.model))
+    from migrator.verify.model.inenv import with_teacher
+    model_cfg = with_teacher(prepare(to_plain(cfg.model)), path, Config.fromfile)
     if cfg.get("data_preprocessor") is not None:
         model_cfg.setdefault("data_preprocessor", to_plain(copy.deepcopy(cfg.data_preprocessor)))
     from migrator.verify.model.inenv import revert_sync_bn
@@ -52,7 +53,8 @@ def load_mapped(model, old_sd: dict, scope: str, model_cfg: dict, rules=None):
     if rules is None:
         rules = rules_for(scope, selector_types(model_cfg))
     names = key_map(old_sd, [tuple(r) for r in rules])
-    target = model.state_dict()
+    from migrator.verify.model.inenv import full_state_dict, load_full
+    target = full_state_dict(model)            # an LD/LAD teacher's keys included
     sd, unexpected, shape = {}, [], []
     for k, v in old_sd.items():
         nk = names[k]
@@ -65,7 +67,7 @@ def load_mapped(model, old_sd: dict, scope: str, model_cfg: dict, rules=None):
         else:
             sd[nk] = v
     missing = [k for k in target if k not in sd and not any(s[0] == k for s in shape)]
-    model.load_state_dict(sd, strict=False)
+    load_full(model, sd)
     return names, {"missing": missing, "unexpected": unexpected, "shape": shape}
 
 

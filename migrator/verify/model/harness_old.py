@@ -40,8 +40,10 @@ def codebase_of(model_type: str) -> str:
 def build(cfg, codebase: str):
     from migrator.verify.model import cls, det, seg
     from migrator.verify.model.inenv import prepare, revert_sync_bn, to_plain
-    from mmcv import ConfigDict
-    model_cfg = ConfigDict(prepare(to_plain(cfg.model)))  # 2.x code reads attributes
+    from mmcv import Config, ConfigDict
+    from migrator.verify.model.inenv import with_teacher
+    model_cfg = ConfigDict(with_teacher(prepare(to_plain(cfg.model)), cfg.filename,
+                                        Config.fromfile))  # 2.x code reads attributes
     if codebase == "mmcls":
         return cls, revert_sync_bn(cls.old_build(model_cfg))
     tr, te = cfg.get("train_cfg"), cfg.get("test_cfg")
@@ -54,7 +56,7 @@ def one(job: dict, work: str) -> None:
     import torch
     from mmcv import Config
     from migrator.verify.model.inenv import (SEED_INIT, error_info, input_shapes,
-                                             make_inputs, state)
+                                             make_inputs)
     from migrator.verify.model.side import run
     start = time.time()
     out = {"side": "old", "config": job["old"]}
@@ -82,8 +84,11 @@ def one(job: dict, work: str) -> None:
             lap("build")
             torch.manual_seed(SEED_INIT)
             model.init_weights()
+            from migrator.verify.model.inenv import init_left_over
+            init_left_over(model)
             lap("init_weights")
-            out["state_dict"] = state(model)
+            from migrator.verify.model.inenv import full_state
+            out["state_dict"] = full_state(model)         # an LD/LAD teacher included
             if job.get("no_dropout"):
                 from migrator.verify.model.inenv import no_dropout
                 no_dropout(model)

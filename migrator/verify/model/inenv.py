@@ -69,8 +69,8 @@ def strip_pretrained(v):
                 x = [strip_pretrained(i) for i in x if not _is_pretrained(i)]
                 if not x:
                     continue
-            elif k == "pretrained" and isinstance(x, str):
-                x = None
+            elif k in ("pretrained", "teacher_ckpt") and isinstance(x, str):
+                x = None                 # a download (LD/LAD teachers: the state dict moves)
             else:
                 x = strip_pretrained(x)
             out[k] = x
@@ -125,7 +125,34 @@ def _no_sync_bn(v):
 
 
 def _is_pretrained(x) -> bool:
-    return isinstance(x, dict) and x.get("type") in ("Pretrained", "PretrainedInit")
+    """A Pretrained init_cfg, or one with a checkpoint and no type (mmdet PVT/PVTv2 load
+    `init_cfg.checkpoint` themselves in init_weights, in both versions)."""
+    return isinstance(x, dict) and (x.get("type") in ("Pretrained", "PretrainedInit") or
+                                    (x.get("type") is None and "checkpoint" in x))
+
+
+def with_teacher(model_cfg: dict, config_path, load) -> dict:
+    """A knowledge-distillation detector's `teacher_config` file (mmdet LD: a path relative to
+    the repository, 'configs/gfl/...') read with the side's own `load` (Config.fromfile), and
+    given as {"model": its prepared model} (both versions accept a config there): resolved
+    against the config's directories, its pretrained backbone stripped like the student's."""
+    from pathlib import Path
+    t = model_cfg.get("teacher_config") if isinstance(model_cfg, dict) else None
+    if not isinstance(t, str):
+        return model_cfg
+    rel = Path(t)
+    found = rel if rel.is_absolute() else None
+    for up in [] if found else Path(config_path).resolve().parents:
+        for cand in (up / rel, up.joinpath(*rel.parts[1:]) if rel.parts[0] == "configs"
+                     else None):
+            if cand is not None and cand.is_file():
+                found = cand
+                break
+        if found:
+            break
+    if found is None:
+        return model_cfg                         # the codebase raises its own error
+    return dict(model_cfg, teacher_config={"model": prepare(to_plain(load(str(found)).model))})
 
 
 def to_plain(cfg):
@@ -162,11 +189,30 @@ def input_shapes(codebase: str, cfg) -> list:
     token counts: MLP-Mixer, ...) is run at the size its config's test pipeline feeds it."""
     chans = input_channels(cfg)
     if codebase == "mmdet":
-        from .det import LARGE, PAD
-        return [(2, chans) + PAD, (2, chans) + LARGE]
+        from .det import LARGE, PAD, STRIDE_128
+        return [(2, chans) + PAD, (2, chans) + LARGE, (2, chans) + STRIDE_128]
     full = (2, chans) + (_cls_size(cfg) if codebase == "mmcls" else _seg_size(cfg))
     small = (2, chans, 64, 64)
-    return [small, full] if full[2] * full[3] > 64 * 64 else [full]
+    out = [small, full] if full[2] * full[3] > 64 * 64 else [full]
+    crop = _train_crop(cfg) if codebase == "mmseg" else None
+    if crop and crop[0] * crop[1] > full[2] * full[3]:
+        # last resort, uncapped: a head that needs a large feature map (mmseg 0.30.0 LRASPPHead
+        # pools with AvgPool2d(49, stride=(16, 20)) at 1/8: >= 392 px) runs at its train crop
+        out.append((2, chans) + crop)
+    return out
+
+
+def _train_crop(cfg):
+    """The train pipeline's RandomCrop crop_size (a dataset wrapper's inner pipeline too)."""
+    train = (cfg.get("data") or {}).get("train") if isinstance(cfg.get("data"), dict) else None
+    while isinstance(train, dict) and "pipeline" not in train and isinstance(
+            train.get("dataset"), dict):
+        train = train["dataset"]
+    for t in _flat_pipeline((train or {}).get("pipeline") if isinstance(train, dict) else None):
+        crop = t.get("crop_size")
+        if t.get("type") == "RandomCrop" and isinstance(crop, (list, tuple)) and len(crop) == 2:
+            return tuple(int(c) for c in crop)
+    return None
 
 
 def revert_sync_bn(model):
@@ -180,6 +226,26 @@ def revert_sync_bn(model):
     except ImportError:                           # the old env blocks mmengine
         from mmcv.cnn.utils import revert_sync_batchnorm
     return revert_sync_batchnorm(model)
+
+
+# modules the old codebase leaves uninitialised once the pretrained backbone is stripped: their
+# values were whatever memory held (the same on both sides, the state dict moves, but
+# depending on the models run before in the process: tridentnet's RPN scores reached 1e10
+# after guided_anchoring, no proposal survived, the RoI head saw none). Initialised as their
+# init_cfg meant, on the old side after init_weights (seeded).
+# mmdet 2.28.2 TridentConv: weight = nn.Parameter(torch.Tensor(...)), init_cfg Kaiming
+# (uniform, fan_in) with override name='conv2', a name TridentConv has no child under: no
+# layer is initialised (mmdet 3.3.0 has the same code)
+UNINITIALISED = ("TridentConv",)
+
+
+def init_left_over(model) -> None:
+    import torch.nn as nn
+    for m in model.modules():
+        if type(m).__name__ in UNINITIALISED:
+            nn.init.kaiming_uniform_(m.weight, a=0, mode="fan_in", nonlinearity="relu")
+            if getattr(m, "bias", None) is not None:
+                nn.init.zeros_(m.bias)
 
 
 def no_dropout(model) -> None:
@@ -272,6 +338,41 @@ def sgd_step(model, loss) -> None:
 
 def state(model) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+# mmdet knowledge-distillation detectors (LD, LAD; both versions) keep their teacher as a plain
+# attribute (`object.__setattr__`): it is not in state_dict(), so each side would keep its own
+# randomly initialised teacher (LAD's teacher assigns the student's labels: loss_cls differed
+# by 1.7%). The harness moves it as `teacher_model.*` keys, built and loaded like the rest
+TEACHER = "teacher_model"
+
+
+def _teacher(model):
+    t = getattr(model, "__dict__", {}).get(TEACHER)
+    return t if hasattr(t, "state_dict") else None
+
+
+def full_state_dict(model) -> dict:
+    """model.state_dict() and an unregistered teacher's as `teacher_model.*`."""
+    sd = dict(model.state_dict())
+    t = _teacher(model)
+    if t is not None:
+        sd.update({f"{TEACHER}.{k}": v for k, v in t.state_dict().items()})
+    return sd
+
+
+def full_state(model) -> dict:
+    return {k: v.detach().clone() for k, v in full_state_dict(model).items()}
+
+
+def load_full(model, sd: dict) -> None:
+    """load_state_dict(strict=False), the `teacher_model.*` keys into the teacher."""
+    t, pre = _teacher(model), TEACHER + "."
+    model.load_state_dict({k: v for k, v in sd.items() if t is None or not k.startswith(pre)},
+                          strict=False)
+    if t is not None:
+        t.load_state_dict({k[len(pre):]: v for k, v in sd.items() if k.startswith(pre)},
+                          strict=False)
 
 
 def init_dist() -> None:
